@@ -25,7 +25,7 @@ PKGS = libzmq libprotobuf-c libevent libpq jansson libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) \
-         -Icommon -Ibuild/proto $(PKG_CFLAGS)
+         -Icommon -Ibuild/proto $(foreach s,intake rules subsidy notify,-Iservices/$(s)) $(PKG_CFLAGS)
 LDFLAGS = $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
@@ -83,7 +83,8 @@ $(LIBJIUYE): $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/jiuyectl: $(CTL_OBJ) $(LIBJIUYE)
+# jiuyectl reuses the services' own code (sources_add, ...), never a copy of it.
+$(B)/bin/jiuyectl: $(CTL_OBJ) $(SERVICE_LIBS) $(LIBJIUYE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

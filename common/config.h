@@ -1,0 +1,13 @@
+/* config.h: configuration from environment variables (12-factor), with the
+ * safe defaults of the local run. A value that is present but invalid is a
+ * fatal error naming the variable: a service never runs on a guess. */
+#ifndef JIUYE_CONFIG_H
+#define JIUYE_CONFIG_H
+
+/* The value of name, or def when unset or empty. */
+const char *config_str(const char *name, const char *def);
+
+/* An integer in [min, max]; exits with a message naming the variable when invalid. */
+long config_int(const char *name, long def, long min, long max);
+
+#endif

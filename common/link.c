@@ -1,0 +1,508 @@
+/* link.c: outbox, DEALER->ROUTER transport and consumed-message table (see link.h). */
+#include "link.h"
+
+#include <assert.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "log.h"
+#include "pg.h"
+
+#define SQL_MAX 512
+
+static void *zmq_context_singleton;
+
+void *link_zmq_context(void) {
+    if (!zmq_context_singleton) zmq_context_singleton = zmq_ctx_new();
+    return zmq_context_singleton;
+}
+
+void link_term(void) {
+    if (zmq_context_singleton) zmq_ctx_term(zmq_context_singleton);
+    zmq_context_singleton = NULL;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Options both ends share: no lingering (the outbox is the truth, not the
+ * socket's queue), heartbeats to notice a dead peer, a cap on message size. */
+static void *link_socket(int type) {
+    void *s = zmq_socket(link_zmq_context(), type);
+    if (!s) return NULL;
+    int zero = 0, ivl = 1000, timeout = 5000, reconnect = 100, reconnect_max = 2000;
+    int64_t maxmsg = LINK_MAX_MSG;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
+    zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    return s;
+}
+
+static int socket_events(void *sock) {
+    int events = 0;
+    size_t len = sizeof events;
+    if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) != 0) return 0;
+    return events;
+}
+
+static struct event *watch_socket(struct event_base *base, void *sock, event_callback_fn cb, void *arg) {
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0) return NULL;
+    struct event *ev = event_new(base, fd, EV_READ | EV_PERSIST, cb, arg);
+    if (ev) event_add(ev, NULL);
+    return ev;
+}
+
+int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env) {
+    size_t len = jiuye__envelope__get_packed_size(env);
+    if (len > LINK_MAX_MSG) {
+        log_error("outbox: message %s is %zu bytes, over the %d limit", env->message_id, len, LINK_MAX_MSG);
+        return -1;
+    }
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) return -1;
+    jiuye__envelope__pack(env, buf);
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql, "INSERT INTO %s.outbox (message_id, payload) VALUES ($1, $2)", schema);
+    const char *params[] = {env->message_id, (const char *)buf};
+    int lengths[] = {0, (int)len}, formats[] = {0, 1};
+    PGresult *r = pg_exec_bin(pg, sql, 2, params, lengths, formats, 0);
+    free(buf);
+    if (!r) return -1;
+    PQclear(r);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ producer */
+
+typedef struct inflight {
+    int64_t seq;
+    char *message_id;
+    uint8_t *payload;
+    size_t len;
+    int64_t sent_at; /* 0: not yet handed to the socket */
+    int attempts;
+} inflight_t;
+
+struct link_producer {
+    char name[64];
+    char schema[32];
+    struct event_base *base;
+    PGconn *pg;
+    void *sock;
+    struct event *sock_ev, *timer_ev;
+    inflight_t window[LINK_WINDOW];
+    size_t count;     /* entries in window, in seq order */
+    int64_t last_seq; /* highest seq loaded */
+    int64_t ack_timeout_ms;
+    unsigned long sent, resent, acked;
+};
+
+static void producer_send_due(link_producer_t *p) {
+    int64_t now = now_ms();
+    for (size_t i = 0; i < p->count; i++) {
+        inflight_t *m = &p->window[i];
+        if (m->sent_at && now - m->sent_at < p->ack_timeout_ms) continue;
+        if (zmq_send(p->sock, m->payload, m->len, ZMQ_DONTWAIT) < 0) {
+            if (errno != EAGAIN) log_warn("%s: send failed: %s", p->name, zmq_strerror(errno));
+            break; /* no peer yet, or its queue is full: the timer tries again */
+        }
+        if (m->sent_at) {
+            p->resent++;
+            if (m->attempts == 1 || m->attempts % 10 == 0)
+                log_at(LOG_WARN, NULL, m->message_id, "%s: no ack after %d attempts; sending again",
+                       p->name, m->attempts);
+        } else {
+            p->sent++;
+        }
+        m->sent_at = now;
+        m->attempts++;
+    }
+    event_active(p->sock_ev, EV_READ, 0); /* a send can consume the edge of ZMQ_FD */
+}
+
+static void producer_load(link_producer_t *p) {
+    size_t room = LINK_WINDOW - p->count;
+    if (room == 0 || PQstatus(p->pg) != CONNECTION_OK) return;
+    char sql[SQL_MAX], after[24], limit[24];
+    snprintf(sql, sizeof sql,
+             "SELECT seq, message_id, payload FROM %s.outbox WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int",
+             p->schema);
+    snprintf(after, sizeof after, "%lld", (long long)p->last_seq);
+    snprintf(limit, sizeof limit, "%zu", room);
+    const char *params[] = {after, limit};
+    PGresult *r = pg_exec_bin(p->pg, sql, 2, params, NULL, NULL, 1);
+    if (!r) return;
+    for (int i = 0; i < PQntuples(r); i++) {
+        inflight_t *m = &p->window[p->count];
+        uint64_t be;
+        memcpy(&be, PQgetvalue(r, i, 0), sizeof be);
+        m->seq = (int64_t)be64toh(be);
+        m->message_id = strndup(PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+        m->len = (size_t)PQgetlength(r, i, 2);
+        m->payload = malloc(m->len ? m->len : 1);
+        if (!m->message_id || !m->payload) abort(); /* out of memory: let the supervisor restart us */
+        memcpy(m->payload, PQgetvalue(r, i, 2), m->len);
+        m->sent_at = 0;
+        m->attempts = 0;
+        p->count++;
+        p->last_seq = m->seq;
+    }
+    PQclear(r);
+}
+
+void link_producer_pump(link_producer_t *p) {
+    producer_load(p);
+    producer_send_due(p);
+}
+
+/* Forget acknowledged entries and delete their rows in one statement. */
+static void producer_acked(link_producer_t *p, const Jiuye__Ack *ack) {
+    if (ack->n_message_ids == 0) return;
+    char *arr = pg_text_array((const char *const *)ack->message_ids, (int)ack->n_message_ids);
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql, "DELETE FROM %s.outbox WHERE message_id = ANY($1::text[])", p->schema);
+    const char *params[] = {arr};
+    if (!arr || pg_cmd(p->pg, sql, 1, params) != 0) {
+        free(arr);
+        return; /* rows stay; the re-send will be acknowledged again as a duplicate */
+    }
+    free(arr);
+    size_t kept = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        inflight_t *m = &p->window[i];
+        int is_acked = 0;
+        for (size_t j = 0; j < ack->n_message_ids && !is_acked; j++)
+            is_acked = strcmp(m->message_id, ack->message_ids[j]) == 0;
+        if (is_acked) {
+            free(m->message_id);
+            free(m->payload);
+            p->acked++;
+        } else {
+            p->window[kept++] = *m;
+        }
+    }
+    p->count = kept;
+}
+
+static void producer_readable(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    link_producer_t *p = arg;
+    int got = 0;
+    while (socket_events(p->sock) & ZMQ_POLLIN) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, p->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            break;
+        }
+        Jiuye__Ack *ack = jiuye__ack__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+        zmq_msg_close(&msg);
+        if (!ack) {
+            log_warn("%s: ignoring a reply that is not an Ack", p->name);
+            continue;
+        }
+        producer_acked(p, ack);
+        jiuye__ack__free_unpacked(ack, NULL);
+        got = 1;
+    }
+    if (got) link_producer_pump(p);
+}
+
+static void producer_tick(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    link_producer_t *p = arg;
+    if (!pg_alive(p->pg)) return;
+    link_producer_pump(p);
+}
+
+link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const char *name,
+                                   const char *schema, const char *endpoint) {
+    link_producer_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->schema, sizeof p->schema, "%s", schema);
+    p->base = base;
+    p->pg = pg;
+    p->ack_timeout_ms = config_int("JIUYE_ACK_TIMEOUT_MS", 5000, 50, 3600000);
+    p->sock = link_socket(ZMQ_DEALER);
+    int one = 1;
+    if (!p->sock) goto err;
+    zmq_setsockopt(p->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (zmq_connect(p->sock, endpoint) != 0) {
+        log_error("%s: cannot connect to %s: %s", name, endpoint, zmq_strerror(errno));
+        goto err;
+    }
+    p->sock_ev = watch_socket(base, p->sock, producer_readable, p);
+    p->timer_ev = event_new(base, -1, EV_PERSIST, producer_tick, p);
+    if (!p->sock_ev || !p->timer_ev) goto err;
+    struct timeval tick = {0, 250000};
+    event_add(p->timer_ev, &tick);
+    log_info("%s: sending to %s", name, endpoint);
+    return p;
+err:
+    link_producer_destroy(&p);
+    return NULL;
+}
+
+size_t link_producer_inflight(const link_producer_t *p) { return p->count; }
+const char *link_producer_name(const link_producer_t *p) { return p->name; }
+
+long link_producer_backlog(link_producer_t *p) {
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.outbox", p->schema);
+    PGresult *r = pg_exec(p->pg, sql, 0, NULL);
+    if (!r) return -1;
+    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+void link_producer_destroy(link_producer_t **pp) {
+    link_producer_t *p = *pp;
+    if (!p) return;
+    if (p->sock_ev) event_free(p->sock_ev);
+    if (p->timer_ev) event_free(p->timer_ev);
+    if (p->sock) zmq_close(p->sock);
+    for (size_t i = 0; i < p->count; i++) {
+        free(p->window[i].message_id);
+        free(p->window[i].payload);
+    }
+    free(p);
+    *pp = NULL;
+}
+
+/* ------------------------------------------------------------------ consumer */
+
+typedef struct received {
+    zmq_msg_t identity;
+    zmq_msg_t body;
+    Jiuye__Envelope *env; /* NULL when the body does not parse */
+    int ack;              /* acknowledge after commit */
+} received_t;
+
+struct link_consumer {
+    char name[64];
+    char schema[32];
+    PGconn *pg;
+    void *sock;
+    struct event *sock_ev;
+    link_handler_fn handler;
+    link_committed_fn committed;
+    void *ctx;
+    received_t batch[LINK_BATCH];
+    size_t n;
+    unsigned long processed, duplicates, rejected;
+};
+
+typedef enum { BATCH_DONE, BATCH_CAREFUL, BATCH_RETRY } batch_result_t;
+
+static int consumer_mark_consumed(link_consumer_t *c, const char *message_id, int *is_new) {
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql, "INSERT INTO %s.consumed (message_id) VALUES ($1) ON CONFLICT DO NOTHING", c->schema);
+    const char *params[] = {message_id};
+    PGresult *r = pg_exec(c->pg, sql, 1, params);
+    if (!r) return -1;
+    *is_new = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    return 0;
+}
+
+static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *error) {
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql, "INSERT INTO %s.dead_letters (message_id, error, payload) VALUES ($1, $2, $3)",
+             c->schema);
+    const char *params[] = {m->env->message_id, error, zmq_msg_data(&m->body)};
+    int lengths[] = {0, 0, (int)zmq_msg_size(&m->body)}, formats[] = {0, 0, 1};
+    PGresult *r = pg_exec_bin(c->pg, sql, 3, params, lengths, formats, 0);
+    if (!r) return -1;
+    PQclear(r);
+    return 0;
+}
+
+/* One transaction for the whole batch. In careful mode each message runs
+ * under a savepoint so that a rejected one is dead-lettered alone; the fast
+ * mode is tried first because savepoints cost two round trips a message. */
+static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
+    char err[512];
+    if (pg_begin(c->pg) != 0) return BATCH_RETRY;
+    for (size_t i = 0; i < c->n; i++) {
+        received_t *m = &c->batch[i];
+        m->ack = 0;
+        if (!m->env) continue;
+        int is_new;
+        if (consumer_mark_consumed(c, m->env->message_id, &is_new) != 0) goto retry;
+        m->ack = 1;
+        if (!is_new) continue;
+        if (careful && pg_cmd(c->pg, "SAVEPOINT msg", 0, NULL) != 0) goto retry;
+        err[0] = '\0';
+        link_status_t st = c->handler(c->ctx, c->pg, m->env, err, sizeof err);
+        if (st == LINK_RETRY || (st != LINK_OK && PQstatus(c->pg) != CONNECTION_OK)) goto retry;
+        if (st == LINK_REJECT) {
+            if (!careful) {
+                pg_rollback(c->pg);
+                return BATCH_CAREFUL;
+            }
+            log_at(LOG_ERROR, NULL, m->env->message_id, "%s: message rejected, kept in dead_letters: %s",
+                   c->name, err);
+            if (pg_cmd(c->pg, "ROLLBACK TO SAVEPOINT msg", 0, NULL) != 0 ||
+                consumer_dead_letter(c, m, err[0] ? err : "rejected") != 0)
+                goto retry;
+        } else if (careful && pg_cmd(c->pg, "RELEASE SAVEPOINT msg", 0, NULL) != 0) {
+            goto retry;
+        }
+    }
+    if (pg_commit(c->pg) != 0) goto retry;
+    return BATCH_DONE;
+retry:
+    pg_rollback(c->pg);
+    return BATCH_RETRY;
+}
+
+static void consumer_send_acks(link_consumer_t *c) {
+    /* Group by identity: with one producer per link this is one Ack per batch. */
+    char *ids[LINK_BATCH];
+    int sent[LINK_BATCH] = {0};
+    for (size_t i = 0; i < c->n; i++) {
+        if (!c->batch[i].ack || sent[i]) continue;
+        size_t k = 0;
+        zmq_msg_t *who = &c->batch[i].identity;
+        for (size_t j = i; j < c->n; j++) {
+            zmq_msg_t *other = &c->batch[j].identity;
+            if (!c->batch[j].ack || sent[j] || zmq_msg_size(other) != zmq_msg_size(who) ||
+                memcmp(zmq_msg_data(other), zmq_msg_data(who), zmq_msg_size(who)) != 0)
+                continue;
+            ids[k++] = c->batch[j].env->message_id;
+            sent[j] = 1;
+        }
+        Jiuye__Ack ack = JIUYE__ACK__INIT;
+        ack.n_message_ids = k;
+        ack.message_ids = ids;
+        size_t len = jiuye__ack__get_packed_size(&ack);
+        uint8_t *buf = malloc(len ? len : 1);
+        if (!buf) abort();
+        jiuye__ack__pack(&ack, buf);
+        /* A producer that went away gets EHOSTUNREACH (ROUTER_MANDATORY): it will
+         * send again and be acknowledged then. */
+        if (zmq_send(c->sock, zmq_msg_data(who), zmq_msg_size(who), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0)
+            log_warn("%s: ack not delivered (%s); the producer will send again", c->name, zmq_strerror(errno));
+        free(buf);
+    }
+}
+
+static void consumer_clear_batch(link_consumer_t *c) {
+    for (size_t i = 0; i < c->n; i++) {
+        zmq_msg_close(&c->batch[i].identity);
+        zmq_msg_close(&c->batch[i].body);
+        if (c->batch[i].env) jiuye__envelope__free_unpacked(c->batch[i].env, NULL);
+    }
+    c->n = 0;
+}
+
+/* Read up to LINK_BATCH messages. Returns how many. */
+static size_t consumer_receive(link_consumer_t *c) {
+    while (c->n < LINK_BATCH) {
+        received_t *m = &c->batch[c->n];
+        zmq_msg_init(&m->identity);
+        zmq_msg_init(&m->body);
+        if (zmq_msg_recv(&m->identity, c->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m->identity);
+            zmq_msg_close(&m->body);
+            break;
+        }
+        if (!zmq_msg_more(&m->identity) || zmq_msg_recv(&m->body, c->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m->identity);
+            zmq_msg_close(&m->body);
+            continue;
+        }
+        while (zmq_msg_more(&m->body)) { /* extra frames are not part of the protocol */
+            zmq_msg_t extra;
+            zmq_msg_init(&extra);
+            zmq_msg_recv(&extra, c->sock, ZMQ_DONTWAIT);
+            zmq_msg_close(&extra);
+        }
+        m->env = jiuye__envelope__unpack(NULL, zmq_msg_size(&m->body), zmq_msg_data(&m->body));
+        if (!m->env || !m->env->message_id || !*m->env->message_id) {
+            log_error("%s: dropping a %zu-byte message that is not an Envelope", c->name, zmq_msg_size(&m->body));
+            if (m->env) jiuye__envelope__free_unpacked(m->env, NULL);
+            m->env = NULL;
+        }
+        c->n++;
+    }
+    return c->n;
+}
+
+static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    link_consumer_t *c = arg;
+    while (socket_events(c->sock) & ZMQ_POLLIN) {
+        if (consumer_receive(c) == 0) break;
+        batch_result_t res = consumer_run_batch(c, 0);
+        if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
+        if (res == BATCH_DONE) {
+            consumer_send_acks(c);
+            c->processed += c->n;
+            if (c->committed) c->committed(c->ctx);
+        } else {
+            /* Not committed, not acknowledged: the producer sends these again. */
+            log_warn("%s: batch of %zu not committed; waiting for the producer to resend", c->name, c->n);
+            pg_alive(c->pg);
+        }
+        consumer_clear_batch(c);
+    }
+}
+
+link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const char *name,
+                                   const char *schema, const char *endpoint,
+                                   link_handler_fn handler, link_committed_fn committed, void *ctx) {
+    link_consumer_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->schema, sizeof c->schema, "%s", schema);
+    c->pg = pg;
+    c->handler = handler;
+    c->committed = committed;
+    c->ctx = ctx;
+    c->sock = link_socket(ZMQ_ROUTER);
+    int one = 1;
+    if (!c->sock) goto err;
+    zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    if (zmq_bind(c->sock, endpoint) != 0) {
+        log_error("%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
+        goto err;
+    }
+    c->sock_ev = watch_socket(base, c->sock, consumer_readable, c);
+    if (!c->sock_ev) goto err;
+    event_active(c->sock_ev, EV_READ, 0);
+    log_info("%s: receiving on %s", name, endpoint);
+    return c;
+err:
+    link_consumer_destroy(&c);
+    return NULL;
+}
+
+void link_consumer_destroy(link_consumer_t **cp) {
+    link_consumer_t *c = *cp;
+    if (!c) return;
+    consumer_clear_batch(c);
+    if (c->sock_ev) event_free(c->sock_ev);
+    if (c->sock) zmq_close(c->sock);
+    free(c);
+    *cp = NULL;
+}

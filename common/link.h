@@ -1,0 +1,88 @@
+/* link.h: the delivery protocol between two services (DESIGN.md "Delivery").
+ *
+ *   producer                                      consumer
+ *   --------                                      --------
+ *   BEGIN; effect; link_outbox_put(); COMMIT
+ *   link_producer_pump() --Envelope--> ROUTER     BEGIN
+ *       (DEALER, ZMQ_IMMEDIATE)                   INSERT consumed(message_id)  -- taken? duplicate:
+ *                                                   skip the effect, still ack
+ *                                                 handler(): effect + its own outbox rows
+ *                                                 COMMIT
+ *   DELETE outbox row  <------Ack------------     ack every message of the batch
+ *
+ * An outbox row moves:  stored --pump--> in flight --Ack--> deleted
+ *                                           \--no Ack within JIUYE_ACK_TIMEOUT_MS--> sent again
+ * After a restart every stored row is loaded and sent again.
+ *
+ * Invariants:
+ *   - a row is deleted only on an Ack, and an Ack leaves only after the consumer's
+ *     commit: a kill -9 anywhere loses nothing;
+ *   - consumed(message_id) is a primary key written in the effect's transaction:
+ *     a message delivered twice takes effect once;
+ *   - at most LINK_WINDOW messages are in flight (bounded memory); the rest wait
+ *     in the outbox table, which is the backlog;
+ *   - one writer per outbox (the service's single loop thread), so loading rows
+ *     by increasing seq never skips one.
+ * A message the handler rejects for good (bad data, a bug) is kept in the
+ * consumer's dead_letters table with its error and acknowledged: visible to
+ * operators, never retried forever, never silently dropped.
+ *
+ * Both ends watch their socket's ZMQ_FD in the libevent loop. ZMQ_FD is
+ * edge-triggered: after every wake-up and every send, ZMQ_EVENTS is read and
+ * the socket drained until it says no more. */
+#ifndef JIUYE_LINK_H
+#define JIUYE_LINK_H
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "envelope.pb-c.h"
+
+#define LINK_WINDOW 1000 /* messages in flight per producer */
+#define LINK_BATCH 256   /* messages per consumer transaction */
+#define LINK_MAX_MSG (16 * 1024 * 1024)
+
+typedef struct link_producer link_producer_t;
+typedef struct link_consumer link_consumer_t;
+
+typedef enum {
+    LINK_OK = 0,      /* effect written in the open transaction */
+    LINK_REJECT = -1, /* this message can never succeed: dead-letter it */
+    LINK_RETRY = -2,  /* transient (database down): roll back, no ack, try later */
+} link_status_t;
+
+/* Called inside the consumer's open transaction for each new message. */
+typedef link_status_t (*link_handler_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
+                                         char *err, size_t errlen);
+/* Called after each committed batch (typically: pump the service's own producer). */
+typedef void (*link_committed_fn)(void *ctx);
+
+/* Store env in <schema>.outbox inside the caller's open transaction. Returns 0 or -1. */
+int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env)
+    __attribute__((warn_unused_result));
+
+/* A producer that sends <schema>.outbox to the consumer at endpoint (connect).
+ * name is for logs and metrics ("intake->rules"). Returns NULL on a socket error. */
+link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const char *name,
+                                   const char *schema, const char *endpoint);
+/* Load newly stored rows (up to the window) and send what is unsent. Call after each commit. */
+void link_producer_pump(link_producer_t *p);
+/* Messages in flight (loaded, not yet acknowledged). */
+size_t link_producer_inflight(const link_producer_t *p);
+const char *link_producer_name(const link_producer_t *p);
+/* Rows in the outbox (the backlog), or -1 when the database does not answer. */
+long link_producer_backlog(link_producer_t *p);
+void link_producer_destroy(link_producer_t **p);
+
+/* A consumer bound at endpoint; consumed ids go to <schema>.consumed. */
+link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const char *name,
+                                   const char *schema, const char *endpoint,
+                                   link_handler_fn handler, link_committed_fn committed, void *ctx);
+void link_consumer_destroy(link_consumer_t **c);
+
+/* Process-wide ZeroMQ context; link_term() ends it after every socket is closed. */
+void *link_zmq_context(void);
+void link_term(void);
+
+#endif

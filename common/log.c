@@ -1,0 +1,81 @@
+/* log.c: JSON-lines logging (see log.h). */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *log_service = "jiuye";
+static log_level_t log_threshold = LOG_INFO;
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_init(const char *service) {
+    const char *lvl = getenv("JIUYE_LOG_LEVEL");
+    log_service = service;
+    if (lvl) {
+        for (int i = 0; i < 4; i++)
+            if (strcasecmp(lvl, level_names[i]) == 0) log_threshold = (log_level_t)i;
+    }
+}
+
+/* Append s to out as the body of a JSON string, escaping what JSON requires. */
+static size_t json_escape(char *out, size_t cap, size_t at, const char *s) {
+    for (; s && *s && at + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[at++] = '\\';
+            out[at++] = (char)c;
+        } else if (c < 0x20) {
+            at += (size_t)snprintf(out + at, cap - at, "\\u%04x", c);
+        } else {
+            out[at++] = (char)c;
+        }
+    }
+    return at;
+}
+
+static size_t put(char *out, size_t cap, size_t at, const char *s) {
+    size_t n = strlen(s);
+    if (at + n >= cap) n = cap - at - 1;
+    memcpy(out + at, s, n);
+    return at + n;
+}
+
+void log_at(log_level_t level, const char *event_id, const char *message_id, const char *fmt, ...) {
+    if (level < log_threshold) return;
+    char msg[1024], line[4096], ts[40];
+    struct timespec now;
+    struct tm tm;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+
+    size_t at = 0, cap = sizeof line - 4;
+    at = put(line, cap, at, "{\"ts\":\"");
+    at = put(line, cap, at, ts);
+    at = put(line, cap, at, "\",\"level\":\"");
+    at = put(line, cap, at, level_names[level]);
+    at = put(line, cap, at, "\",\"service\":\"");
+    at = json_escape(line, cap, at, log_service);
+    at = put(line, cap, at, "\",\"msg\":\"");
+    at = json_escape(line, cap, at, msg);
+    if (event_id) {
+        at = put(line, cap, at, "\",\"event_id\":\"");
+        at = json_escape(line, cap, at, event_id);
+    }
+    if (message_id) {
+        at = put(line, cap, at, "\",\"message_id\":\"");
+        at = json_escape(line, cap, at, message_id);
+    }
+    at = put(line, sizeof line, at, "\"}\n");
+    fwrite(line, 1, at, stderr);
+}

@@ -1,0 +1,54 @@
+/* pg.h: the few libpq patterns every service uses.
+ *
+ * Every statement is parameterized (PQexecParams): no value is ever spliced
+ * into SQL text. A service holds one connection, used by its single event
+ * loop thread; pg_connect() retries with backoff until the database answers,
+ * so a service started before PostgreSQL waits for it instead of dying.
+ *
+ * Errors: functions returning int give 0 on success and -1 on failure, after
+ * logging the server's message. pg_exec() returns NULL on failure. */
+#ifndef JIUYE_PG_H
+#define JIUYE_PG_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+
+/* Connect as role `user` (password from env `password_env` when set) to the
+ * database named by the conninfo in JIUYE_DB. Retries every 0.2 s..5 s until
+ * connected or *stop becomes non-zero (then returns NULL). Caller owns the result. */
+PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
+                   volatile sig_atomic_t *stop);
+
+/* Run sql with n text parameters (NULL entries are SQL NULL). Returns the
+ * result (caller PQclear()s it) when its status is COMMAND_OK or TUPLES_OK,
+ * else logs, clears and returns NULL. */
+PGresult *pg_exec(PGconn *pg, const char *sql, int n, const char *const *params)
+    __attribute__((warn_unused_result));
+
+/* Like pg_exec() with per-parameter lengths and formats (for bytea) and a
+ * result format (0 text, 1 binary). */
+PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
+                      const int *lengths, const int *formats, int result_format)
+    __attribute__((warn_unused_result));
+
+/* Run a statement whose result is not needed. Returns 0 or -1. */
+int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
+    __attribute__((warn_unused_result));
+
+int pg_begin(PGconn *pg) __attribute__((warn_unused_result));
+int pg_commit(PGconn *pg) __attribute__((warn_unused_result));
+void pg_rollback(PGconn *pg);
+
+/* Is the connection usable? If not, try one reset. Returns 1 when up. */
+int pg_alive(PGconn *pg);
+
+/* Refuse to run on a schema older than `version` (DESIGN.md: services refuse
+ * to start on a schema they don't know). Returns 0 when public.schema_migrations
+ * holds `version`, else logs what was found and returns -1. */
+int pg_check_schema(PGconn *pg, int version) __attribute__((warn_unused_result));
+
+/* Build a PostgreSQL text[] literal ("{\"a\",\"b\"}") from n strings into a
+ * malloc'd string; caller frees. */
+char *pg_text_array(const char *const *items, int n);
+
+#endif

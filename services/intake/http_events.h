@@ -1,0 +1,24 @@
+/* http_events.h: POST /v1/events (DESIGN.md "Public interfaces").
+ *
+ * Accepts one JSON object, a JSON array of objects, or NDJSON
+ * (Content-Type: application/x-ndjson). Answers, only after commit:
+ *   200 {"results":[{"event_id","status","error"}]}, one per event in order;
+ *   400 malformed body (nothing stored), 401 no valid token,
+ *   413 body over 8 MiB or more than 1 000 events, 503 database unavailable. */
+#ifndef JIUYE_INTAKE_HTTP_EVENTS_H
+#define JIUYE_INTAKE_HTTP_EVENTS_H
+
+#include <event2/http.h>
+
+#include "link.h"
+#include "svc.h"
+
+typedef struct intake {
+    svc_t svc;
+    link_producer_t *to_rules;
+    unsigned long received, accepted, duplicate, rejected;
+} intake_t;
+
+void http_events(struct evhttp_request *req, void *arg);
+
+#endif

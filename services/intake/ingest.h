@@ -1,0 +1,39 @@
+/* ingest.h: the one storage path for accepted events, shared by HTTP and ZeroMQ.
+ *
+ * A batch is stored in one transaction: each valid event is inserted into
+ * intake.events and, in the same transaction, its Envelope into intake.outbox
+ * for the rules service. Idempotency is on (source, event_id): the same event
+ * again is `duplicate`; the same event_id with other content is `rejected`.
+ * The caller replies only after ingest_store() returned 0 (committed). */
+#ifndef JIUYE_INTAKE_INGEST_H
+#define JIUYE_INTAKE_INGEST_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "events.pb-c.h"
+
+#define INGEST_MAX_EVENTS 1000
+
+typedef enum { INGEST_ACCEPTED, INGEST_DUPLICATE, INGEST_REJECTED } ingest_status_t;
+
+typedef struct ingest_item {
+    Jiuye__Event *ev;   /* owned; NULL when rejected before storage */
+    char event_id[132]; /* as given, for the reply ("" if none) */
+    long index;         /* position in the request */
+    ingest_status_t status;
+    char error[320];
+} ingest_item_t;
+
+/* Store the valid items of a batch (those with ev != NULL) for `source`, in one
+ * transaction, and set each item's status. Returns 0 when committed, -1 when the
+ * database failed (nothing stored; the caller answers 503). */
+int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n)
+    __attribute__((warn_unused_result));
+
+const char *ingest_status_name(ingest_status_t st);
+
+/* Free the events held by items. */
+void ingest_items_free(ingest_item_t *items, size_t n);
+
+#endif

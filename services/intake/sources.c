@@ -1,0 +1,62 @@
+/* sources.c: source authentication (see sources.h). */
+#include "sources.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pg.h"
+#include "token.h"
+
+int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namelen) {
+    uint8_t digest[32];
+    char hex[65], param[70];
+    sha256(token, strlen(token), digest);
+    hex_encode(digest, 32, hex);
+    snprintf(param, sizeof param, "\\x%s", hex);
+    const char *p[] = {param};
+    /* The lookup is by hash, so response time reveals nothing about the token. */
+    PGresult *r = pg_exec(pg, "SELECT name FROM intake.sources WHERE token_sha256 = $1::bytea AND revoked_at IS NULL", 1, p);
+    if (!r) return -1;
+    int found = PQntuples(r) == 1;
+    if (found) snprintf(name, namelen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
+}
+
+int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen) {
+    size_t n = strlen(name);
+    int ok = n >= 1 && n <= 64;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = name[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '.' || c == '_' || c == '-'));
+    }
+    if (!ok) {
+        snprintf(err, errlen, "source name must be 1-64 characters of a-z 0-9 . _ - (starting with a letter or digit)");
+        return -1;
+    }
+    if (token_new(token) != 0) {
+        snprintf(err, errlen, "no randomness available for a token");
+        return -1;
+    }
+    uint8_t digest[32];
+    char hex[65], param[70];
+    sha256(token, strlen(token), digest);
+    hex_encode(digest, 32, hex);
+    snprintf(param, sizeof param, "\\x%s", hex);
+    const char *p[] = {name, param};
+    PGresult *r = pg_exec(pg,
+                          "INSERT INTO intake.sources (name, token_sha256) VALUES ($1, $2::bytea) "
+                          "ON CONFLICT (name) DO NOTHING",
+                          2, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    int inserted = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (!inserted) {
+        snprintf(err, errlen, "source '%s' already exists", name);
+        return -1;
+    }
+    return 0;
+}

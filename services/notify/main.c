@@ -1,0 +1,54 @@
+/* jiuye-notify: turns decisions and awards into notifications for the
+ * departments each rule names, and serves the staff inbox. */
+#include <event2/buffer.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "http_inbox.h"
+#include "link.h"
+#include "log.h"
+#include "notice.h"
+#include "svc.h"
+
+typedef struct notify_svc {
+    svc_t svc;
+    link_consumer_t *from_subsidy;
+    unsigned long notifications;
+} notify_svc_t;
+
+static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
+    notify_svc_t *ns = ctx;
+    if (env->body_case != JIUYE__ENVELOPE__BODY_SETTLED) {
+        snprintf(err, errlen, "expected settled decisions, got body %d", (int)env->body_case);
+        return LINK_REJECT;
+    }
+    long n = notice_store_settled(pg, env->settled);
+    if (n < 0) {
+        snprintf(err, errlen, "storing notifications failed");
+        return PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
+    }
+    ns->notifications += (unsigned long)n;
+    return LINK_OK;
+}
+
+static void notify_metrics(void *ctx, struct evbuffer *out) {
+    notify_svc_t *ns = ctx;
+    svc_metric(out, "jiuye_notifications_total", NULL, (double)ns->notifications);
+}
+
+int main(void) {
+    static notify_svc_t ns;
+    int rc = 1;
+    if (svc_init(&ns.svc, "notify", "jiuye_notify", "NOTIFY_DB_PASSWORD", "NOTIFY_HTTP_PORT", 8083) != 0) goto out;
+    const char *bind = config_str("NOTIFY_ZMQ_BIND", config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553"));
+    ns.from_subsidy = link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, NULL, &ns);
+    if (!ns.from_subsidy) goto out;
+    ns.svc.metrics = notify_metrics;
+    ns.svc.metrics_ctx = &ns;
+    svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
+    rc = svc_run(&ns.svc);
+out:
+    link_consumer_destroy(&ns.from_subsidy);
+    svc_destroy(&ns.svc);
+    return rc;
+}

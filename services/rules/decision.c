@@ -1,0 +1,143 @@
+/* decision.c: decision builder and storage (see decision.h). */
+#include "decision.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+
+static char *xstrdup(const char *s) {
+    char *p = strdup(s ? s : "");
+    if (!p) abort();
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n) {
+    p = realloc(p, n);
+    if (!p) abort();
+    return p;
+}
+
+Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *rule, const char *rule_name, const char *clause,
+                              const char *const *audience, const char *subject) {
+    Jiuye__Decision *d = xrealloc(NULL, sizeof *d);
+    jiuye__decision__init(d);
+    char id[400];
+    snprintf(id, sizeof id, "%s/%s/%s", ev->source, ev->event_id, rule);
+    d->decision_id = xstrdup(id);
+    d->event_id = xstrdup(ev->event_id);
+    d->source = xstrdup(ev->source);
+    d->event_type = xstrdup(ev->type);
+    d->rule = xstrdup(rule);
+    d->rule_name = xstrdup(rule_name);
+    d->outcome = xstrdup("info");
+    d->clause = xstrdup(clause);
+    d->plan_id = xstrdup("");
+    d->plan_sha256 = xstrdup("");
+    d->reason = xstrdup("");
+    d->district = xstrdup(ev->district);
+    d->subject = xstrdup(subject);
+    d->occurred_on = xstrdup(ev->occurred_on);
+    d->corrects_decision_id = xstrdup("");
+    char today[DATE_STRLEN];
+    d->decided_on = xstrdup(date_format(date_today(), today));
+    d->beneficiary = xstrdup("");
+    d->beneficiary_kind = xstrdup("");
+    for (size_t i = 0; audience && audience[i]; i++) {
+        d->audience = xrealloc(d->audience, (d->n_audience + 1) * sizeof *d->audience);
+        d->audience[d->n_audience++] = xstrdup(audience[i]);
+    }
+    return d;
+}
+
+void decision_free(Jiuye__Decision *d) {
+    if (d) jiuye__decision__free_unpacked(d, NULL);
+}
+
+void decision_fact(Jiuye__Decision *d, const char *name, const char *fmt, ...) {
+    char value[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    Jiuye__Fact *f = xrealloc(NULL, sizeof *f);
+    jiuye__fact__init(f);
+    f->name = xstrdup(name);
+    f->value = xstrdup(value);
+    d->facts = xrealloc(d->facts, (d->n_facts + 1) * sizeof *d->facts);
+    d->facts[d->n_facts++] = f;
+}
+
+void decision_param(Jiuye__Decision *d, const char *name, const policy_value_t *v) {
+    char value[32], from[DATE_STRLEN];
+    snprintf(value, sizeof value, "%lld", (long long)v->value);
+    Jiuye__ParameterValue *p = xrealloc(NULL, sizeof *p);
+    jiuye__parameter_value__init(p);
+    p->name = xstrdup(name);
+    p->value = xstrdup(value);
+    p->effective_from = xstrdup(date_format(v->effective_from, from));
+    p->source = xstrdup(v->source);
+    d->parameters = xrealloc(d->parameters, (d->n_parameters + 1) * sizeof *d->parameters);
+    d->parameters[d->n_parameters++] = p;
+}
+
+void decision_plan(Jiuye__Decision *d, const policy_plan_t *plan) {
+    free(d->plan_id);
+    free(d->plan_sha256);
+    d->plan_id = xstrdup(policy_plan_id(plan));
+    d->plan_sha256 = xstrdup(policy_plan_sha256(plan));
+}
+
+void decision_set(Jiuye__Decision *d, const char *outcome, const char *reason_fmt, ...) {
+    char reason[512];
+    va_list ap;
+    va_start(ap, reason_fmt);
+    vsnprintf(reason, sizeof reason, reason_fmt, ap);
+    va_end(ap);
+    free(d->outcome);
+    free(d->reason);
+    d->outcome = xstrdup(outcome);
+    d->reason = xstrdup(reason);
+}
+
+void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const char *kind) {
+    free(d->beneficiary);
+    free(d->beneficiary_kind);
+    d->beneficiary = xstrdup(beneficiary);
+    d->beneficiary_kind = xstrdup(kind);
+}
+
+json_t *decision_to_json(const Jiuye__Decision *d) {
+    json_t *facts = json_object(), *params = json_array(), *aud = json_array();
+    for (size_t i = 0; i < d->n_facts; i++) json_object_set_new(facts, d->facts[i]->name, json_string(d->facts[i]->value));
+    for (size_t i = 0; i < d->n_parameters; i++) {
+        Jiuye__ParameterValue *p = d->parameters[i];
+        json_array_append_new(params, json_pack("{s:s,s:s,s:s,s:s}", "name", p->name, "value", p->value,
+                                                "effective_from", p->effective_from, "source", p->source));
+    }
+    for (size_t i = 0; i < d->n_audience; i++) json_array_append_new(aud, json_string(d->audience[i]));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s}",
+                     "decision_id", d->decision_id, "event_id", d->event_id, "source", d->source, "event_type",
+                     d->event_type, "rule", d->rule, "rule_name", d->rule_name, "outcome", d->outcome, "clause",
+                     d->clause, "facts", facts, "parameters", params, "plan_id", d->plan_id, "plan_sha256",
+                     d->plan_sha256, "reason", d->reason, "district", d->district, "subject", d->subject,
+                     "occurred_on", d->occurred_on, "audience", aud, "decided_on", d->decided_on, "beneficiary",
+                     d->beneficiary, "beneficiary_kind", d->beneficiary_kind);
+}
+
+int decision_store(PGconn *pg, const Jiuye__Decision *d) {
+    json_t *j = decision_to_json(d);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!body) return -1;
+    const char *p[] = {d->decision_id, d->source, d->event_id, d->rule, d->outcome,
+                       d->subject, d->district, d->occurred_on, body};
+    int rc = pg_cmd(pg,
+                    "INSERT INTO rules.decisions (decision_id, source, event_id, rule, outcome, subject, district, "
+                    "occurred_on, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::jsonb)",
+                    9, p);
+    free(body);
+    return rc;
+}

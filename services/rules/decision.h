@@ -1,0 +1,36 @@
+/* decision.h: building, storing and showing decisions (POLICY.md §3).
+ *
+ * A decision is a Jiuye__Decision whose strings and lists are all malloc'd, so
+ * that jiuye__decision__free_unpacked() releases it. The builder functions
+ * abort on out-of-memory (a service that cannot allocate a few bytes restarts;
+ * the message is redelivered). */
+#ifndef JIUYE_RULES_DECISION_H
+#define JIUYE_RULES_DECISION_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "decisions.pb-c.h"
+#include "policy.h"
+
+/* A new decision of rule (id, name, clause, audience) about ev. Caller owns it. */
+Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *rule, const char *rule_name, const char *clause,
+                              const char *const *audience, const char *subject);
+void decision_free(Jiuye__Decision *d);
+
+void decision_fact(Jiuye__Decision *d, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record a parameter value used, with the date it took effect and its source. */
+void decision_param(Jiuye__Decision *d, const char *name, const policy_value_t *v);
+void decision_plan(Jiuye__Decision *d, const policy_plan_t *plan);
+void decision_set(Jiuye__Decision *d, const char *outcome, const char *reason_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const char *kind);
+
+/* The decision as the API shows it (staff-facing: identities in full). */
+json_t *decision_to_json(const Jiuye__Decision *d);
+
+/* Insert into rules.decisions inside the open transaction. Returns 0 or -1. */
+int decision_store(PGconn *pg, const Jiuye__Decision *d) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,125 @@
+/* award.c: award builder and storage (see award.h). */
+#include "award.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+
+static char *xstrdup(const char *s) {
+    char *p = strdup(s ? s : "");
+    if (!p) abort();
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n) {
+    p = realloc(p, n);
+    if (!p) abort();
+    return p;
+}
+
+Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year) {
+    Jiuye__Award *a = xrealloc(NULL, sizeof *a);
+    jiuye__award__init(a);
+    char id[512];
+    snprintf(id, sizeof id, "%s/%s", d->decision_id, program);
+    a->award_id = xstrdup(id);
+    a->decision_id = xstrdup(d->decision_id);
+    a->event_id = xstrdup(d->event_id);
+    a->source = xstrdup(d->source);
+    a->rule = xstrdup(d->rule);
+    a->program = xstrdup(program);
+    a->beneficiary = xstrdup(d->beneficiary);
+    a->beneficiary_kind = xstrdup(d->beneficiary_kind);
+    a->status = xstrdup("refused");
+    a->reason = xstrdup("");
+    a->district = xstrdup(d->district);
+    a->year = year;
+    a->reverses_award_id = xstrdup("");
+    a->clause = xstrdup(d->clause);
+    a->occurred_on = xstrdup(d->occurred_on);
+    return a;
+}
+
+void award_free(Jiuye__Award *a) {
+    if (a) jiuye__award__free_unpacked(a, NULL);
+}
+
+void award_line(Jiuye__Award *a, const char *label, const char *factor, int64_t amount_fen, const char *parameter,
+                const char *effective_from) {
+    Jiuye__BreakdownLine *l = xrealloc(NULL, sizeof *l);
+    jiuye__breakdown_line__init(l);
+    l->label = xstrdup(label);
+    l->factor = xstrdup(factor);
+    l->amount_fen = amount_fen;
+    l->parameter = xstrdup(parameter);
+    l->effective_from = xstrdup(effective_from);
+    a->breakdown = xrealloc(a->breakdown, (a->n_breakdown + 1) * sizeof *a->breakdown);
+    a->breakdown[a->n_breakdown++] = l;
+}
+
+void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const char *reason_fmt, ...) {
+    char reason[512];
+    va_list ap;
+    va_start(ap, reason_fmt);
+    vsnprintf(reason, sizeof reason, reason_fmt, ap);
+    va_end(ap);
+    free(a->status);
+    free(a->reason);
+    a->status = xstrdup(status);
+    a->reason = xstrdup(reason);
+    a->amount_fen = amount_fen;
+}
+
+json_t *award_to_json(const Jiuye__Award *a) {
+    json_t *lines = json_array();
+    for (size_t i = 0; i < a->n_breakdown; i++) {
+        Jiuye__BreakdownLine *l = a->breakdown[i];
+        json_t *line = json_pack("{s:s,s:s,s:I}", "label", l->label, "factor", l->factor, "amount_fen",
+                                 (json_int_t)l->amount_fen);
+        if (*l->parameter) json_object_set_new(line, "parameter", json_string(l->parameter));
+        if (*l->effective_from) json_object_set_new(line, "effective_from", json_string(l->effective_from));
+        json_array_append_new(lines, line);
+    }
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "award_id", a->award_id,
+                          "decision_id", a->decision_id, "event_id", a->event_id, "source", a->source, "rule", a->rule,
+                          "program", a->program, "beneficiary", a->beneficiary, "beneficiary_kind", a->beneficiary_kind,
+                          "amount_fen", (json_int_t)a->amount_fen, "status", a->status, "reason", a->reason,
+                          "breakdown", lines, "district", a->district, "year", a->year, "clause", a->clause,
+                          "occurred_on", a->occurred_on);
+    if (j && *a->reverses_award_id) json_object_set_new(j, "reverses_award_id", json_string(a->reverses_award_id));
+    return j;
+}
+
+int award_store(PGconn *pg, const Jiuye__Award *a, int slot) {
+    json_t *j = award_to_json(a);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!body) return -1;
+    char year[16], amount[32], slot_text[16];
+    snprintf(year, sizeof year, "%d", a->year);
+    snprintf(amount, sizeof amount, "%lld", (long long)a->amount_fen);
+    snprintf(slot_text, sizeof slot_text, "%d", slot);
+    const char *p[] = {a->award_id, a->decision_id, a->program, a->rule, a->beneficiary, a->district, year,
+                       amount, a->status, slot ? slot_text : NULL, *a->reverses_award_id ? a->reverses_award_id : NULL,
+                       body};
+    int rc = pg_cmd(pg,
+                    "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, "
+                    "amount_fen, status, slot, reverses_award_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7::int, "
+                    "$8::bigint, $9, $10::int, $11, $12::jsonb)",
+                    12, p);
+    free(body);
+    return rc;
+}
+
+const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const char *name) {
+    size_t len = strlen(name);
+    int prefix = len > 0 && name[len - 1] == '.';
+    for (size_t i = 0; i < d->n_parameters; i++) {
+        const char *n = d->parameters[i]->name;
+        if (prefix ? strncmp(n, name, len) == 0 : strcmp(n, name) == 0) return d->parameters[i];
+    }
+    return NULL;
+}

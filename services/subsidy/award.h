@@ -1,0 +1,34 @@
+/* award.h: building, storing and showing awards (POLICY.md §3-§4).
+ *
+ * An award is a Jiuye__Award whose strings and lists are malloc'd (freed by
+ * award_free). Amounts are integer fen; a breakdown line per factor lets a
+ * clerk recompute the amount by hand. The ledger (subsidy.awards) is
+ * append-only: corrections are new awards that point at the one they reverse. */
+#ifndef JIUYE_SUBSIDY_AWARD_H
+#define JIUYE_SUBSIDY_AWARD_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "awards.pb-c.h"
+
+/* A new award for decision d under program; status and amount set later. Caller owns it. */
+Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year);
+void award_free(Jiuye__Award *a);
+
+void award_line(Jiuye__Award *a, const char *label, const char *factor, int64_t amount_fen, const char *parameter,
+                const char *effective_from);
+void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const char *reason_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+json_t *award_to_json(const Jiuye__Award *a);
+
+/* Insert into subsidy.awards inside the open transaction; slot is the yearly
+ * slot a granted capped award takes (0 for none). Returns 0 or -1. */
+int award_store(PGconn *pg, const Jiuye__Award *a, int slot) __attribute__((warn_unused_result));
+
+/* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */
+const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const char *name);
+
+#endif

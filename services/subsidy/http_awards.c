@@ -1,0 +1,40 @@
+/* http_awards.c: the awards API (see http_awards.h). */
+#include "http_awards.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "pg.h"
+
+void http_awards(struct evhttp_request *req, void *arg) {
+    PGconn *pg = arg;
+    char *beneficiary = http_query(req, "beneficiary"), *district = http_query(req, "district"),
+         *year = http_query(req, "year");
+    if (year && (strlen(year) != 4 || strspn(year, "0123456789") != 4)) {
+        http_reply_error(req, 400, "year: must be a 4-digit year");
+        goto out;
+    }
+    const char *p[] = {beneficiary, district, year};
+    PGresult *r = pg_exec(pg,
+                          "SELECT body::text FROM subsidy.awards WHERE ($1::text IS NULL OR beneficiary = $1) "
+                          "AND ($2::text IS NULL OR district = $2) AND ($3::int IS NULL OR year = $3::int) "
+                          "ORDER BY created_at, award_id LIMIT 5000",
+                          3, p);
+    if (!r) {
+        http_reply_error(req, 503, "database unavailable");
+        goto out;
+    }
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *a = json_loads(PQgetvalue(r, i, 0), 0, NULL);
+        if (a) json_array_append_new(list, a);
+    }
+    PQclear(r);
+    http_reply_json(req, 200, json_pack("{s:o}", "awards", list));
+out:
+    free(beneficiary);
+    free(district);
+    free(year);
+}
