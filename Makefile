@@ -56,8 +56,11 @@ SERVICE_LIBS := $(foreach s,$(SERVICES),$(B)/lib/lib$(s).a)
 CTL_SRC := $(wildcard tools/jiuyectl/*.c)
 CTL_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CTL_SRC))
 
+# Unit tests need nothing running; integration tests need the harness's PostgreSQL.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+INTEGRATION_SRC := $(wildcard tests/integration/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
+            $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(INTEGRATION_SRC))
 
 BINS := $(foreach s,$(SERVICES),$(B)/bin/jiuye-$(s)) $(B)/bin/jiuyectl
 
@@ -89,6 +92,10 @@ $(B)/bin/jiuyectl: $(CTL_OBJ) $(SERVICE_LIBS) $(LIBJIUYE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(SERVICE_LIBS) $(LIBJIUYE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(SERVICE_LIBS) $(LIBJIUYE) $(LDLIBS) -lcmocka
+
+$(B)/tests/integration/test_%: $(B)/obj/tests/integration/test_%.o $(SERVICE_LIBS) $(LIBJIUYE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(SERVICE_LIBS) $(LIBJIUYE) $(LDLIBS) -lcmocka
 

@@ -35,7 +35,7 @@ static int is_ndjson(struct evhttp_request *req) {
 static json_t *parse_body(const char *body, size_t len, int ndjson, char *err, size_t errlen) {
     json_error_t jerr;
     if (!ndjson) {
-        json_t *doc = json_loadb(body, len, 0, &jerr);
+        json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!doc) {
             snprintf(err, errlen, "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
             return NULL;
@@ -59,7 +59,7 @@ static json_t *parse_body(const char *body, size_t len, int ndjson, char *err, s
         const char *q = p;
         while (q < line_end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
         if (q < line_end) {
-            json_t *doc = json_loadb(p, (size_t)(line_end - p), 0, &jerr);
+            json_t *doc = json_loadb(p, (size_t)(line_end - p), JSON_REJECT_DUPLICATES, &jerr);
             if (!doc) {
                 snprintf(err, errlen, "malformed JSON on line %zu, column %d: %s", line_no, jerr.column, jerr.text);
                 json_decref(arr);

@@ -1,0 +1,198 @@
+/* test_link.c: the delivery protocol (common/link.h) against a real PostgreSQL
+ * and real ZeroMQ sockets on loopback: every stored message arrives once in
+ * effect, duplicates change nothing, a poison message is dead-lettered alone,
+ * and what was stored while the consumer was away is sent after a restart.
+ *
+ * Needs JIUYE_DB (the harness's test cluster) and a superuser (PGUSER). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "link.h"
+#include "pg.h"
+
+#define ENDPOINT "tcp://127.0.0.1:15599"
+
+typedef struct fixture {
+    struct event_base *base;
+    PGconn *admin, *producer_pg, *consumer_pg;
+    link_producer_t *producer;
+    link_consumer_t *consumer;
+} fixture_t;
+
+static long count(PGconn *pg, const char *sql) {
+    PGresult *r = pg_exec(pg, sql, 0, NULL);
+    assert_non_null(r);
+    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+static link_status_t handler(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
+    (void)ctx;
+    if (strncmp(env->message_id, "bad", 3) == 0) {
+        snprintf(err, errlen, "poison message");
+        return LINK_REJECT;
+    }
+    const char *p[] = {env->message_id};
+    return pg_cmd(pg, "INSERT INTO lt.effects (message_id) VALUES ($1)", 1, p) == 0 ? LINK_OK : LINK_RETRY;
+}
+
+static void put_messages(PGconn *pg, const char *prefix, int from, int n) {
+    assert_int_equal(pg_begin(pg), 0);
+    for (int i = from; i < from + n; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "%s-%d", prefix, i);
+        Jiuye__Event ev = JIUYE__EVENT__INIT;
+        ev.event_id = id;
+        Jiuye__Envelope env = JIUYE__ENVELOPE__INIT;
+        env.message_id = id;
+        env.producer = "test";
+        env.body_case = JIUYE__ENVELOPE__BODY_EVENT;
+        env.event = &ev;
+        assert_int_equal(link_outbox_put(pg, "lt", &env), 0);
+    }
+    assert_int_equal(pg_commit(pg), 0);
+}
+
+/* Run the loop until sql counts want, or 20 s pass. Returns the last count. */
+static long run_until(fixture_t *f, const char *sql, long want) {
+    time_t deadline = time(NULL) + 20;
+    long n = -1;
+    while (time(NULL) < deadline) {
+        event_base_loop(f->base, EVLOOP_ONCE);
+        n = count(f->admin, sql);
+        if (n == want) break;
+    }
+    return n;
+}
+
+static void start_consumer(fixture_t *f) {
+    f->consumer = link_consumer_new(f->base, f->consumer_pg, "test-consumer", "lt", ENDPOINT, handler, NULL, NULL);
+    assert_non_null(f->consumer);
+}
+
+static void start_producer(fixture_t *f) {
+    f->producer = link_producer_new(f->base, f->producer_pg, "test-producer", "lt", ENDPOINT);
+    assert_non_null(f->producer);
+}
+
+static int setup(void **state) {
+    fixture_t *f = calloc(1, sizeof *f);
+    setenv("JIUYE_ACK_TIMEOUT_MS", "500", 1);
+    f->base = event_base_new();
+    const char *user = getenv("PGUSER") ? getenv("PGUSER") : "postgres";
+    f->admin = pg_connect(user, NULL, "test_link", NULL);
+    f->producer_pg = pg_connect(user, NULL, "test_link_producer", NULL);
+    f->consumer_pg = pg_connect(user, NULL, "test_link_consumer", NULL);
+    if (!f->admin || !f->producer_pg || !f->consumer_pg) return -1;
+    PGresult *r = PQexec(f->admin,
+                         "SET client_min_messages = warning;"
+                         "DROP SCHEMA IF EXISTS lt CASCADE; CREATE SCHEMA lt;"
+                         "CREATE TABLE lt.outbox (seq bigserial PRIMARY KEY, message_id text NOT NULL UNIQUE,"
+                         " payload bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now());"
+                         "CREATE TABLE lt.consumed (message_id text PRIMARY KEY, consumed_at timestamptz DEFAULT now());"
+                         "CREATE TABLE lt.dead_letters (message_id text, error text, payload bytea, at timestamptz DEFAULT now());"
+                         "CREATE TABLE lt.effects (message_id text NOT NULL);");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    *state = f;
+    return ok ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    fixture_t *f = *state;
+    link_producer_destroy(&f->producer);
+    link_consumer_destroy(&f->consumer);
+    PGresult *r = PQexec(f->admin, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS lt CASCADE");
+    PQclear(r);
+    PQfinish(f->admin);
+    PQfinish(f->producer_pg);
+    PQfinish(f->consumer_pg);
+    link_term();
+    event_base_free(f->base);
+    free(f);
+    return 0;
+}
+
+static void test_every_message_takes_effect_once(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "m", 0, 2500); /* more than the window and many batches */
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 2500);
+    assert_int_equal(count(f->admin, "SELECT count(DISTINCT message_id) FROM lt.effects"), 2500);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.consumed"), 2500);
+    assert_int_equal(link_producer_inflight(f->producer), 0);
+}
+
+static void test_duplicate_has_no_effect(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "d", 0, 10);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    /* The same ten again, as a producer that lost its acks would send them. */
+    put_messages(f->producer_pg, "d", 0, 10);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 10);
+}
+
+static void test_poison_message_is_dead_lettered_alone(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "good", 0, 5);
+    put_messages(f->producer_pg, "bad", 0, 1);
+    put_messages(f->producer_pg, "good", 5, 5);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 10);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters WHERE message_id = 'bad-0' AND error = 'poison message'"), 1);
+}
+
+static void test_stored_while_consumer_away_is_sent_after_restart(void **state) {
+    fixture_t *f = *state;
+    start_producer(f);
+    put_messages(f->producer_pg, "away", 0, 50);
+    link_producer_pump(f->producer);
+    for (int i = 0; i < 4; i++) event_base_loop(f->base, EVLOOP_ONCE); /* nobody listening: nothing acked */
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.outbox"), 50);
+    link_producer_destroy(&f->producer); /* the producer "crashes" */
+    start_consumer(f);
+    start_producer(f); /* restart: loads and re-sends every stored row */
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 50);
+}
+
+static void test_consumer_restart_while_in_flight(void **state) {
+    fixture_t *f = *state;
+    start_producer(f);
+    put_messages(f->producer_pg, "late", 0, 30);
+    link_producer_pump(f->producer); /* sent into the void (ZMQ_IMMEDIATE: not even queued) */
+    start_consumer(f);               /* appears later: the resend timer delivers */
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.effects", 30), 30);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_every_message_takes_effect_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_has_no_effect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poison_message_is_dead_lettered_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_while_consumer_away_is_sent_after_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consumer_restart_while_in_flight, setup, teardown),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("link", tests, NULL, NULL);
+}
