@@ -110,6 +110,7 @@ struct link_producer {
     size_t count;     /* entries in window, in seq order */
     int64_t last_seq; /* highest seq loaded */
     int64_t ack_timeout_ms;
+    int may_have_rows; /* the outbox may hold rows not yet loaded */
     unsigned long sent, resent, acked;
 };
 
@@ -136,9 +137,12 @@ static void producer_send_due(link_producer_t *p) {
     event_active(p->sock_ev, EV_READ, 0); /* a send can consume the edge of ZMQ_FD */
 }
 
+/* Rows appear only through this process's own commits, each followed by a
+ * pump, so the outbox is read only when a pump asked for it or a read came
+ * back full (more rows than the window took) or failed. */
 static void producer_load(link_producer_t *p) {
     size_t room = LINK_WINDOW - p->count;
-    if (room == 0 || PQstatus(p->pg) != CONNECTION_OK) return;
+    if (!p->may_have_rows || room == 0 || PQstatus(p->pg) != CONNECTION_OK) return;
     char sql[SQL_MAX], after[24], limit[24];
     snprintf(sql, sizeof sql,
              "SELECT seq, message_id, payload FROM %s.outbox WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int",
@@ -163,10 +167,12 @@ static void producer_load(link_producer_t *p) {
         p->count++;
         p->last_seq = m->seq;
     }
+    p->may_have_rows = (size_t)PQntuples(r) == room;
     PQclear(r);
 }
 
 void link_producer_pump(link_producer_t *p) {
+    p->may_have_rows = 1;
     producer_load(p);
     producer_send_due(p);
 }
@@ -228,7 +234,8 @@ static void producer_tick(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     link_producer_t *p = arg;
     if (!pg_alive(p->pg)) return;
-    link_producer_pump(p);
+    producer_load(p);
+    producer_send_due(p);
 }
 
 link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const char *name,
@@ -240,6 +247,7 @@ link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const ch
     p->base = base;
     p->pg = pg;
     p->ack_timeout_ms = config_int("JIUYE_ACK_TIMEOUT_MS", 5000, 50, 3600000);
+    p->may_have_rows = 1; /* whatever an earlier run left unacknowledged */
     p->sock = link_socket(ZMQ_DEALER);
     int one = 1;
     if (!p->sock) goto err;
