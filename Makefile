@@ -118,6 +118,45 @@ test:
 	@$(MAKE) --no-print-directory SAN=1 all
 	tests/run.sh
 
+# ---- fuzz targets (libFuzzer; tests/fuzz/) ------------------------------------------------
+# Intake's two decoders under clang's libFuzzer with ASan and UBSan, built apart from the
+# rest (clang, not $(CC); no libjiuye archive: only the sources the codec needs).
+#   make fuzz-build              build/fuzz/fuzz_event_json, build/fuzz/fuzz_event_proto
+#   make fuzz                    run each for FUZZ_SECONDS (default 300) s
+#   make fuzz FUZZ_SECONDS=10    the quick smoke run (tests/integration/fuzz_smoke.sh does this)
+# The committed seeds in tests/fuzz/corpus/NAME/ are only read: new inputs go to
+# build/fuzz/corpus/NAME/, crashes to build/fuzz/artifacts/ (crash-*, leak-*, timeout-*).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+             -fno-omit-frame-pointer -Icommon -Ibuild/proto -Iservices/intake \
+             $(shell pkg-config --cflags jansson libprotobuf-c 2>/dev/null)
+FUZZ_LIBS = $(shell pkg-config --libs jansson libprotobuf-c 2>/dev/null)
+FUZZ_CODEC_SRC = common/date.c common/ident.c services/intake/event_codec.c \
+                 build/proto/events.pb-c.c build/proto/ingest.pb-c.c
+FUZZ_NAMES = fuzz_event_json fuzz_event_proto
+FUZZ_BINS = $(patsubst %,build/fuzz/%,$(FUZZ_NAMES))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CODEC_SRC) $(wildcard common/*.h) \
+                   services/intake/event_codec.h $(PROTO_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CODEC_SRC) $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@mkdir -p build/fuzz/artifacts
+	@rc=0; for f in $(FUZZ_NAMES); do \
+	    c=$${f#fuzz_}; mkdir -p build/fuzz/corpus/$$c; \
+	    echo "== $$f: $(FUZZ_SECONDS) s, new inputs in build/fuzz/corpus/$$c"; \
+	    build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$f- \
+	        $$( [ -f tests/fuzz/$$c.dict ] && echo -dict=tests/fuzz/$$c.dict ) \
+	        build/fuzz/corpus/$$c tests/fuzz/corpus/$$c || rc=1; \
+	done; exit $$rc
+
 clean:
 	rm -rf build
 

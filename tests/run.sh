@@ -11,7 +11,8 @@
 # or `tests/run.sh 'test_money|intake'`. Each file's output goes to a log that is shown
 # (last 50 lines) only when it fails. The last line is always "N passed, N failed";
 # the exit status is 1 if anything failed or nothing ran.
-# Env: JIUYE_TEST_PGPORT (55432), JIUYE_TEST_TIMEOUT per file in s (900),
+# Env: JIUYE_TEST_PGPORT (55432), JIUYE_TEST_PORT_OFFSET added to every service port (0),
+#      JIUYE_TEST_TIMEOUT per file in s (900),
 #      JIUYE_KEEP_TMP=1 keeps the scratch dir (logs, cluster) for a post-mortem.
 set -euo pipefail
 
@@ -87,9 +88,13 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # cmocka's plain format is what we parse, whatever the caller's environment says.
 export CMOCKA_MESSAGE_OUTPUT=stdout
-export INTAKE_HTTP_PORT=18080 RULES_HTTP_PORT=18081 SUBSIDY_HTTP_PORT=18082 NOTIFY_HTTP_PORT=18083
-export INTAKE_ZMQ=tcp://127.0.0.1:15550 RULES_ZMQ=tcp://127.0.0.1:15551
-export SUBSIDY_ZMQ=tcp://127.0.0.1:15552 NOTIFY_ZMQ=tcp://127.0.0.1:15553
+# JIUYE_TEST_PORT_OFFSET moves every test port, so two runs can share a machine.
+off=${JIUYE_TEST_PORT_OFFSET:-0}
+export INTAKE_HTTP_PORT=$((18080 + off)) RULES_HTTP_PORT=$((18081 + off))
+export SUBSIDY_HTTP_PORT=$((18082 + off)) NOTIFY_HTTP_PORT=$((18083 + off))
+export INTAKE_ZMQ=tcp://127.0.0.1:$((15550 + off)) RULES_ZMQ=tcp://127.0.0.1:$((15551 + off))
+export SUBSIDY_ZMQ=tcp://127.0.0.1:$((15552 + off)) NOTIFY_ZMQ=tcp://127.0.0.1:$((15553 + off))
+export JIUYE_TEST_LINK_ENDPOINT=tcp://127.0.0.1:$((15599 + off))
 
 selected() { [[ -z "$PATTERN" || "$1" =~ $PATTERN ]]; }
 

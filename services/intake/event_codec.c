@@ -14,6 +14,8 @@
  * checks it, and writes it back to JSON. Filling and checking walk the rules in the same
  * order, so the JSON path (fill_message: JSON type, then check_field on the stored value) and
  * the protobuf path (check_message) report the same first error for the same bad value.
+ * A client's unchecked decoder (lenient_fill, event_from_json_lenient) walks the same rules
+ * without checking, so the receiver's check_message sees what the JSON said.
  *
  * Memory: every string and array stored in an event comes from malloc (strdup/calloc), even
  * the empty ones (source, received_at, absent optional fields), and is attached to the event
@@ -662,6 +664,80 @@ static int fill_message(const msg_spec_t *spec, ProtobufCMessage *msg, const jso
     return check_cross(spec, msg, prefix, ctx, err, errlen);
 }
 
+/* ---- JSON -> message, unchecked (event_from_json_lenient) -------------------------- */
+
+/* Replace the string at fd with a malloc'd copy of jv's text, or of "" when jv is not a
+ * string (text after an embedded NUL is cut). Returns 0, or -1 when out of memory. */
+static int lenient_string(const ProtobufCFieldDescriptor *fd, ProtobufCMessage *msg,
+                          const json_t *jv) {
+    char *copy = strdup(json_is_string(jv) ? json_string_value(jv) : "");
+    if (!copy) return -1;
+    char **slot = MEMBER(msg, fd, char *);
+    if (*slot && *slot != (const char *)fd->default_value) free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* jv as an integer of fd's width: clamped, so that a value out of range stays out of range
+ * for the receiver's check; 0 when jv is not an integer. */
+static int64_t lenient_int(const ProtobufCFieldDescriptor *fd, const json_t *jv) {
+    if (!json_is_integer(jv)) return 0;
+    json_int_t v = json_integer_value(jv);
+    if (fd->type == PROTOBUF_C_TYPE_INT64) return v;
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+}
+
+/* Fill msg from obj (any JSON value: a non-object fills nothing) by spec's rules, without
+ * checking values. Everything allocated is attached to msg first, so the caller's
+ * free_unpacked cleans up after a failure. Returns 0, or -1 when out of memory. */
+static int lenient_fill(const msg_spec_t *spec, ProtobufCMessage *msg, const json_t *obj) {
+    for (size_t i = 0; i < spec->nrules; i++) {
+        const field_rule_t *r = &spec->rules[i];
+        const ProtobufCFieldDescriptor *fd = field_of(spec, r);
+        const json_t *jv = json_object_get(obj, r->name); /* NULL unless obj is an object */
+        switch (KINDS[r->kind].shape) {
+        case SH_STRING:
+            if (lenient_string(fd, msg, jv)) return -1;
+            break;
+        case SH_INT:
+            if (fd->type == PROTOBUF_C_TYPE_INT64)
+                *MEMBER(msg, fd, int64_t) = lenient_int(fd, jv);
+            else
+                *MEMBER(msg, fd, int32_t) = (int32_t)lenient_int(fd, jv);
+            break;
+        case SH_BOOL: *MEMBER(msg, fd, protobuf_c_boolean) = json_is_true(jv); break;
+        case SH_INT_LIST: {
+            size_t n = json_array_size(jv); /* 0 unless an array */
+            if (n == 0) break;
+            int32_t *v = calloc(n, sizeof *v);
+            if (!v) return -1;
+            *MEMBER(msg, fd, int32_t *) = v;
+            *QUANTITY(msg, fd) = n;
+            for (size_t j = 0; j < n; j++) v[j] = (int32_t)lenient_int(fd, json_array_get(jv, j));
+            break;
+        }
+        case SH_MSG_LIST: {
+            size_t n = json_array_size(jv);
+            if (n == 0) break;
+            ProtobufCMessage **items = calloc(n, sizeof *items);
+            if (!items) return -1;
+            size_t *count = QUANTITY(msg, fd);
+            *MEMBER(msg, fd, ProtobufCMessage **) = items; /* *count grows with each entry */
+            *count = 0;
+            for (size_t j = 0; j < n; j++) {
+                ProtobufCMessage *item = malloc(r->item->desc->sizeof_message);
+                if (!item) return -1;
+                protobuf_c_message_init(r->item->desc, item);
+                items[(*count)++] = item;
+                if (lenient_fill(r->item, item, json_array_get(jv, j))) return -1;
+            }
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
 /* ---- message -> JSON --------------------------------------------------------------- */
 
 static json_t *msg_to_json(const msg_spec_t *spec, const ProtobufCMessage *msg) {
@@ -1029,6 +1105,40 @@ json_t *event_to_json(const Jiuye__Event *ev) {
         return NULL;
     }
     return o;
+}
+
+Jiuye__Event *event_from_json_lenient(const json_t *obj) {
+    Jiuye__Event *ev = malloc(sizeof *ev);
+    if (!ev) return NULL;
+    jiuye__event__init(ev);
+    ev->source = strdup("");
+    ev->received_at = strdup("");
+    if (!ev->source || !ev->received_at || lenient_fill(&EVENT_SPEC, &ev->base, obj)) goto err;
+    const event_type_t *t = type_by_name(ev->type);
+    const json_t *jp = json_object_get(obj, "payload");
+    if (t && json_is_object(jp)) {
+        ProtobufCMessage *payload = malloc(t->spec->desc->sizeof_message);
+        if (!payload) goto err;
+        protobuf_c_message_init(t->spec->desc, payload);
+        *MEMBER(ev, payload_field(t), ProtobufCMessage *) = payload; /* owned by ev now */
+        ev->payload_case = t->pcase;
+        if (lenient_fill(t->spec, payload, jp)) goto err;
+    }
+    return ev;
+err:
+    jiuye__event__free_unpacked(ev, NULL);
+    return NULL;
+}
+
+_Static_assert(N(EVENT_TYPES) == EVENT_TYPE_COUNT, "EVENT_TYPE_COUNT is the size of EVENT_TYPES");
+
+int event_type_index(const char *name) {
+    const event_type_t *t = name ? type_by_name(name) : NULL;
+    return t ? (int)(t - EVENT_TYPES) : -1;
+}
+
+const char *event_type_name(int i) {
+    return i >= 0 && i < EVENT_TYPE_COUNT ? EVENT_TYPES[i].name : NULL;
 }
 
 const char *event_json_id(const json_t *obj) {

@@ -61,4 +61,26 @@ json_t *event_to_json(const Jiuye__Event *ev) __attribute__((warn_unused_result)
  * the value is not validated). The pointer is owned by obj. */
 const char *event_json_id(const json_t *obj);
 
+/* Decode a JSON event into a newly allocated Jiuye__Event WITHOUT validating it: for a
+ * client that sends events as protobuf and leaves every check to the receiver's
+ * event_validate (jiuyectl publish --zmq). Fills what protobuf can hold: each known field
+ * whose JSON type fits is copied (integers clamped to the field's int32/int64 range, so an
+ * out-of-range value stays out of range); a value of the wrong JSON type, an unknown key, a
+ * null or anything that is not an object is left at its protobuf default ("" / 0 / false /
+ * empty list), list entries keep their positions (a non-integer entry becomes 0, a
+ * non-object entry an empty message). The payload is set only when the type is one of
+ * §5 and "payload" is an object; an unknown type keeps its string and no payload. Strings
+ * are malloc'd as for event_from_json. Returns NULL only when out of memory; caller frees
+ * with jiuye__event__free_unpacked(ev, NULL). */
+Jiuye__Event *event_from_json_lenient(const json_t *obj) __attribute__((warn_unused_result));
+
+/* The event types of POLICY.md §5, in that order: EVENT_TYPE_COUNT names. */
+#define EVENT_TYPE_COUNT 14
+
+/* The index (0..EVENT_TYPE_COUNT-1) of type name, or -1 when name is NULL or not a type. */
+int event_type_index(const char *name);
+
+/* The name of type i ("person.registered"), or NULL when i is out of range. */
+const char *event_type_name(int i);
+
 #endif

@@ -136,6 +136,7 @@ void http_events(struct evhttp_request *req, void *arg) {
         json_t *el = json_array_get(elements, i);
         ingest_item_t *it = &items[i];
         it->index = (long)i;
+        it->type = event_type_index(json_string_value(json_object_get(el, "type")));
         if (!json_is_object(el)) {
             it->status = INGEST_REJECTED;
             snprintf(it->error, sizeof it->error, "element %zu: must be a JSON object", i);
@@ -156,6 +157,7 @@ void http_events(struct evhttp_request *req, void *arg) {
         return;
     }
     link_producer_pump(in->to_rules);
+    intake_metrics_count(&in->metrics, source, items, n);
 
     json_t *results = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -168,10 +170,6 @@ void http_events(struct evhttp_request *req, void *arg) {
         json_object_set_new(r, "status", json_string(ingest_status_name(it->status)));
         if (it->status == INGEST_REJECTED) json_object_set_new(r, "error", json_string(it->error));
         json_array_append_new(results, r);
-        in->received++;
-        if (it->status == INGEST_ACCEPTED) in->accepted++;
-        if (it->status == INGEST_DUPLICATE) in->duplicate++;
-        if (it->status == INGEST_REJECTED) in->rejected++;
     }
     ingest_items_free(items, n);
     free(items);

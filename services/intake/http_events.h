@@ -10,13 +10,19 @@
 
 #include <event2/http.h>
 
+#include "intake_metrics.h"
 #include "link.h"
 #include "svc.h"
 
+struct zmq_ingest;
+
+/* The service: its loop, database and HTTP server (svc), the link to rules, the ZeroMQ
+ * front door (zmq_ingest.h) and the counters both doors share. */
 typedef struct intake {
     svc_t svc;
     link_producer_t *to_rules;
-    unsigned long received, accepted, duplicate, rejected;
+    struct zmq_ingest *zmq;
+    intake_metrics_t metrics;
 } intake_t;
 
 void http_events(struct evhttp_request *req, void *arg);

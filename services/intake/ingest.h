@@ -21,6 +21,7 @@ typedef struct ingest_item {
     Jiuye__Event *ev;   /* owned; NULL when rejected before storage */
     char event_id[132]; /* as given, for the reply ("" if none) */
     long index;         /* position in the request */
+    int type;           /* event_type_index() of the type it names, -1 if none (metrics) */
     ingest_status_t status;
     char error[320];
 } ingest_item_t;

@@ -1,7 +1,8 @@
-/* sources.c: source authentication (see sources.h). */
+/* sources.c: source authentication and administration (see sources.h). */
 #include "sources.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
@@ -59,4 +60,58 @@ int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t err
         return -1;
     }
     return 0;
+}
+
+int sources_revoke(PGconn *pg, const char *name, char *err, size_t errlen) {
+    const char *p[] = {name};
+    PGresult *r = pg_exec(pg,
+                          "UPDATE intake.sources SET revoked_at = now() "
+                          "WHERE name = $1 AND revoked_at IS NULL",
+                          1, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    int revoked = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (revoked) return 1;
+    r = pg_exec(pg, "SELECT 1 FROM intake.sources WHERE name = $1", 1, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    int exists = PQntuples(r) == 1;
+    PQclear(r);
+    if (!exists) {
+        snprintf(err, errlen, "no source named '%s'", name);
+        return -1;
+    }
+    return 0;
+}
+
+long sources_list(PGconn *pg, source_info_t **out, char *err, size_t errlen) {
+    PGresult *r = pg_exec(pg,
+                          "SELECT name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                          "coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                          "FROM intake.sources ORDER BY name",
+                          0, NULL);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    long n = PQntuples(r);
+    source_info_t *list = n ? calloc((size_t)n, sizeof *list) : NULL;
+    if (n && !list) {
+        PQclear(r);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (long i = 0; i < n; i++) {
+        snprintf(list[i].name, sizeof list[i].name, "%s", PQgetvalue(r, (int)i, 0));
+        snprintf(list[i].created_at, sizeof list[i].created_at, "%s", PQgetvalue(r, (int)i, 1));
+        snprintf(list[i].revoked_at, sizeof list[i].revoked_at, "%s", PQgetvalue(r, (int)i, 2));
+    }
+    PQclear(r);
+    *out = list;
+    return n;
 }

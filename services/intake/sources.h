@@ -13,4 +13,21 @@ int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namel
  * Returns 0, or -1 with err set ("name must be ...", "already exists"). */
 int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen);
 
+/* Revoke source name: from now on its token authenticates nothing (its events stay).
+ * Returns 1 when revoked now, 0 when it was already revoked, -1 with err set ("no source
+ * named ...", a database error). */
+int sources_revoke(PGconn *pg, const char *name, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+typedef struct source_info {
+    char name[72];
+    char created_at[32]; /* "2024-05-10T08:00:00Z" (UTC) */
+    char revoked_at[32]; /* the same, or "" while the source is active */
+} source_info_t;
+
+/* Every source, ordered by name, into *out (a malloc'd array the caller frees; NULL when
+ * there are none). Returns how many, or -1 with err set (*out untouched). */
+long sources_list(PGconn *pg, source_info_t **out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -20,12 +20,12 @@ static void *xrealloc(void *p, size_t n) {
     return p;
 }
 
-Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *rule, const char *rule_name, const char *clause,
-                              const char *const *audience, const char *subject) {
+Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *key, const char *rule, const char *rule_name,
+                              const char *clause, const char *const *audience, const char *subject) {
     Jiuye__Decision *d = xrealloc(NULL, sizeof *d);
     jiuye__decision__init(d);
     char id[400];
-    snprintf(id, sizeof id, "%s/%s/%s", ev->source, ev->event_id, rule);
+    snprintf(id, sizeof id, "%s/%s/%s", ev->source, ev->event_id, key);
     d->decision_id = xstrdup(id);
     d->event_id = xstrdup(ev->event_id);
     d->source = xstrdup(ev->source);
@@ -50,6 +50,16 @@ Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *rule, const ch
         d->audience[d->n_audience++] = xstrdup(audience[i]);
     }
     return d;
+}
+
+void decision_set_id(Jiuye__Decision *d, const char *decision_id) {
+    free(d->decision_id);
+    d->decision_id = xstrdup(decision_id);
+}
+
+void decision_correct(Jiuye__Decision *d, const char *corrected_id) {
+    free(d->corrects_decision_id);
+    d->corrects_decision_id = xstrdup(corrected_id);
 }
 
 void decision_free(Jiuye__Decision *d) {
@@ -109,7 +119,15 @@ void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const cha
     d->beneficiary_kind = xstrdup(kind);
 }
 
+static json_t *decision_to_json_base(const Jiuye__Decision *d);
+
 json_t *decision_to_json(const Jiuye__Decision *d) {
+    json_t *j = decision_to_json_base(d);
+    if (j && *d->corrects_decision_id) json_object_set_new(j, "corrects_decision_id", json_string(d->corrects_decision_id));
+    return j;
+}
+
+static json_t *decision_to_json_base(const Jiuye__Decision *d) {
     json_t *facts = json_object(), *params = json_array(), *aud = json_array();
     for (size_t i = 0; i < d->n_facts; i++) json_object_set_new(facts, d->facts[i]->name, json_string(d->facts[i]->value));
     for (size_t i = 0; i < d->n_parameters; i++) {

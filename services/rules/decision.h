@@ -14,9 +14,13 @@
 #include "decisions.pb-c.h"
 #include "policy.h"
 
-/* A new decision of rule (id, name, clause, audience) about ev. Caller owns it. */
-Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *rule, const char *rule_name, const char *clause,
-                              const char *const *audience, const char *subject);
+/* A new decision of rule (id, name, clause, audience) about ev, with id
+ * "<source>/<event_id>/<key>". Caller owns it. */
+Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *key, const char *rule, const char *rule_name,
+                              const char *clause, const char *const *audience, const char *subject);
+void decision_set_id(Jiuye__Decision *d, const char *decision_id);
+/* Mark d as correcting the earlier decision corrected_id (the subsidy service reverses its awards). */
+void decision_correct(Jiuye__Decision *d, const char *corrected_id);
 void decision_free(Jiuye__Decision *d);
 
 void decision_fact(Jiuye__Decision *d, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,24 +1,31 @@
-/* jiuye-rules: decides every rule an event triggers (POLICY.md §2-§3) and
- * passes the decisions, with the event, to the subsidy service. */
+/* jiuye-rules: decides every rule an event triggers (POLICY.md §2-§3), keeps
+ * the durable timers, and passes the decisions, with the event, to the
+ * subsidy service. kill -HUP reloads the plan files between two messages. */
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "emit.h"
 #include "http_decisions.h"
 #include "link.h"
 #include "log.h"
 #include "pg.h"
 #include "rules.h"
 #include "svc.h"
+#include "timers.h"
+
+#define TIMER_BATCH 500 /* timers fired per tick, so messages are not held back */
 
 typedef struct rules_svc {
     svc_t svc;
+    const char *policy_dir;
     policy_set_t plans;
     link_consumer_t *from_intake;
     link_producer_t *to_subsidy;
-    unsigned long events, decisions;
+    struct event *tick, *sighup;
+    unsigned long events, decisions, timers_fired, reloads, reload_failures;
 } rules_svc_t;
 
 static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
@@ -28,44 +35,18 @@ static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
         return LINK_REJECT;
     }
     const Jiuye__Event *ev = env->event;
-    Jiuye__Decision **ds = NULL;
-    size_t n = 0;
+    decision_list_t decided = {0};
     link_status_t st = LINK_OK;
-    if (rules_apply(pg, &rs->plans, ev, &ds, &n) != 0) {
+    char message_id[400];
+    snprintf(message_id, sizeof message_id, "rules/%s/%s", ev->source, ev->event_id);
+    if (rules_apply(pg, &rs->plans, ev, &decided) != 0 || decisions_emit(pg, ev, &decided, message_id) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
-        snprintf(err, errlen, "rules failed: %s", PQerrorMessage(pg));
-        goto out;
+        snprintf(err, errlen, "deciding %s/%s failed: %s", ev->source, ev->event_id, PQerrorMessage(pg));
+    } else {
+        rs->events++;
+        rs->decisions += decided.n;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (decision_store(pg, ds[i]) != 0) {
-            st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
-            snprintf(err, errlen, "storing decision %s failed", ds[i]->decision_id);
-            goto out;
-        }
-    }
-    if (n > 0) {
-        char message_id[400];
-        snprintf(message_id, sizeof message_id, "rules/%s/%s", ev->source, ev->event_id);
-        Jiuye__Decided decided = JIUYE__DECIDED__INIT;
-        decided.event = (Jiuye__Event *)ev;
-        decided.n_decisions = n;
-        decided.decisions = ds;
-        Jiuye__Envelope out = JIUYE__ENVELOPE__INIT;
-        out.message_id = message_id;
-        out.producer = "rules";
-        out.body_case = JIUYE__ENVELOPE__BODY_DECIDED;
-        out.decided = &decided;
-        if (link_outbox_put(pg, "rules", &out) != 0) {
-            st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
-            snprintf(err, errlen, "outbox insert failed");
-            goto out;
-        }
-    }
-    rs->events++;
-    rs->decisions += n;
-out:
-    for (size_t i = 0; i < n; i++) decision_free(ds[i]);
-    free(ds);
+    decision_list_clear(&decided);
     return st;
 }
 
@@ -74,37 +55,82 @@ static void on_committed(void *ctx) {
     link_producer_pump(rs->to_subsidy);
 }
 
+/* Fire due timers: at start (catch-up after downtime) and every second. */
+static void on_tick(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    rules_svc_t *rs = arg;
+    if (!pg_alive(rs->svc.pg)) return;
+    int fired = timers_fire_due(rs->svc.pg, &rs->plans, date_today(), TIMER_BATCH);
+    if (fired > 0) {
+        rs->timers_fired += (unsigned long)fired;
+        link_producer_pump(rs->to_subsidy);
+    }
+}
+
+static int load_plans(policy_set_t *set, const char *dir) {
+    char err[512];
+    if (policy_set_load_dir(set, dir, err, sizeof err) != 0) {
+        log_error("policy: %s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < set->n; i++)
+        log_info("plan %s loaded (sha256 %s)", policy_plan_id(set->plans[i]), policy_plan_sha256(set->plans[i]));
+    return 0;
+}
+
+/* SIGHUP: the callback runs between messages, so no decision sees half a reload;
+ * a bad file keeps the plans in force. */
+static void on_sighup(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    rules_svc_t *rs = arg;
+    policy_set_t fresh = {0};
+    if (load_plans(&fresh, rs->policy_dir) != 0) {
+        rs->reload_failures++;
+        log_error("policy reload refused; the plans loaded before stay in force");
+        return;
+    }
+    policy_set_clear(&rs->plans);
+    rs->plans = fresh;
+    rs->reloads++;
+    log_info("policy reloaded: %zu plan(s)", rs->plans.n);
+}
+
 static void rules_metrics(void *ctx, struct evbuffer *out) {
     rules_svc_t *rs = ctx;
     svc_metric(out, "jiuye_rules_events_total", NULL, (double)rs->events);
     svc_metric(out, "jiuye_decisions_total", NULL, (double)rs->decisions);
+    svc_metric(out, "jiuye_timers_fired_total", NULL, (double)rs->timers_fired);
+    svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
+    svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"rules->subsidy\"", (double)link_producer_backlog(rs->to_subsidy));
 }
 
 int main(void) {
     static rules_svc_t rs;
     int rc = 1;
-    char err[512];
     log_init("rules");
-    const char *dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
-    if (policy_set_load_dir(&rs.plans, dir, err, sizeof err) != 0) {
-        log_error("policy: %s", err);
-        return 2;
-    }
-    for (size_t i = 0; i < rs.plans.n; i++)
-        log_info("plan %s loaded (sha256 %s)", policy_plan_id(rs.plans.plans[i]), policy_plan_sha256(rs.plans.plans[i]));
+    rs.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
+    if (load_plans(&rs.plans, rs.policy_dir) != 0) return 2;
     if (svc_init(&rs.svc, "rules", "jiuye_rules", "RULES_DB_PASSWORD", "RULES_HTTP_PORT", 8081) != 0) goto out;
     const char *subsidy = config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552");
     const char *bind = config_str("RULES_ZMQ_BIND", config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
     rs.to_subsidy = link_producer_new(rs.svc.base, rs.svc.pg, "rules->subsidy", "rules", subsidy);
     rs.from_intake = link_consumer_new(rs.svc.base, rs.svc.pg, "intake->rules", "rules", bind, on_event, on_committed, &rs);
-    if (!rs.to_subsidy || !rs.from_intake) goto out;
+    rs.tick = event_new(rs.svc.base, -1, EV_PERSIST, on_tick, &rs);
+    rs.sighup = evsignal_new(rs.svc.base, SIGHUP, on_sighup, &rs);
+    if (!rs.to_subsidy || !rs.from_intake || !rs.tick || !rs.sighup) goto out;
+    struct timeval second = {1, 0};
+    event_add(rs.tick, &second);
+    event_add(rs.sighup, NULL);
+    event_active(rs.tick, 0, 0); /* catch up at once on timers due while we were down */
     rs.svc.metrics = rules_metrics;
     rs.svc.metrics_ctx = &rs;
     svc_route(&rs.svc, "/v1/decisions", http_decisions, rs.svc.pg);
     link_producer_pump(rs.to_subsidy);
     rc = svc_run(&rs.svc);
 out:
+    if (rs.tick) event_free(rs.tick);
+    if (rs.sighup) event_free(rs.sighup);
     link_consumer_destroy(&rs.from_intake);
     link_producer_destroy(&rs.to_subsidy);
     svc_destroy(&rs.svc);

@@ -1,19 +1,107 @@
-/* rules.c: the rule table and the dispatcher (see rules.h). */
+/* rules.c: the rule table, the dispatcher and helpers shared by rule files (see rules.h). */
 #include "rules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "log.h"
+#include "pending.h"
 #include "persons.h"
+#include "pg.h"
+#include "state.h"
 
 static const char *const aud_cdpf_hrss[] = {"cdpf", "hrss", NULL};
+static const char *const aud_hrss_cdpf[] = {"hrss", "cdpf", NULL};
+static const char *const aud_cdpf_health[] = {"cdpf", "health", NULL};
+static const char *const aud_cdpf_finance[] = {"cdpf", "finance", NULL};
+static const char *const aud_edu_hrss[] = {"education", "hrss", NULL};
+static const char *const aud_quota[] = {"cdpf", "finance", "tax", NULL};
+static const char *const aud_r10[] = {"org", "staffing", "cdpf", NULL};
+static const char *const aud_r11[] = {"sasac", "cdpf", NULL};
+static const char *const aud_hrss[] = {"hrss", NULL};
+static const char *const aud_civil[] = {"civil", NULL};
+static const char *const aud_cdpf[] = {"cdpf", NULL};
+static const char *const aud_cdpf_edu[] = {"cdpf", "education", NULL};
 
-/* POLICY.md §3. Rules not yet implemented are absent: an event they would
- * trigger gets no decision from them (their issues add them here). */
-static const rule_def_t rule_table[] = {
-    {"R01", "TRAINING_SUBSIDY", "二(三)9", "training.completed", aud_cdpf_hrss, r01_training_subsidy},
+/* Which events a rule looks at, beyond their type. */
+static int is_blind_massage(const Jiuye__Event *ev) {
+    return strcmp(ev->training_completed->course, "blind_massage") == 0;
+}
+static int is_public_welfare_post(const Jiuye__Event *ev) {
+    return strcmp(ev->employment_started->channel, "public_welfare_post") == 0;
+}
+static int is_agency_placement(const Jiuye__Event *ev) { return ev->employment_started->agency_code[0] != '\0'; }
+static int is_auxiliary(const Jiuye__Event *ev) { return strcmp(ev->employment_started->channel, "auxiliary") == 0; }
+static int is_public_body(const Jiuye__Event *ev) {
+    const char *k = ev->employer_annual_report->employer_kind;
+    return strcmp(k, "organ") == 0 || strcmp(k, "institution") == 0 || strcmp(k, "soe") == 0;
+}
+static int is_soe_plan(const Jiuye__Event *ev) { return strcmp(ev->recruitment_plan->employer_kind, "soe") == 0; }
+static int is_hard_to_employ(const Jiuye__Event *ev) { return ev->person_registered->hard_to_employ; }
+static int is_unemployed(const Jiuye__Event *ev) {
+    return strcmp(ev->person_registered->employment_status, "unemployed") == 0;
+}
+static int graduate_wants_job(const Jiuye__Event *ev) { return ev->graduate_registered->wants_job; }
+
+typedef int (*rule_match_fn)(const Jiuye__Event *ev);
+
+/* POLICY.md §3, in its order. R17 VACANCY_MATCH is issue 11's. */
+static const struct {
+    rule_def_t def;
+    rule_match_fn match; /* NULL: every event of the trigger type */
+} rule_table[] = {
+    {{"R01", "R01", "TRAINING_SUBSIDY", "二(三)9", "training.completed", aud_cdpf_hrss, 0, r01_training_subsidy}, NULL},
+    {{"R02", "R02", "BLIND_MASSAGE_TRAINING", "二(二)8", "training.completed", aud_cdpf_health, 0,
+      r02_blind_massage_training}, is_blind_massage},
+    {{"R03", "R03", "BLIND_TUITION", "二(二)8", "education.enrolled", aud_cdpf_finance, 0, r03_blind_tuition}, NULL},
+    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.started", aud_hrss_cdpf, 0, r04_public_welfare_post},
+     is_public_welfare_post},
+    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.ended", aud_hrss_cdpf, 1, r04_post_ended}, NULL},
+    {{"R05", "R05", "GRADUATE_JOBSEEK", "二(二)7", "graduate.registered", aud_edu_hrss, 0, r05_graduate_jobseek}, NULL},
+    {{"R06", "R06", "INTERNSHIP", "二(二)7", "internship.completed", aud_hrss_cdpf, 0, r06_internship}, NULL},
+    {{"R07", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup}, NULL},
+    {{"R07-loan", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup_loan}, NULL},
+    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.started", aud_hrss_cdpf, 0, r08_agency_placement},
+     is_agency_placement},
+    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.ended", aud_hrss_cdpf, 1, r08_placement_ended}, NULL},
+    {{"R09", "R09", "EMPLOYER_QUOTA", "三(二)", "employer.annual_report", aud_quota, 0, r09_employer_quota}, NULL},
+    {{"R10", "R10", "INSTITUTION_MUST_HIRE", "一(一)1", "employer.annual_report", aud_r10, 0, r10_institution_must_hire},
+     is_public_body},
+    {{"R11", "R11", "SOE_RECRUITMENT", "一(一)2", "recruitment.plan", aud_r11, 0, r11_soe_recruitment}, is_soe_plan},
+    {{"R12", "R12", "PWP_RATIO", "二(二)5", "public_welfare_posts.created", aud_hrss, 0, r12_pwp_ratio}, NULL},
+    {{"R13", "R13", "HARD_TO_EMPLOY", "二(二)5", "person.registered", aud_cdpf_hrss, 0, r13_hard_to_employ},
+     is_hard_to_employ},
+    {{"R14", "R14", "LOW_INCOME_EXEMPTION", "二(二)5", "employment.started", aud_civil, 0, r14_low_income_exemption},
+     is_auxiliary},
+    {{"R15", "R15", "FOUR_ONE_SERVICE", "二(三)10", "person.registered", aud_cdpf, 0, r15_four_one_service},
+     is_unemployed},
+    {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service},
+     graduate_wants_job},
 };
+
+#define N_RULES (sizeof rule_table / sizeof *rule_table)
+
+void decision_list_add(decision_list_t *l, Jiuye__Decision *d) {
+    Jiuye__Decision **grown = realloc(l->items, (l->n + 1) * sizeof *l->items);
+    if (!grown) abort();
+    l->items = grown;
+    l->items[l->n++] = d;
+}
+
+void decision_list_clear(decision_list_t *l) {
+    for (size_t i = 0; i < l->n; i++) decision_free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+const rule_def_t *rules_find(const char *key) {
+    for (size_t i = 0; i < N_RULES; i++)
+        if (!rule_table[i].def.correction && strcmp(rule_table[i].def.key, key) == 0) return &rule_table[i].def;
+    return NULL;
+}
 
 const char *rules_event_subject(const Jiuye__Event *ev) {
     switch (ev->payload_case) {
@@ -35,34 +123,113 @@ const char *rules_event_subject(const Jiuye__Event *ev) {
     }
 }
 
-/* State the rules keep, updated before deciding. */
-static int update_state(PGconn *pg, const Jiuye__Event *ev) {
-    if (ev->payload_case == JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED) return persons_register(pg, ev);
+/* Run one rule on ev into a new decision; NULL when it has nothing to say. */
+static Jiuye__Decision *decide(const rule_def_t *r, const rule_ctx_t *ctx, const Jiuye__Event *ev,
+                               const char *decision_id, int *failed) {
+    Jiuye__Decision *d = decision_new(ev, r->key, r->id, r->name, r->clause, r->audience, rules_event_subject(ev));
+    if (decision_id) decision_set_id(d, decision_id);
+    if (!ctx->plan && !r->correction) {
+        /* POLICY.md §2: outside every loaded plan, never a silent default. */
+        decision_set(d, "not_in_force", "事件日期 %s 不在任何已加载方案的有效期内，不予认定", ev->occurred_on);
+        return d;
+    }
+    if (ctx->plan) decision_plan(d, ctx->plan);
+    rule_result_t res = r->decide(ctx, ev, d);
+    if (res != RULE_DECIDED) {
+        if (res == RULE_ERROR) *failed = 1;
+        decision_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int context(rule_ctx_t *ctx, PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev) {
+    jdate_t on;
+    if (date_parse(ev->occurred_on, &on) != 0) return -1; /* intake validated it */
+    ctx->pg = pg;
+    ctx->plans = plans;
+    ctx->plan = policy_for_date(plans, on);
+    ctx->occurred_on = on;
+    ctx->today = date_today();
     return 0;
 }
 
-int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, Jiuye__Decision ***out,
-                size_t *n_out) {
-    jdate_t on;
-    if (date_parse(ev->occurred_on, &on) != 0) return -1; /* intake validated it */
-    if (update_state(pg, ev) != 0) return -1;
-    rule_ctx_t ctx = {pg, policy_for_date(plans, on), on};
-    for (size_t i = 0; i < sizeof rule_table / sizeof *rule_table; i++) {
-        const rule_def_t *r = &rule_table[i];
+int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out) {
+    rule_ctx_t ctx;
+    if (context(&ctx, pg, plans, ev) != 0) return -1;
+    if (state_update(pg, ev) != 0) return -1;
+    int failed = 0;
+    for (size_t i = 0; i < N_RULES && !failed; i++) {
+        const rule_def_t *r = &rule_table[i].def;
         if (strcmp(r->trigger, ev->type) != 0) continue;
+        if (rule_table[i].match && !rule_table[i].match(ev)) continue;
         if (ctx.plan && !policy_rule_enabled(ctx.plan, r->id)) continue;
-        Jiuye__Decision *d = decision_new(ev, r->id, r->name, r->clause, r->audience, rules_event_subject(ev));
-        if (!ctx.plan) {
-            /* POLICY.md §2: outside every loaded plan, never a silent default. */
-            decision_set(d, "not_in_force", "事件日期 %s 不在任何已加载方案的有效期内，不予认定", ev->occurred_on);
-        } else if (r->decide(&ctx, ev, d) != 0) {
-            decision_free(d);
-            return -1;
-        }
-        Jiuye__Decision **grown = realloc(*out, (*n_out + 1) * sizeof **out);
-        if (!grown) abort();
-        *out = grown;
-        (*out)[(*n_out)++] = d;
+        Jiuye__Decision *d = decide(r, &ctx, ev, NULL, &failed);
+        if (d) decision_list_add(out, d);
     }
+    if (failed) return -1;
+    /* A registration releases the events that waited for it. */
+    if (ev->payload_case == JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED &&
+        pending_release(pg, plans, ev->person_registered->cert_no, out) != 0)
+        return -1;
     return 0;
+}
+
+Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
+                                  const char *decision_id, int *failed) {
+    const rule_def_t *r = rules_find(key);
+    rule_ctx_t ctx;
+    if (!r || context(&ctx, pg, plans, ev) != 0) {
+        *failed = 1;
+        return NULL;
+    }
+    return decide(r, &ctx, ev, decision_id, failed);
+}
+
+int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdate_t on, policy_value_t *v) {
+    if (!ctx->plan || policy_value_at(ctx->plan, name, d->district, on, v) != 0) {
+        char day[DATE_STRLEN];
+        decision_set(d, "ineligible", "方案 %s 缺少参数 %s（%s 起），无法认定，请运维核对方案文件",
+                     ctx->plan ? policy_plan_id(ctx->plan) : "(无)", name, date_format(on, day));
+        return -1;
+    }
+    decision_param(d, name, v);
+    return 0;
+}
+
+int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *cert_no, Jiuye__Decision *d) {
+    person_t person;
+    int found = persons_find(ctx->pg, cert_no, &person);
+    if (found < 0) return -1;
+    decision_fact(d, "registered", "%s", found ? "true" : "false");
+    if (found) {
+        char reg[DATE_STRLEN];
+        decision_fact(d, "registered_on", "%s", date_format(person.registered_on, reg));
+        return 1;
+    }
+    decision_set(d, "pending", "该残疾人尚未登记，待登记信息到达后判定（30 天内未到则不予认定）");
+    return pending_hold(ctx->pg, ev, d, ctx->today) == 0 ? 0 : -1;
+}
+
+int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what) {
+    cert_info_t info;
+    char err[128];
+    if (cert_no_parse(cert_no, &info, err, sizeof err) != 0) { /* intake validated it */
+        decision_set(d, "ineligible", "残疾人证号无效：%s", err);
+        return 0;
+    }
+    int age = date_full_years(info.birth, ctx->occurred_on);
+    decision_fact(d, "age", "%d", age);
+    decision_fact(d, "sex", "%s", info.male ? "male" : "female");
+    policy_value_t min_age, max_age;
+    if (rule_param(ctx, d, "working_age_min", ctx->occurred_on, &min_age) != 0 ||
+        rule_param(ctx, d, info.male ? "working_age_max_male" : "working_age_max_female", ctx->occurred_on,
+                   &max_age) != 0)
+        return -1;
+    if (age < min_age.value || age > max_age.value) {
+        decision_set(d, "ineligible", "%s时 %d 周岁，不在劳动年龄段（%lld-%lld 周岁）", what, age, (long long)min_age.value,
+                     (long long)max_age.value);
+        return 0;
+    }
+    return 1;
 }

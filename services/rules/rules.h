@@ -1,9 +1,12 @@
-/* rules.h: the rule table and what every rule receives.
+/* rules.h: the rule table and what every rule receives (POLICY.md §3).
  *
- * Each rule of POLICY.md §3 is one file (r01_training_subsidy.c, ...) that
- * exports one decide function; the table in rules.c says which event type
- * triggers it, its clause and its audience. rules_apply() runs every rule
- * an event triggers, under the plan in force on the event's occurred_on. */
+ * Each rule is one file (r01_training_subsidy.c, ...) exporting decide
+ * functions; the table in rules.c says which event type triggers each, its
+ * clause and its audience. rules_apply() updates the rules' state with an
+ * event, then runs every rule it triggers under the plan in force on the
+ * event's occurred_on. Rules that correct earlier decisions (an
+ * employment.ended) are never `not_in_force` (POLICY.md "The plan window and
+ * later facts"). */
 #ifndef JIUYE_RULES_RULES_H
 #define JIUYE_RULES_RULES_H
 
@@ -16,32 +19,92 @@
 
 typedef struct rule_ctx {
     PGconn *pg;
-    const policy_plan_t *plan; /* in force on the event's date */
+    const policy_set_t *plans;
+    const policy_plan_t *plan; /* in force on the event's date; NULL for corrections outside every plan */
     jdate_t occurred_on;
+    jdate_t today;
 } rule_ctx_t;
 
-/* Fill in outcome, reason, facts and parameters of d. Returns 0, or -1 on a
- * database error (the whole message is retried). */
-typedef int (*rule_decide_fn)(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d);
+/* What a decide function did with the decision it was handed. */
+typedef enum {
+    RULE_DECIDED = 0, /* d is filled in: keep it */
+    RULE_NONE = 1,    /* the rule has nothing to say about this event: drop d */
+    RULE_ERROR = -1,  /* database error: the whole message is retried */
+} rule_result_t;
+
+typedef rule_result_t (*rule_decide_fn)(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d);
 
 typedef struct rule_def {
-    const char *id;      /* R01 */
-    const char *name;    /* TRAINING_SUBSIDY */
-    const char *clause;  /* 二(三)9 */
+    const char *key;     /* decision id suffix: "R07", "R07-loan" */
+    const char *id;      /* R07 */
+    const char *name;    /* STARTUP */
+    const char *clause;  /* 一(一)3 */
     const char *trigger; /* event type */
     const char *const *audience;
+    int correction;      /* corrects earlier decisions: applies outside the plan window too */
     rule_decide_fn decide;
 } rule_def_t;
 
-int r01_training_subsidy(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d);
+/* The list of decisions made while handling one message. */
+typedef struct decision_list {
+    Jiuye__Decision **items;
+    size_t n;
+} decision_list_t;
 
-/* Update the rules' state with ev and decide every rule it triggers. The new
- * decisions are appended to *out (caller frees each with decision_free and the
- * array with free). Returns 0 or -1 (database error). */
-int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, Jiuye__Decision ***out,
-                size_t *n_out) __attribute__((warn_unused_result));
+void decision_list_add(decision_list_t *l, Jiuye__Decision *d);
+void decision_list_clear(decision_list_t *l);
+
+/* Update the rules' state with ev and decide every rule it triggers, appending
+ * to out. Returns 0 or -1 (database error). */
+int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
+    __attribute__((warn_unused_result));
+
+/* Decide the rule with key for ev again, under decision_id (a pending event
+ * whose person is now registered). Returns the decision or NULL (the rule had
+ * nothing to say, or *failed is set on error). */
+Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
+                                  const char *decision_id, int *failed);
+
+/* The definition of a rule by decision key, or NULL. */
+const rule_def_t *rules_find(const char *key);
 
 /* The subject of an event: the cert_no or employer_code it is about. */
 const char *rules_event_subject(const Jiuye__Event *ev);
+
+/* Shared helpers for rule files ------------------------------------------ */
+
+/* Read parameter name (district-aware) into v and record it in d. Returns 0;
+ * -1 when the plan lacks it (d is then set ineligible naming the parameter). */
+int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdate_t on, policy_value_t *v);
+
+/* The person of cert_no must be registered: returns 1 when registered; 0 after
+ * making d `pending` and remembering ev until the registration arrives; -1 on error. */
+int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *cert_no, Jiuye__Decision *d);
+
+/* Working age on ctx->occurred_on (POLICY.md §1). Records age and sex as facts
+ * and the limits as parameters. Returns 1 in working age, 0 not (d made
+ * ineligible with the reason), -1 when a parameter is missing. */
+int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what);
+
+/* Rule functions, one file each. */
+rule_result_t r01_training_subsidy(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r02_blind_massage_training(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r03_blind_tuition(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r04_public_welfare_post(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r04_post_ended(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r05_graduate_jobseek(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r06_internship(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r07_startup(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r07_startup_loan(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r08_agency_placement(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r08_placement_ended(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r09_employer_quota(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r10_institution_must_hire(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r11_soe_recruitment(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r12_pwp_ratio(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r13_hard_to_employ(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r14_low_income_exemption(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r15_four_one_service(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r16_graduate_service(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 
 #endif

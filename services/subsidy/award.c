@@ -93,7 +93,7 @@ json_t *award_to_json(const Jiuye__Award *a) {
     return j;
 }
 
-int award_store(PGconn *pg, const Jiuye__Award *a, int slot) {
+int award_store(PGconn *pg, const Jiuye__Award *a, const char *limit_key, int slot) {
     json_t *j = award_to_json(a);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
@@ -104,12 +104,12 @@ int award_store(PGconn *pg, const Jiuye__Award *a, int slot) {
     snprintf(slot_text, sizeof slot_text, "%d", slot);
     const char *p[] = {a->award_id, a->decision_id, a->program, a->rule, a->beneficiary, a->district, year,
                        amount, a->status, slot ? slot_text : NULL, *a->reverses_award_id ? a->reverses_award_id : NULL,
-                       body};
+                       body, limit_key};
     int rc = pg_cmd(pg,
                     "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, "
-                    "amount_fen, status, slot, reverses_award_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7::int, "
-                    "$8::bigint, $9, $10::int, $11, $12::jsonb)",
-                    12, p);
+                    "amount_fen, status, slot, reverses_award_id, body, limit_key) VALUES ($1, $2, $3, $4, $5, $6, "
+                    "$7::int, $8::bigint, $9, $10::int, $11, $12::jsonb, $13)",
+                    13, p);
     free(body);
     return rc;
 }
@@ -122,4 +122,28 @@ const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const 
         if (prefix ? strncmp(n, name, len) == 0 : strcmp(n, name) == 0) return d->parameters[i];
     }
     return NULL;
+}
+
+static int parse_int(const char *text, int64_t *out) {
+    if (!text || !*text) return -1;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (*end) return -1;
+    *out = v;
+    return 0;
+}
+
+int decision_param_int(const Jiuye__Decision *d, const char *name, int64_t *out) {
+    const Jiuye__ParameterValue *p = decision_parameter(d, name);
+    return p ? parse_int(p->value, out) : -1;
+}
+
+const char *decision_fact_text(const Jiuye__Decision *d, const char *name) {
+    for (size_t i = 0; i < d->n_facts; i++)
+        if (strcmp(d->facts[i]->name, name) == 0) return d->facts[i]->value;
+    return NULL;
+}
+
+int decision_fact_int(const Jiuye__Decision *d, const char *name, int64_t *out) {
+    return parse_int(decision_fact_text(d, name), out);
 }

@@ -24,11 +24,20 @@ void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const ch
 
 json_t *award_to_json(const Jiuye__Award *a);
 
-/* Insert into subsidy.awards inside the open transaction; slot is the yearly
- * slot a granted capped award takes (0 for none). Returns 0 or -1. */
-int award_store(PGconn *pg, const Jiuye__Award *a, int slot) __attribute__((warn_unused_result));
+/* Insert into subsidy.awards inside the open transaction. limit_key names the
+ * period a limit counts the award in ("2024", "AY2024", "once"; NULL for
+ * none); slot is the numbered place a granted award takes in it (0 for none).
+ * Returns 0 or -1. */
+int award_store(PGconn *pg, const Jiuye__Award *a, const char *limit_key, int slot)
+    __attribute__((warn_unused_result));
 
 /* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */
 const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const char *name);
+
+/* Integer value of parameter / fact name of d into *out. Returns 0, or -1 (absent or not an integer). */
+int decision_param_int(const Jiuye__Decision *d, const char *name, int64_t *out);
+int decision_fact_int(const Jiuye__Decision *d, const char *name, int64_t *out);
+/* The text of fact name, or NULL. */
+const char *decision_fact_text(const Jiuye__Decision *d, const char *name);
 
 #endif

@@ -25,10 +25,9 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
         return LINK_REJECT;
     }
     const Jiuye__Decided *decided = env->decided;
-    Jiuye__Award **awards = NULL;
-    size_t n = 0;
+    award_list_t awards = {0};
     link_status_t st = LINK_OK;
-    if (programs_settle(pg, decided, &awards, &n, err, errlen) != 0) {
+    if (programs_settle(pg, decided, &awards, err, errlen) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         goto out;
     }
@@ -37,8 +36,8 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     Jiuye__Settled settled = JIUYE__SETTLED__INIT;
     settled.n_decisions = decided->n_decisions;
     settled.decisions = decided->decisions;
-    settled.n_awards = n;
-    settled.awards = awards;
+    settled.n_awards = awards.n;
+    settled.awards = awards.items;
     Jiuye__Envelope out = JIUYE__ENVELOPE__INIT;
     out.message_id = message_id;
     out.producer = "subsidy";
@@ -50,10 +49,9 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
         goto out;
     }
     ss->settled++;
-    ss->awards += n;
+    ss->awards += awards.n;
 out:
-    for (size_t i = 0; i < n; i++) award_free(awards[i]);
-    free(awards);
+    award_list_clear(&awards);
     return st;
 }
 

@@ -1,30 +1,75 @@
 /* programs.c: the rule -> program table and the settlement of one event (see programs.h). */
 #include "programs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
+#include "money.h"
+
+/* POLICY.md §3: the rules with an award, and how a correction of each is undone. */
 static const struct {
     const char *rule;
-    program_award_fn award;
+    program_award_fn award;    /* eligible decision -> award */
+    program_award_fn reversal; /* correcting decision -> reversal */
 } program_table[] = {
-    {"R01", r01_training_award},
+    {"R01", r01_training_award, reversal_full},
+    {"R03", r03_tuition_award, reversal_full},
+    {"R04", r04_post_award, r04_post_reversal},
+    {"R05", r05_graduate_award, reversal_full},
+    {"R06", r06_internship_award, reversal_full},
+    {"R07", r07_startup_award, reversal_full},
+    {"R08", r08_placement_award, reversal_full},
+    {"R09", r09_quota_reward, reversal_full},
 };
 
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, Jiuye__Award ***awards, size_t *n, char *err,
-                    size_t errlen) {
+void award_list_add(award_list_t *l, Jiuye__Award *a) {
+    Jiuye__Award **grown = realloc(l->items, (l->n + 1) * sizeof *l->items);
+    if (!grown) abort();
+    l->items = grown;
+    l->items[l->n++] = a;
+}
+
+void award_list_clear(award_list_t *l) {
+    for (size_t i = 0; i < l->n; i++) award_free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t *out, char *err, size_t errlen) {
+    long granted = ledger_granted_count(pg, a->program, a->beneficiary, limit_key);
+    if (granted < 0) {
+        award_free(a);
+        snprintf(err, errlen, "ledger query failed");
+        return -1;
+    }
+    char yuan[32];
+    if (granted > 0) {
+        if (strcmp(limit_key, "once") == 0)
+            award_set(a, "refused", 0, "已享受过该项补贴（每人一次），不重复发放");
+        else
+            award_set(a, "refused", 0, "%s 年度已享受过该项奖励，不重复发放", limit_key);
+    } else {
+        award_set(a, "granted", a->amount_fen, "核定 %s 元", money_format_yuan(a->amount_fen, yuan, sizeof yuan));
+    }
+    if (award_store(pg, a, limit_key, granted > 0 ? 0 : 1) != 0) {
+        award_free(a);
+        snprintf(err, errlen, "storing award failed");
+        return -1;
+    }
+    award_list_add(out, a);
+    return 0;
+}
+
+int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, char *err, size_t errlen) {
     for (size_t i = 0; i < decided->n_decisions; i++) {
         const Jiuye__Decision *d = decided->decisions[i];
-        if (strcmp(d->outcome, "eligible") != 0) continue;
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
-            Jiuye__Award *a = NULL;
-            if (program_table[j].award(pg, decided->event, d, &a, err, errlen) != 0) return -1;
-            if (!a) continue;
-            Jiuye__Award **grown = realloc(*awards, (*n + 1) * sizeof **awards);
-            if (!grown) abort();
-            *awards = grown;
-            (*awards)[(*n)++] = a;
+            if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;
+            if (strcmp(d->outcome, "eligible") == 0 && program_table[j].award(pg, d, out, err, errlen) != 0) return -1;
         }
     }
     return 0;

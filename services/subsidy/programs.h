@@ -1,9 +1,12 @@
-/* programs.h: which eligible decisions become awards, and how.
+/* programs.h: which decisions become awards, and how (POLICY.md §3).
  *
  * One file per program's formula (r01_training_award.c, ...); the table in
- * programs.c maps a rule to its program. A formula builds the award with its
- * breakdown and consults the ledger for the limits that depend on money
- * already granted (POLICY.md §3: the yearly count of training awards, ...). */
+ * programs.c maps a rule to its program. A formula reads only the decision
+ * (its facts and parameters, each with its effective date), builds the award
+ * with a breakdown line per factor, and consults the ledger for the limits
+ * that depend on money already granted. A decision that corrects an earlier
+ * one (corrects_decision_id) first reverses what the earlier one was granted:
+ * in full, or, for a public-welfare post, the months not served. */
 #ifndef JIUYE_SUBSIDY_PROGRAMS_H
 #define JIUYE_SUBSIDY_PROGRAMS_H
 
@@ -13,18 +16,40 @@
 #include "award.h"
 #include "decisions.pb-c.h"
 
-/* Build and store the award(s) for an eligible decision; append them to *out.
+typedef struct award_list {
+    Jiuye__Award **items;
+    size_t n;
+} award_list_t;
+
+void award_list_add(award_list_t *l, Jiuye__Award *a);
+void award_list_clear(award_list_t *l);
+
+/* Build and store the award for an eligible decision, appending it to out.
  * Returns 0, or -1 on a database error or a decision that lacks what the
  * formula needs (err says which). */
-typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, Jiuye__Award **out,
-                                char *err, size_t errlen);
+typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
 
-int r01_training_award(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, Jiuye__Award **out, char *err,
-                       size_t errlen);
+int r01_training_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r03_tuition_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r04_post_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r04_post_reversal(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r05_graduate_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r06_internship_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r07_startup_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r08_placement_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r09_quota_reward(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 
-/* Apply every program to the decisions of one event. Awards are appended to
- * *awards / *n. Returns 0 or -1 (err set). */
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, Jiuye__Award ***awards, size_t *n, char *err,
-                    size_t errlen) __attribute__((warn_unused_result));
+/* Reverse in full every granted award of the corrected decision not yet reversed. */
+int reversal_full(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+
+/* Store a once-per-period award (R05 and R07 "once", R09 per report year):
+ * granted when the beneficiary holds no granted award of the program under
+ * limit_key, else refused with the reason. a carries amount and breakdown;
+ * it is stored and added to out, or freed on error. */
+int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t *out, char *err, size_t errlen);
+
+/* Apply every program to the decisions of one event. Returns 0 or -1 (err set). */
+int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

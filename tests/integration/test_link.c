@@ -17,7 +17,6 @@
 #include "link.h"
 #include "pg.h"
 
-#define ENDPOINT "tcp://127.0.0.1:15599"
 
 typedef struct fixture {
     struct event_base *base;
@@ -73,13 +72,19 @@ static long run_until(fixture_t *f, const char *sql, long want) {
     return n;
 }
 
+/* tests/run.sh sets it, so parallel runs do not share a port. */
+static const char *endpoint(void) {
+    const char *e = getenv("JIUYE_TEST_LINK_ENDPOINT");
+    return e ? e : "tcp://127.0.0.1:15599";
+}
+
 static void start_consumer(fixture_t *f) {
-    f->consumer = link_consumer_new(f->base, f->consumer_pg, "test-consumer", "lt", ENDPOINT, handler, NULL, NULL);
+    f->consumer = link_consumer_new(f->base, f->consumer_pg, "test-consumer", "lt", endpoint(), handler, NULL, NULL);
     assert_non_null(f->consumer);
 }
 
 static void start_producer(fixture_t *f) {
-    f->producer = link_producer_new(f->base, f->producer_pg, "test-producer", "lt", ENDPOINT);
+    f->producer = link_producer_new(f->base, f->producer_pg, "test-producer", "lt", endpoint());
     assert_non_null(f->producer);
 }
 

@@ -2,8 +2,10 @@
  *
  * One valid event per type, round-tripped JSON -> event -> JSON (byte-identical canonical
  * form) and JSON -> event -> protobuf wire -> event -> validate -> JSON; then every class of
- * error with its exact message, on both the JSON and the protobuf path. Identities are built
- * here with their own check characters (GB 11643, GB 32100), independently of common/ident.c.
+ * error with its exact message, on both the JSON and the protobuf path; then the unchecked
+ * decoder a ZeroMQ client uses, whose events the receiver's event_validate judges. Identities
+ * are built here with their own check characters (GB 11643, GB 32100), independently of
+ * common/ident.c.
  * Run one test by name: pass a glob as argv[1] (test_event_codec 'test_err_*'). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -949,6 +951,151 @@ static void test_validate_proto_shapes(void **state) {
     assert_string_equal(err, "event: missing");
 }
 
+/* ---- unchecked decoding (event_from_json_lenient) ----------------------------------- */
+
+/* What a ZeroMQ client built with the lenient decoder makes the server say: decode the
+ * mutated example without checks, then event_validate it. want NULL: valid. */
+static void run_lenient(const mutation_t *ms, size_t n) {
+    int failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        char err[256] = "";
+        json_t *j = example(ms[i].type);
+        mutate(j, ms[i].path, ms[i].value ? load(ms[i].value) : NULL);
+        Jiuye__Event *ev = event_from_json_lenient(j);
+        json_decref(j);
+        assert_non_null(ev);
+        int rc = event_validate(ev, TODAY, err, sizeof err);
+        if (ms[i].want == NULL && rc != 0) {
+            print_error("case %zu (%s %s): rejected: %s\n", i, ms[i].type, ms[i].path, err);
+            failures++;
+        } else if (ms[i].want && (rc == 0 || strcmp(err, ms[i].want) != 0)) {
+            print_error("case %zu (%s %s):\n   got '%s'\n  want '%s'\n", i, ms[i].type,
+                        ms[i].path, rc == 0 ? "(valid)" : err, ms[i].want);
+            failures++;
+        }
+        jiuye__event__free_unpacked(ev, NULL);
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void test_lenient_valid_examples(void **state) {
+    (void)state;
+    char err[256] = "";
+    for (size_t i = 0; i < N_EXAMPLES; i++) {
+        json_t *in = load(EXAMPLES[i].json);
+        Jiuye__Event *ev = event_from_json_lenient(in);
+        assert_non_null(ev);
+        if (event_validate(ev, TODAY, err, sizeof err) != 0)
+            print_error("%s: %s\n", EXAMPLES[i].type, err);
+        assert_int_equal(event_validate(ev, TODAY, err, sizeof err), 0);
+        json_t *out = event_to_json(ev);
+        assert_non_null(out);
+        char *a = dump(in), *b = dump(out);
+        assert_string_equal(b, a); /* the same event as the checked decoder makes */
+        /* Every string is malloc'd, as event_from_json promises. */
+        replace(&ev->source, "hrss");
+        replace(&ev->received_at, "2024-05-10T01:02:03Z");
+        free(a), free(b);
+        json_decref(in), json_decref(out);
+        jiuye__event__free_unpacked(ev, NULL);
+    }
+}
+
+static void test_lenient_leaves_checks_to_validate(void **state) {
+    (void)state;
+    static const mutation_t ms[] = {
+        {"training.completed", "type", "\"foo.bar\"", "type: unknown event type 'foo.bar'"},
+        {"training.completed", "district", "\"320799\"",
+         "district: unknown district code '320799'"},
+        {"training.completed", "occurred_on", "\"2024-02-30\"",
+         "occurred_on: must be a real date YYYY-MM-DD"},
+        {"training.completed", "occurred_on", "\"2027-01-01\"",
+         "occurred_on: 2027-01-01 is later than today 2026-11-28"},
+        {"training.completed", "event_id", "42", "event_id: required"},
+        {"training.completed", "payload", NULL, "payload: required"},
+        {"training.completed", "payload", "[]", "payload: required"},
+        {"training.completed", "payload.cert_no", NULL, "payload.cert_no: required"},
+        {"training.completed", "payload.course", "\"cooking\"",
+         "payload.course: must be one of vocational, entrepreneurship, blind_massage, "
+         "new_media, ecommerce, heritage_craft"},
+        {"training.completed", "payload.cost_fen", "-1",
+         "payload.cost_fen: must be 0-10000000000 fen"},
+        /* A value of the wrong JSON type is left at 0; a huge one is clamped, not wrapped
+         * (4294967356 = 2^32 + 60 would wrap to a valid 60). */
+        {"training.completed", "payload.hours", "\"60\"", "payload.hours: must be 1-10000"},
+        {"training.completed", "payload.hours", "4294967356", "payload.hours: must be 1-10000"},
+        {"training.completed", "payload.hours", "-4294967236", "payload.hours: must be 1-10000"},
+        {"vacancy.posted", "payload.categories", "[1,2,3,4,5,6,7,1]",
+         "payload.categories: must have 1-7 entries"},
+        {"vacancy.posted", "payload.categories", "[1,8]", "payload.categories[1]: must be 1-7"},
+        {"vacancy.posted", "payload.categories", "[1,\"4\"]",
+         "payload.categories[1]: must be 1-7"},
+        {"vacancy.posted", "payload.categories", "4", "payload.categories: must have 1-7 entries"},
+        {"employer.annual_report", "payload.disabled_staff[1]", "5",
+         "payload.disabled_staff[1].cert_no: required"},
+        {"employer.annual_report", "payload.disabled_staff[2].cert_no", "\"@A\"",
+         "payload.disabled_staff[2].cert_no: same as disabled_staff[0]"},
+        {"recruitment.plan", "payload.positions_reserved", "201",
+         "payload.positions_reserved: 201 is more than positions_total 200"},
+        /* What protobuf cannot carry is dropped, not refused. */
+        {"training.completed", "payload.foo", "1", NULL},
+        {"training.completed", "source", "\"hrss\"", NULL},
+        {"person.registered", "payload.wants_job", "\"yes\"", NULL},
+    };
+    run_lenient(ms, sizeof ms / sizeof ms[0]);
+
+    char err[256];
+    /* An unknown type keeps its string and carries no payload. */
+    json_t *j = example("training.completed");
+    mutate(j, "type", json_string("no.such"));
+    Jiuye__Event *ev = event_from_json_lenient(j);
+    assert_non_null(ev);
+    assert_string_equal(ev->type, "no.such");
+    assert_int_equal(ev->payload_case, JIUYE__EVENT__PAYLOAD__NOT_SET);
+    jiuye__event__free_unpacked(ev, NULL);
+    json_decref(j);
+
+    /* Not an object: an empty event, which the receiver rejects. */
+    json_t *a = json_array();
+    ev = event_from_json_lenient(a);
+    assert_non_null(ev);
+    assert_int_equal(event_validate(ev, TODAY, err, sizeof err), -1);
+    assert_string_equal(err, "event_id: required");
+    jiuye__event__free_unpacked(ev, NULL);
+    json_decref(a);
+    ev = event_from_json_lenient(NULL);
+    assert_non_null(ev);
+    assert_string_equal(ev->event_id, "");
+    jiuye__event__free_unpacked(ev, NULL);
+
+    /* A list over its maximum travels whole and is refused by the receiver. */
+    j = example("employer.annual_report");
+    json_t *staff = json_array();
+    for (int i = 0; i < 10001; i++) json_array_append_new(staff, json_object());
+    mutate(j, "payload.disabled_staff", staff);
+    ev = event_from_json_lenient(j);
+    assert_non_null(ev);
+    assert_int_equal(ev->employer_annual_report->n_disabled_staff, 10001);
+    assert_int_equal(event_validate(ev, TODAY, err, sizeof err), -1);
+    assert_string_equal(err, "payload.disabled_staff: must have 0-10000 entries");
+    jiuye__event__free_unpacked(ev, NULL);
+    json_decref(j);
+}
+
+static void test_event_type_names(void **state) {
+    (void)state;
+    assert_int_equal(EVENT_TYPE_COUNT, N_EXAMPLES);
+    for (int i = 0; i < EVENT_TYPE_COUNT; i++) {
+        assert_string_equal(event_type_name(i), EXAMPLES[i].type); /* §5 order */
+        assert_int_equal(event_type_index(EXAMPLES[i].type), i);
+    }
+    assert_null(event_type_name(-1));
+    assert_null(event_type_name(EVENT_TYPE_COUNT));
+    assert_int_equal(event_type_index("no.such"), -1);
+    assert_int_equal(event_type_index(""), -1);
+    assert_int_equal(event_type_index(NULL), -1);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples_cover_every_type),
@@ -984,6 +1131,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_event_json_id),
         cmocka_unit_test(test_validate_proto_values),
         cmocka_unit_test(test_validate_proto_shapes),
+        cmocka_unit_test(test_lenient_valid_examples),
+        cmocka_unit_test(test_lenient_leaves_checks_to_validate),
+        cmocka_unit_test(test_event_type_names),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, setup_group, NULL);

@@ -1,37 +1,57 @@
 /* jiuyectl: the operator's command-line tool.
  *
  *   jiuyectl source add NAME                 create an upstream source, print its token
- *   jiuyectl publish [--url U] [--token T] FILE...
- *                                            send JSON / NDJSON events to intake, print each result
+ *   jiuyectl source revoke NAME              its token stops working at once
+ *   jiuyectl source list                     name, created_at, active or revoked (when)
+ *   jiuyectl publish [--url U | --zmq ENDPOINT] [--token T] [--batch N] FILE...
+ *                                            send JSON / NDJSON events to intake, N (1000) per
+ *                                            request, over HTTP or as EventBatch messages
+ *                                            over ZeroMQ; print each result
  *   jiuyectl notifications [--url U] [--district D] [--audience A]
  *                          [--wait-count N] [--timeout S]
  *                                            print what staff received
  *
  * Configuration from the environment like the services: JIUYE_DB for the
  * database, INTAKE_HTTP_PORT / NOTIFY_HTTP_PORT for the default URLs,
- * JIUYE_TOKEN for publish. */
+ * JIUYE_TOKEN for publish.
+ *
+ * publish --zmq sends the events as they are in the file, converted to protobuf without
+ * any check (event_from_json_lenient): intake's validation judges them, as it does over
+ * HTTP, and each result is printed the same way. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <zmq.h>
+
 #include "config.h"
+#include "event_codec.h"
 #include "ident.h"
+#include "ingest.pb-c.h"
 #include "log.h"
 #include "money.h"
 #include "pg.h"
+#include "policy.h"
 #include "sources.h"
 #include "token.h"
+#include "zmq_ingest.h"
 
-#define PUBLISH_CHUNK 1000 /* intake's per-request limit */
+#define PUBLISH_CHUNK 1000     /* intake's per-request limit */
+#define PUBLISH_TIMEOUT_S 120  /* for one request's reply */
+#define PUBLISH_SEND_TIMEOUT_S 10 /* --zmq: for intake to be there at all */
 
 static void usage(FILE *out) {
     fputs("usage:\n"
           "  jiuyectl source add NAME\n"
-          "  jiuyectl publish [--url URL] [--token TOKEN] FILE...\n"
+          "  jiuyectl source revoke NAME\n"
+          "  jiuyectl source list\n"
+          "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
           "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
+          "  jiuyectl policy check FILE...\n"
           "  jiuyectl --help\n",
           out);
 }
@@ -95,7 +115,9 @@ static char *default_url(const char *port_env, int port, const char *path) {
 /* --------------------------------------------------------------- source */
 
 static int cmd_source(int argc, char **argv) {
-    if (argc != 3 || strcmp(argv[1], "add") != 0) {
+    const char *sub = argc >= 2 ? argv[1] : "";
+    int takes_name = strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0;
+    if (!(takes_name && argc == 3) && !(strcmp(sub, "list") == 0 && argc == 2)) {
         usage(stderr);
         return 2;
     }
@@ -103,11 +125,32 @@ static int cmd_source(int argc, char **argv) {
     if (!pg) return 1;
     char token[TOKEN_LEN + 1], err[256];
     int rc = 0;
-    if (sources_add(pg, argv[2], token, err, sizeof err) != 0) {
-        fprintf(stderr, "jiuyectl: cannot add source: %s\n", err);
-        rc = 1;
+    if (strcmp(sub, "add") == 0) {
+        if (sources_add(pg, argv[2], token, err, sizeof err) != 0) {
+            fprintf(stderr, "jiuyectl: cannot add source: %s\n", err);
+            rc = 1;
+        } else {
+            printf("%s\n", token);
+        }
+    } else if (strcmp(sub, "revoke") == 0) {
+        int r = sources_revoke(pg, argv[2], err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "jiuyectl: cannot revoke source: %s\n", err);
+            rc = 1;
+        } else {
+            printf("source '%s' %s\n", argv[2], r ? "revoked" : "was already revoked");
+        }
     } else {
-        printf("%s\n", token);
+        source_info_t *list = NULL;
+        long n = sources_list(pg, &list, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "jiuyectl: cannot list sources: %s\n", err);
+            rc = 1;
+        }
+        for (long i = 0; i < n; i++)
+            printf("%-32s %s  %s%s\n", list[i].name, list[i].created_at,
+                   list[i].revoked_at[0] ? "revoked " : "active", list[i].revoked_at);
+        free(list);
     }
     PQfinish(pg);
     return rc;
@@ -153,18 +196,152 @@ static json_t *read_events(const char *path) {
     return arr;
 }
 
+typedef struct tally {
+    long accepted, duplicate, rejected;
+} tally_t;
+
+static void print_result(tally_t *t, const char *status, const char *event_id, const char *error) {
+    int has_error = error && *error;
+    printf("%-9s %s%s%s\n", status ? status : "?", event_id && *event_id ? event_id : "(no event_id)",
+           has_error ? "  " : "", has_error ? error : "");
+    if (status && strcmp(status, "accepted") == 0) t->accepted++;
+    else if (status && strcmp(status, "duplicate") == 0) t->duplicate++;
+    else t->rejected++;
+}
+
+/* POST events [from, to) of file to url and print the results. Returns 0, or 2 after a
+ * message on stderr when the request as a whole failed. */
+static int publish_http(const char *url, const char *token, const char *file, json_t *events,
+                        size_t from, size_t to, tally_t *t) {
+    json_t *chunk = json_array();
+    for (size_t k = from; k < to; k++) json_array_append(chunk, json_array_get(events, k));
+    char *body = json_dumps(chunk, JSON_COMPACT);
+    json_decref(chunk);
+    buf_t out = {0};
+    char err[512] = "";
+    long status = http_call(url, token, body, &out, err, sizeof err);
+    free(body);
+    json_t *reply = out.data ? json_loads(out.data, 0, NULL) : NULL;
+    int rc = 0;
+    if (status != 200 || !reply) {
+        const char *msg = json_string_value(json_object_get(reply, "error"));
+        fprintf(stderr, "jiuyectl: %s: HTTP %ld: %s\n", file, status, msg ? msg : (err[0] ? err : "no reply"));
+        rc = 2;
+    } else {
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(reply, "results"), k, r) {
+            print_result(t, json_string_value(json_object_get(r, "status")),
+                         json_string_value(json_object_get(r, "event_id")),
+                         json_string_value(json_object_get(r, "error")));
+        }
+    }
+    json_decref(reply);
+    free(out.data);
+    return rc;
+}
+
+/* Send events [from, to) of file as one EventBatch over the DEALER sock and print the
+ * IngestReply. Returns 0, or 2 after a message on stderr (whole-batch error, no reply). */
+static int publish_zmq(void *sock, const char *endpoint, const char *token, const char *file,
+                       json_t *events, size_t from, size_t to, tally_t *t) {
+    size_t n = to - from, len = 0;
+    int rc = 2;
+    uint8_t *buf = NULL;
+    Jiuye__EventBatch batch = JIUYE__EVENT_BATCH__INIT;
+    batch.token = (char *)token;
+    batch.events = calloc(n, sizeof *batch.events);
+    if (!batch.events) goto oom;
+    for (batch.n_events = 0; batch.n_events < n; batch.n_events++) {
+        batch.events[batch.n_events] = event_from_json_lenient(json_array_get(events, from + batch.n_events));
+        if (!batch.events[batch.n_events]) goto oom;
+    }
+    len = jiuye__event_batch__get_packed_size(&batch);
+    if (len > ZMQ_INGEST_MAX_MSG) {
+        fprintf(stderr, "jiuyectl: %s: a batch of %zu events is %zu bytes, over intake's %d; use a smaller --batch\n",
+                file, n, len, ZMQ_INGEST_MAX_MSG);
+        goto out;
+    }
+    buf = malloc(len ? len : 1);
+    if (!buf) goto oom;
+    jiuye__event_batch__pack(&batch, buf);
+    if (zmq_send(sock, buf, len, 0) < 0) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: not sent within %ds (is intake listening there?): %s\n", file,
+                endpoint, PUBLISH_SEND_TIMEOUT_S, zmq_strerror(errno));
+        goto out;
+    }
+    zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
+    if (zmq_poll(&item, 1, PUBLISH_TIMEOUT_S * 1000L) != 1) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: no reply within %ds\n", file, endpoint, PUBLISH_TIMEOUT_S);
+        goto out;
+    }
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    Jiuye__IngestReply *reply = NULL;
+    if (zmq_msg_recv(&msg, sock, 0) >= 0)
+        reply = jiuye__ingest_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+    zmq_msg_close(&msg);
+    if (!reply) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: the reply is not an IngestReply\n", file, endpoint);
+    } else if (reply->error && *reply->error) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: %s\n", file, endpoint, reply->error);
+    } else if (reply->n_results != n) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: %zu results for %zu events\n", file, endpoint, reply->n_results, n);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            print_result(t, reply->results[k]->status, reply->results[k]->event_id, reply->results[k]->error);
+        rc = 0;
+    }
+    if (reply) jiuye__ingest_reply__free_unpacked(reply, NULL);
+    goto out;
+oom:
+    fprintf(stderr, "jiuyectl: %s: out of memory\n", file);
+out:
+    for (size_t k = 0; k < batch.n_events; k++) jiuye__event__free_unpacked(batch.events[k], NULL);
+    free(batch.events);
+    free(buf);
+    return rc;
+}
+
+/* A DEALER connected to endpoint that waits at most PUBLISH_SEND_TIMEOUT_S to send, or NULL. */
+static void *zmq_client(void *ctx, const char *endpoint) {
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0, one = 1, timeout_ms = PUBLISH_SEND_TIMEOUT_S * 1000;
+    int64_t maxmsg = ZMQ_INGEST_MAX_MSG;
+    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
+        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) != 0 ||
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 || zmq_connect(sock, endpoint) != 0) {
+        fprintf(stderr, "jiuyectl: zmq %s: %s\n", endpoint, zmq_strerror(errno));
+        if (sock) zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
 static int cmd_publish(int argc, char **argv) {
-    const char *token = config_str("JIUYE_TOKEN", NULL);
+    const char *token = config_str("JIUYE_TOKEN", NULL), *endpoint = NULL;
     char *url = default_url("INTAKE_HTTP_PORT", 8080, "/v1/events");
     int i = 1, rc = 0;
-    long accepted = 0, duplicate = 0, rejected = 0;
+    long batch = PUBLISH_CHUNK;
+    tally_t t = {0};
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         if (i + 1 >= argc) break;
         if (strcmp(argv[i], "--url") == 0) {
             free(url);
             url = strdup(argv[i + 1]);
+        } else if (strcmp(argv[i], "--zmq") == 0) {
+            endpoint = argv[i + 1];
         } else if (strcmp(argv[i], "--token") == 0) {
             token = argv[i + 1];
+        } else if (strcmp(argv[i], "--batch") == 0) {
+            char *end;
+            batch = strtol(argv[i + 1], &end, 10);
+            if (*end || batch < 1 || batch > 1000000) {
+                fprintf(stderr, "jiuyectl publish: --batch takes 1-1000000 events\n");
+                free(url);
+                return 2;
+            }
         } else {
             fprintf(stderr, "jiuyectl publish: unknown option %s\n", argv[i]);
             free(url);
@@ -176,49 +353,32 @@ static int cmd_publish(int argc, char **argv) {
         free(url);
         return 2;
     }
+    void *ctx = NULL, *sock = NULL;
+    if (endpoint) {
+        ctx = zmq_ctx_new();
+        sock = ctx ? zmq_client(ctx, endpoint) : NULL;
+        if (!sock) rc = 2;
+    }
     for (; i < argc && rc < 2; i++) {
         json_t *events = read_events(argv[i]);
         if (!events) {
             rc = 2;
             break;
         }
-        for (size_t from = 0; from < json_array_size(events) && rc < 2; from += PUBLISH_CHUNK) {
-            json_t *chunk = json_array();
-            for (size_t k = from; k < from + PUBLISH_CHUNK && k < json_array_size(events); k++)
-                json_array_append(chunk, json_array_get(events, k));
-            char *body = json_dumps(chunk, JSON_COMPACT);
-            json_decref(chunk);
-            buf_t out = {0};
-            char err[512] = "";
-            long status = http_call(url, token, body, &out, err, sizeof err);
-            free(body);
-            json_t *reply = out.data ? json_loads(out.data, 0, NULL) : NULL;
-            if (status != 200 || !reply) {
-                const char *msg = json_string_value(json_object_get(reply, "error"));
-                fprintf(stderr, "jiuyectl: %s: HTTP %ld: %s\n", argv[i], status, msg ? msg : (err[0] ? err : "no reply"));
-                rc = 2;
-            } else {
-                size_t k;
-                json_t *r;
-                json_array_foreach(json_object_get(reply, "results"), k, r) {
-                    const char *st = json_string_value(json_object_get(r, "status"));
-                    const char *id = json_string_value(json_object_get(r, "event_id"));
-                    const char *e = json_string_value(json_object_get(r, "error"));
-                    printf("%-9s %s%s%s\n", st ? st : "?", id ? id : "(no event_id)", e ? "  " : "", e ? e : "");
-                    if (st && strcmp(st, "accepted") == 0) accepted++;
-                    else if (st && strcmp(st, "duplicate") == 0) duplicate++;
-                    else rejected++;
-                }
-            }
-            json_decref(reply);
-            free(out.data);
+        size_t total = json_array_size(events);
+        for (size_t from = 0; from < total && rc < 2; from += (size_t)batch) {
+            size_t to = from + (size_t)batch < total ? from + (size_t)batch : total;
+            rc = sock ? publish_zmq(sock, endpoint, token, argv[i], events, from, to, &t)
+                      : publish_http(url, token, argv[i], events, from, to, &t);
         }
         json_decref(events);
     }
-    printf("%ld accepted, %ld duplicate, %ld rejected\n", accepted, duplicate, rejected);
+    if (sock) zmq_close(sock);
+    if (ctx) zmq_ctx_term(ctx);
+    printf("%ld accepted, %ld duplicate, %ld rejected\n", t.accepted, t.duplicate, t.rejected);
     free(url);
     if (rc) return rc;
-    return rejected ? 1 : 0;
+    return t.rejected ? 1 : 0;
 }
 
 /* --------------------------------------------------------------- notifications */
@@ -288,6 +448,29 @@ static int cmd_notifications(int argc, char **argv) {
     return rc;
 }
 
+/* --------------------------------------------------------------- policy */
+
+/* Validate plan files exactly as the rules service loads them. */
+static int cmd_policy(int argc, char **argv) {
+    if (argc < 3 || strcmp(argv[1], "check") != 0) {
+        usage(stderr);
+        return 2;
+    }
+    int rc = 0;
+    for (int i = 2; i < argc; i++) {
+        char err[512];
+        policy_plan_t *plan = policy_plan_load(argv[i], err, sizeof err);
+        if (!plan) {
+            fprintf(stderr, "jiuyectl: %s\n", err);
+            rc = 1;
+            continue;
+        }
+        printf("%s: ok, plan %s, sha256 %s\n", argv[i], policy_plan_id(plan), policy_plan_sha256(plan));
+        policy_plan_free(plan);
+    }
+    return rc;
+}
+
 int main(int argc, char **argv) {
     log_init("jiuyectl");
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -299,6 +482,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "source") == 0) rc = cmd_source(argc - 1, argv + 1);
     else if (strcmp(argv[1], "publish") == 0) rc = cmd_publish(argc - 1, argv + 1);
     else if (strcmp(argv[1], "notifications") == 0) rc = cmd_notifications(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "policy") == 0) rc = cmd_policy(argc - 1, argv + 1);
     else {
         fprintf(stderr, "jiuyectl: unknown command '%s'\n", argv[1]);
         usage(stderr);

@@ -1,0 +1,20 @@
+/* emit.c: decisions to storage and outbox (see emit.h). */
+#include "emit.h"
+
+#include "link.h"
+
+int decisions_emit(PGconn *pg, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id) {
+    for (size_t i = 0; i < l->n; i++)
+        if (decision_store(pg, l->items[i]) != 0) return -1;
+    if (l->n == 0) return 0;
+    Jiuye__Decided decided = JIUYE__DECIDED__INIT;
+    decided.event = (Jiuye__Event *)ev;
+    decided.n_decisions = l->n;
+    decided.decisions = l->items;
+    Jiuye__Envelope out = JIUYE__ENVELOPE__INIT;
+    out.message_id = (char *)message_id;
+    out.producer = "rules";
+    out.body_case = JIUYE__ENVELOPE__BODY_DECIDED;
+    out.decided = &decided;
+    return link_outbox_put(pg, "rules", &out);
+}

@@ -1,0 +1,46 @@
+/* reversal.c: undoing an award in full when a later fact corrects its decision
+ * (an R08 placement that ended before its anniversary, a pending decision
+ * decided again, ...). The old award is never edited: a new award with the
+ * negative amount points at it, and is the only one that ever will (unique
+ * index on reverses_award_id). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+#include "pg.h"
+#include "programs.h"
+
+int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+    const char *p[] = {d->corrects_decision_id};
+    PGresult *r = pg_exec(pg,
+                          "SELECT award_id, program, amount_fen, year, limit_key FROM subsidy.awards a "
+                          "WHERE decision_id = $1 AND status = 'granted' AND amount_fen > 0 AND NOT EXISTS "
+                          "(SELECT 1 FROM subsidy.awards x WHERE x.reverses_award_id = a.award_id) ORDER BY award_id",
+                          1, p);
+    if (!r) {
+        snprintf(err, errlen, "reading the awards to reverse failed");
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        int64_t amount = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+        Jiuye__Award *a = award_new(d, PQgetvalue(r, i, 1), (int)strtol(PQgetvalue(r, i, 3), NULL, 10));
+        free(a->reverses_award_id);
+        a->reverses_award_id = strdup(PQgetvalue(r, i, 0));
+        char factor[300], yuan[32];
+        snprintf(factor, sizeof factor, "−%lld（冲回 %s）", (long long)amount, PQgetvalue(r, i, 0));
+        award_line(a, "冲回原补贴", factor, -amount, "", "");
+        award_set(a, "granted", -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
+        const char *limit_key = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
+        if (!a->reverses_award_id || award_store(pg, a, limit_key, 0) != 0) {
+            award_free(a);
+            snprintf(err, errlen, "storing reversal failed");
+            rc = -1;
+        } else {
+            award_list_add(out, a);
+        }
+    }
+    PQclear(r);
+    return rc;
+}

@@ -1,0 +1,4 @@
+
+#jy_0123456789abcdef0123456789abcdefV
+hrss-2024-000123training.completed
+2024-05-10"320706*hrss22024-05-10T08:00:00Z
