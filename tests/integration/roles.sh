@@ -15,6 +15,11 @@ for svc in intake rules subsidy notify; do
   out=$(as "$svc" "CREATE TABLE public.x (i int)" || true)
   check "$svc cannot create tables in public" grep -q 'permission denied for schema public' <<<"$out"
 done
-out=$(as subsidy "UPDATE subsidy.awards SET amount_fen = 0" || true)
-check "the award ledger refuses UPDATE (an append-only guard on its owner)" grep -q 'permission denied for table awards' <<<"$out"
+# One statement string is one transaction: the award inserted to be edited is rolled back with it.
+row="INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, amount_fen, status, body)
+     VALUES ('roles-test', 'd', 'P', 'R01', 'b', '320706', 2024, 100, 'granted', '{}');"
+out=$(as subsidy "$row UPDATE subsidy.awards SET amount_fen = 0" || true)
+check "the award ledger refuses UPDATE, even by its owner" grep -q 'subsidy.awards is append-only' <<<"$out"
+out=$(as subsidy "$row DELETE FROM subsidy.awards" || true)
+check "the award ledger refuses DELETE" grep -q 'append-only: correct an award with a reversal, never by DELETE' <<<"$out"
 lib_finish
