@@ -16,7 +16,7 @@
 typedef struct svc svc_t;
 typedef void (*svc_route_fn)(struct evhttp_request *req, void *ctx);
 
-#define SCHEMA_VERSION 6 /* the highest migration this build knows */
+#define SCHEMA_VERSION 8 /* the highest migration this build knows */
 
 struct svc {
     const char *name;
