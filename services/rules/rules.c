@@ -47,38 +47,41 @@ static int graduate_wants_job(const Jiuye__Event *ev) { return ev->graduate_regi
 
 typedef int (*rule_match_fn)(const Jiuye__Event *ev);
 
-/* POLICY.md §3, in its order. R17 VACANCY_MATCH is issue 11's. */
+/* POLICY.md §3, in its order. */
 static const struct {
     rule_def_t def;
     rule_match_fn match; /* NULL: every event of the trigger type */
 } rule_table[] = {
-    {{"R01", "R01", "TRAINING_SUBSIDY", "二(三)9", "training.completed", aud_cdpf_hrss, 0, r01_training_subsidy}, NULL},
+    {{"R01", "R01", "TRAINING_SUBSIDY", "二(三)9", "training.completed", aud_cdpf_hrss, 0, r01_training_subsidy, 0}, NULL},
     {{"R02", "R02", "BLIND_MASSAGE_TRAINING", "二(二)8", "training.completed", aud_cdpf_health, 0,
-      r02_blind_massage_training}, is_blind_massage},
-    {{"R03", "R03", "BLIND_TUITION", "二(二)8", "education.enrolled", aud_cdpf_finance, 0, r03_blind_tuition}, NULL},
-    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.started", aud_hrss_cdpf, 0, r04_public_welfare_post},
+      r02_blind_massage_training, 0}, is_blind_massage},
+    {{"R03", "R03", "BLIND_TUITION", "二(二)8", "education.enrolled", aud_cdpf_finance, 0, r03_blind_tuition, 0}, NULL},
+    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.started", aud_hrss_cdpf, 0, r04_public_welfare_post, 0},
      is_public_welfare_post},
-    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.ended", aud_hrss_cdpf, 1, r04_post_ended}, NULL},
-    {{"R05", "R05", "GRADUATE_JOBSEEK", "二(二)7", "graduate.registered", aud_edu_hrss, 0, r05_graduate_jobseek}, NULL},
-    {{"R06", "R06", "INTERNSHIP", "二(二)7", "internship.completed", aud_hrss_cdpf, 0, r06_internship}, NULL},
-    {{"R07", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup}, NULL},
-    {{"R07-loan", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup_loan}, NULL},
-    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.started", aud_hrss_cdpf, 0, r08_agency_placement},
+    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.ended", aud_hrss_cdpf, 1, r04_post_ended, 0}, NULL},
+    {{"R05", "R05", "GRADUATE_JOBSEEK", "二(二)7", "graduate.registered", aud_edu_hrss, 0, r05_graduate_jobseek, 0}, NULL},
+    {{"R06", "R06", "INTERNSHIP", "二(二)7", "internship.completed", aud_hrss_cdpf, 0, r06_internship, 0}, NULL},
+    {{"R07", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup, 0}, NULL},
+    {{"R07-loan", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup_loan, 0}, NULL},
+    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.started", aud_hrss_cdpf, 0, r08_agency_placement, 0},
      is_agency_placement},
-    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.ended", aud_hrss_cdpf, 1, r08_placement_ended}, NULL},
-    {{"R09", "R09", "EMPLOYER_QUOTA", "三(二)", "employer.annual_report", aud_quota, 0, r09_employer_quota}, NULL},
-    {{"R10", "R10", "INSTITUTION_MUST_HIRE", "一(一)1", "employer.annual_report", aud_r10, 0, r10_institution_must_hire},
+    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.ended", aud_hrss_cdpf, 1, r08_placement_ended, 0}, NULL},
+    {{"R09", "R09", "EMPLOYER_QUOTA", "三(二)", "employer.annual_report", aud_quota, 0, r09_employer_quota, 0}, NULL},
+    {{"R10", "R10", "INSTITUTION_MUST_HIRE", "一(一)1", "employer.annual_report", aud_r10, 0, r10_institution_must_hire, 0},
      is_public_body},
-    {{"R11", "R11", "SOE_RECRUITMENT", "一(一)2", "recruitment.plan", aud_r11, 0, r11_soe_recruitment}, is_soe_plan},
-    {{"R12", "R12", "PWP_RATIO", "二(二)5", "public_welfare_posts.created", aud_hrss, 0, r12_pwp_ratio}, NULL},
-    {{"R13", "R13", "HARD_TO_EMPLOY", "二(二)5", "person.registered", aud_cdpf_hrss, 0, r13_hard_to_employ},
+    {{"R11", "R11", "SOE_RECRUITMENT", "一(一)2", "recruitment.plan", aud_r11, 0, r11_soe_recruitment, 0}, is_soe_plan},
+    {{"R12", "R12", "PWP_RATIO", "二(二)5", "public_welfare_posts.created", aud_hrss, 0, r12_pwp_ratio, 0}, NULL},
+    {{"R13", "R13", "HARD_TO_EMPLOY", "二(二)5", "person.registered", aud_cdpf_hrss, 0, r13_hard_to_employ, 0},
      is_hard_to_employ},
-    {{"R14", "R14", "LOW_INCOME_EXEMPTION", "二(二)5", "employment.started", aud_civil, 0, r14_low_income_exemption},
+    {{"R14", "R14", "LOW_INCOME_EXEMPTION", "二(二)5", "employment.started", aud_civil, 0, r14_low_income_exemption, 0},
      is_auxiliary},
-    {{"R15", "R15", "FOUR_ONE_SERVICE", "二(三)10", "person.registered", aud_cdpf, 0, r15_four_one_service},
+    {{"R15", "R15", "FOUR_ONE_SERVICE", "二(三)10", "person.registered", aud_cdpf, 0, r15_four_one_service, 0},
      is_unemployed},
-    {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service},
+    {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service, 0},
      graduate_wants_job},
+    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "vacancy.posted", aud_cdpf_hrss, 0, r17_vacancy_posted, 0}, NULL},
+    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
+    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "training.completed", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
 };
 
 #define N_RULES (sizeof rule_table / sizeof *rule_table)
@@ -128,6 +131,10 @@ static Jiuye__Decision *decide(const rule_def_t *r, const rule_ctx_t *ctx, const
                                const char *decision_id, int *failed) {
     Jiuye__Decision *d = decision_new(ev, r->key, r->id, r->name, r->clause, r->audience, rules_event_subject(ev));
     if (decision_id) decision_set_id(d, decision_id);
+    if (!ctx->plan && !r->correction && r->quiet_outside_plans) {
+        decision_free(d);
+        return NULL;
+    }
     if (!ctx->plan && !r->correction) {
         /* POLICY.md §2: outside every loaded plan, never a silent default. */
         decision_set(d, "not_in_force", "事件日期 %s 不在任何已加载方案的有效期内，不予认定", ev->occurred_on);

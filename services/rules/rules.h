@@ -43,6 +43,7 @@ typedef struct rule_def {
     const char *const *audience;
     int correction;      /* corrects earlier decisions: applies outside the plan window too */
     rule_decide_fn decide;
+    int quiet_outside_plans; /* a service, not an entitlement: no not_in_force decision */
 } rule_def_t;
 
 /* The list of decisions made while handling one message. */
@@ -106,5 +107,7 @@ rule_result_t r13_hard_to_employ(const rule_ctx_t *, const Jiuye__Event *, Jiuye
 rule_result_t r14_low_income_exemption(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 rule_result_t r15_four_one_service(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 rule_result_t r16_graduate_service(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r17_vacancy_posted(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
+rule_result_t r17_person_match(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 
 #endif

@@ -57,11 +57,67 @@ static int service_delivered(PGconn *pg, const Jiuye__Event *ev) {
                   3, p);
 }
 
+static int training_completed(PGconn *pg, const Jiuye__Event *ev) {
+    const Jiuye__TrainingCompleted *t = ev->training_completed;
+    const char *p[] = {t->cert_no, t->course, ev->occurred_on, ev->source, ev->event_id};
+    return pg_cmd(pg,
+                  "INSERT INTO rules.trainings (cert_no, course, completed_on, source, event_id) "
+                  "VALUES ($1, $2, $3::date, $4, $5) ON CONFLICT DO NOTHING",
+                  5, p);
+}
+
+/* A person who starts a job no longer waits for one (R17 drops them); one whose
+ * job ends and holds no other waits again. */
+static int employment_status(PGconn *pg, const char *cert_no, int employed) {
+    const char *p[] = {cert_no};
+    return pg_cmd(pg,
+                  employed ? "UPDATE rules.persons SET employment_status = 'employed' WHERE cert_no = $1"
+                           : "UPDATE rules.persons SET employment_status = 'unemployed' WHERE cert_no = $1 AND NOT "
+                             "EXISTS (SELECT 1 FROM rules.employment WHERE cert_no = $1 AND ended_on IS NULL)",
+                  1, p);
+}
+
+static int vacancy_posted(PGconn *pg, const Jiuye__Event *ev) {
+    const Jiuye__VacancyPosted *v = ev->vacancy_posted;
+    char positions[16], severity[16], wage[32], categories[64];
+    size_t at = 0;
+    categories[at++] = '{';
+    for (size_t i = 0; i < v->n_categories && at + 4 < sizeof categories; i++)
+        at += (size_t)snprintf(categories + at, sizeof categories - at, "%s%d", i ? "," : "", v->categories[i]);
+    snprintf(categories + at, sizeof categories - at, "}");
+    snprintf(positions, sizeof positions, "%d", v->positions);
+    snprintf(severity, sizeof severity, "%d", v->max_severity);
+    snprintf(wage, sizeof wage, "%lld", (long long)v->monthly_wage_fen);
+    const char *p[] = {ev->source, v->vacancy_id, v->employer_code, ev->district, v->title, positions,
+                       categories, severity, v->course, wage, ev->occurred_on, v->open_until};
+    return pg_cmd(pg,
+                  "INSERT INTO rules.vacancies (source, vacancy_id, employer_code, district, title, positions, "
+                  "categories, max_severity, course, monthly_wage_fen, posted_on, open_until) VALUES ($1, $2, $3, $4, "
+                  "$5, $6::int, $7::int[], $8::int, $9, $10::bigint, $11::date, $12::date) ON CONFLICT DO NOTHING",
+                  12, p);
+}
+
+static int vacancy_closed(PGconn *pg, const Jiuye__Event *ev) {
+    const Jiuye__VacancyClosed *v = ev->vacancy_closed;
+    char filled[16];
+    snprintf(filled, sizeof filled, "%d", v->filled);
+    const char *p[] = {ev->source, v->vacancy_id, ev->occurred_on, filled};
+    return pg_cmd(pg,
+                  "UPDATE rules.vacancies SET closed_on = $3::date, filled = $4::int WHERE source = $1 "
+                  "AND vacancy_id = $2 AND closed_on IS NULL",
+                  4, p);
+}
+
 int state_update(PGconn *pg, const Jiuye__Event *ev) {
     switch (ev->payload_case) {
     case JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED: return persons_register(pg, ev);
-    case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED: return employment_started(pg, ev);
-    case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED: return employment_ended(pg, ev);
+    case JIUYE__EVENT__PAYLOAD_TRAINING_COMPLETED: return training_completed(pg, ev);
+    case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED:
+        return employment_started(pg, ev) || employment_status(pg, ev->employment_started->cert_no, 1) ? -1 : 0;
+    case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED:
+        return employment_ended(pg, ev) || employment_status(pg, ev->employment_ended->cert_no, 0) ? -1 : 0;
+    case JIUYE__EVENT__PAYLOAD_VACANCY_POSTED: return vacancy_posted(pg, ev);
+    case JIUYE__EVENT__PAYLOAD_VACANCY_CLOSED: return vacancy_closed(pg, ev);
     case JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED: return graduate_registered(pg, ev);
     case JIUYE__EVENT__PAYLOAD_SERVICE_DELIVERED: return service_delivered(pg, ev);
     default: return 0;
