@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 #include "pg.h"
 
@@ -25,6 +26,7 @@ void *link_zmq_context(void) {
 }
 
 void link_term(void) {
+    curve_shutdown();
     if (zmq_context_singleton) zmq_ctx_term(zmq_context_singleton);
     zmq_context_singleton = NULL;
 }
@@ -50,6 +52,15 @@ static void *link_socket(int type) {
     zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     return s;
+}
+
+/* Split a link name "client->server" into its two service names. */
+static int link_ends(const char *name, char *client, char *server, size_t len) {
+    const char *arrow = strstr(name, "->");
+    if (!arrow || (size_t)(arrow - name) >= len || strlen(arrow + 2) >= len) return -1;
+    snprintf(client, len, "%.*s", (int)(arrow - name), name);
+    snprintf(server, len, "%s", arrow + 2);
+    return 0;
 }
 
 static int socket_events(void *sock) {
@@ -252,6 +263,8 @@ link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const ch
     int one = 1;
     if (!p->sock) goto err;
     zmq_setsockopt(p->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    char client[32], server[32];
+    if (link_ends(name, client, server, sizeof client) == 0 && curve_client_setup(p->sock, client, server) < 0) goto err;
     if (zmq_connect(p->sock, endpoint) != 0) {
         log_error("%s: cannot connect to %s: %s", name, endpoint, zmq_strerror(errno));
         goto err;
@@ -491,6 +504,9 @@ link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const ch
     int one = 1;
     if (!c->sock) goto err;
     zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    char client[32], server[32];
+    if (link_ends(name, client, server, sizeof client) == 0 && curve_server_setup(c->sock, base, client, server) < 0)
+        goto err;
     if (zmq_bind(c->sock, endpoint) != 0) {
         log_error("%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
         goto err;

@@ -56,10 +56,19 @@ static void route_metrics(struct evhttp_request *req, void *arg) {
     evbuffer_free(out);
 }
 
+/* The generic callback: prefix routes, then 404. */
 static void route_unknown(struct evhttp_request *req, void *arg) {
-    (void)arg;
+    svc_t *s = arg;
     char *path = http_path(req);
-    http_reply_error(req, 404, "no such resource: %s", path);
+    for (size_t i = 0; i < s->n_prefix_routes; i++) {
+        const svc_prefix_route_t *r = &s->prefix_routes[i];
+        if (path && strncmp(path, r->prefix, strlen(r->prefix)) == 0) {
+            free(path);
+            r->fn(req, r->ctx);
+            return;
+        }
+    }
+    http_reply_error(req, 404, "no such resource: %s", path ? path : "?");
     free(path);
 }
 
@@ -101,6 +110,12 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
 }
 
 void svc_route(svc_t *s, const char *path, svc_route_fn fn, void *ctx) { evhttp_set_cb(s->http, path, fn, ctx); }
+
+int svc_route_prefix(svc_t *s, const char *prefix, svc_route_fn fn, void *ctx) {
+    if (s->n_prefix_routes == SVC_MAX_PREFIX_ROUTES) return -1;
+    s->prefix_routes[s->n_prefix_routes++] = (svc_prefix_route_t){prefix, fn, ctx};
+    return 0;
+}
 
 int svc_run(svc_t *s) {
     if (!s->stopping) event_base_dispatch(s->base);

@@ -17,6 +17,13 @@ typedef struct svc svc_t;
 typedef void (*svc_route_fn)(struct evhttp_request *req, void *ctx);
 
 #define SCHEMA_VERSION 9 /* the highest migration this build knows */
+#define SVC_MAX_PREFIX_ROUTES 8
+
+typedef struct svc_prefix_route {
+    const char *prefix; /* borrowed: a string literal */
+    svc_route_fn fn;
+    void *ctx;
+} svc_prefix_route_t;
 
 struct svc {
     const char *name;
@@ -27,6 +34,8 @@ struct svc {
     volatile sig_atomic_t stopping;
     void (*metrics)(void *ctx, struct evbuffer *out);
     void *metrics_ctx;
+    svc_prefix_route_t prefix_routes[SVC_MAX_PREFIX_ROUTES]; /* tried in order when no exact route matches */
+    size_t n_prefix_routes;
 };
 
 /* Connect to PostgreSQL as role db_user (waiting for it), check the schema,
@@ -36,6 +45,12 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
 
 /* Route an exact path (e.g. "/v1/events") to a handler. */
 void svc_route(svc_t *s, const char *path, svc_route_fn fn, void *ctx);
+
+/* Route every path that starts with prefix (e.g. "/v1/notifications/", for
+ * "/v1/notifications/{id}/ack") and has no exact route to a handler; the first
+ * matching prefix in the order added wins, anything else is a 404. prefix is
+ * borrowed (keep it alive: a literal). Returns 0, or -1 when the table is full. */
+int svc_route_prefix(svc_t *s, const char *prefix, svc_route_fn fn, void *ctx) __attribute__((warn_unused_result));
 
 /* Run until SIGTERM/SIGINT. Returns 0. */
 int svc_run(svc_t *s);

@@ -18,7 +18,7 @@ PACKAGES=(
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev
     libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
-    curl docker-compose clang libclang-rt-14-dev llvm
+    curl openssl docker-compose clang libclang-rt-14-dev llvm
 )
 
 # dpkg-query prints "install ok installed" only for fully installed packages;

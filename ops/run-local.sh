@@ -124,6 +124,17 @@ if [[ "$mode" == demo ]]; then
 fi
 ops/migrate.sh
 
+# CURVE keys for the internal links, made once and kept beside the cluster.
+if [[ ! -s "$ROOT/var/curve.env" ]]; then
+    build/bin/jiuyectl keygen intake rules subsidy notify > "$ROOT/var/curve.env.new"
+    chmod 600 "$ROOT/var/curve.env.new"
+    mv "$ROOT/var/curve.env.new" "$ROOT/var/curve.env"
+fi
+set -a
+# shellcheck disable=SC1091
+. "$ROOT/var/curve.env"
+set +a
+
 for svc in "${SERVICES[@]}"; do
     start_service "$svc"
 done

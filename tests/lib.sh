@@ -122,6 +122,15 @@ sql() {
     psql -X -tAq -v ON_ERROR_STOP=1 -U postgres "${args[@]}"
 }
 
+# Conditions for wait_until, re-evaluated on every poll (a "$(sql ...)" argument
+# would be expanded once, before the wait starts):
+#   wait_until 20 sql_is "SELECT count(*) FROM ..." 3
+#   wait_until 20 output_is pending outcome ev-1/R01      (any command's output)
+sql_is() { [[ "$(sql "$1")" == "$2" ]]; }
+sql_ge() { local v; v=$(sql "$1") && [[ "$v" =~ ^[0-9]+$ ]] && ((v >= $2)); }
+output_is() { local want=$1; shift; [[ "$("$@")" == "$want" ]]; }
+output_nonempty() { [[ -n "$("$@")" ]]; }
+
 # db_reset: empty every table of the four service schemas (sequences restart);
 # public.schema_migrations is kept, so the services still accept the schema.
 db_reset() {

@@ -12,7 +12,7 @@
 # (last 50 lines) only when it fails. The last line is always "N passed, N failed";
 # the exit status is 1 if anything failed or nothing ran.
 # Env: JIUYE_TEST_PGPORT (55432), JIUYE_TEST_PORT_OFFSET added to every service port (0),
-#      JIUYE_TEST_TIMEOUT per file in s (900),
+#      JIUYE_TEST_TIMEOUT per file in s (900), JIUYE_SHOW_LOG=1 prints the "# ..." lines of passing tests,
 #      JIUYE_KEEP_TMP=1 keeps the scratch dir (logs, cluster) for a post-mortem.
 set -euo pipefail
 
@@ -95,6 +95,12 @@ export SUBSIDY_HTTP_PORT=$((18082 + off)) NOTIFY_HTTP_PORT=$((18083 + off))
 export INTAKE_ZMQ=tcp://127.0.0.1:$((15550 + off)) RULES_ZMQ=tcp://127.0.0.1:$((15551 + off))
 export SUBSIDY_ZMQ=tcp://127.0.0.1:$((15552 + off)) NOTIFY_ZMQ=tcp://127.0.0.1:$((15553 + off))
 export JIUYE_TEST_LINK_ENDPOINT=tcp://127.0.0.1:$((15599 + off))
+# Every link runs under CURVE in the tests, as in production: a key pair per service.
+if [[ -z "${RULES_CURVE_SECRET:-}" && -x "$ROOT/build/san/bin/jiuyectl" ]]; then
+    set -a
+    eval "$("$ROOT/build/san/bin/jiuyectl" keygen intake rules subsidy notify)"
+    set +a
+fi
 
 selected() { [[ -z "$PATTERN" || "$1" =~ $PATTERN ]]; }
 
@@ -112,6 +118,8 @@ report() {
     failed=$((failed + f))
     if ((f == 0)); then
         printf 'PASS  %-12s %-40s %d passed\n' "$kind" "$name" "$p"
+        # JIUYE_SHOW_LOG=1 (make chaos): the comments a test printed, e.g. what it compared.
+        if [[ "${JIUYE_SHOW_LOG:-0}" == 1 ]]; then grep '^#' "$log" | sed 's/^/  | /' || true; fi
     else
         printf 'FAIL  %-12s %-40s %d passed, %d failed%s\n' "$kind" "$name" "$p" "$f" "${note:+ ($note)}"
         # A sanitizer report's first lines (what and where) matter more than its

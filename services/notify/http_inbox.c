@@ -2,7 +2,7 @@
 #include "http_inbox.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,32 @@ static int parse_count(const char *s, long long max, long long *out) {
     if (errno || v > max) return -1;
     *out = v;
     return 0;
+}
+
+long long inbox_row_id(const PGresult *r, int row) { return strtoll(PQgetvalue(r, row, 0), NULL, 10); }
+
+json_t *inbox_row_json(const PGresult *r, int i) {
+    /* audience comes back as a text[] literal {cdpf,hrss}: codes have no quotes or commas */
+    json_t *aud = json_array();
+    char *a = strdup(PQgetvalue(r, i, 5)), *save = NULL;
+    for (char *tok = strtok_r(a ? a + 1 : NULL, ",}", &save); tok; tok = strtok_r(NULL, ",}", &save))
+        json_array_append_new(aud, json_string(tok));
+    free(a);
+    json_t *n = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)inbox_row_id(r, i),
+                          "ref_id", PQgetvalue(r, i, 1), "kind", PQgetvalue(r, i, 2), "rule", PQgetvalue(r, i, 3),
+                          "district", PQgetvalue(r, i, 4), "audience", aud, "event_id", PQgetvalue(r, i, 6), "source",
+                          PQgetvalue(r, i, 7), "title", PQgetvalue(r, i, 8), "body", PQgetvalue(r, i, 9), "clause",
+                          PQgetvalue(r, i, 11), "created_at", PQgetvalue(r, i, 12));
+    if (!n) return NULL;
+    if (!PQgetisnull(r, i, 10))
+        json_object_set_new(n, "amount_fen", json_integer(strtoll(PQgetvalue(r, i, 10), NULL, 10)));
+    if (!PQgetisnull(r, i, 13)) {
+        json_object_set_new(n, "acked_by", json_string(PQgetvalue(r, i, 13)));
+        json_object_set_new(n, "acked_at", json_string(PQgetvalue(r, i, 14)));
+    }
+    json_t *deliveries = json_loads(PQgetvalue(r, i, 15), 0, NULL);
+    json_object_set_new(n, "deliveries", deliveries ? deliveries : json_array());
+    return n;
 }
 
 void http_inbox(struct evhttp_request *req, void *arg) {
@@ -48,11 +74,9 @@ void http_inbox(struct evhttp_request *req, void *arg) {
     snprintf(limit_t, sizeof limit_t, "%lld", limit);
     const char *p[] = {district, audience, after_t, limit_t};
     PGresult *r = pg_exec(pg,
-                          "SELECT notification_id, ref_id, kind, rule, district, audience, event_id, source, title, body, "
-                          "amount_fen, clause, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                          "acked_by FROM notify.notifications WHERE ($1::text IS NULL OR district = $1) AND "
-                          "($2::text IS NULL OR $2 = ANY(audience)) AND notification_id > $3::bigint "
-                          "ORDER BY notification_id LIMIT $4::int",
+                          INBOX_SELECT "WHERE ($1::text IS NULL OR n.district = $1) AND "
+                                       "($2::text IS NULL OR $2 = ANY(n.audience)) AND n.notification_id > $3::bigint "
+                                       "ORDER BY n.notification_id LIMIT $4::int",
                           4, p);
     if (!r) {
         http_reply_error(req, 503, "database unavailable");
@@ -61,22 +85,8 @@ void http_inbox(struct evhttp_request *req, void *arg) {
     json_t *list = json_array();
     long long last = after;
     for (int i = 0; i < PQntuples(r); i++) {
-        last = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-        /* audience comes back as a text[] literal {cdpf,hrss}: codes have no quotes or commas */
-        json_t *aud = json_array();
-        char *a = strdup(PQgetvalue(r, i, 5)), *save = NULL;
-        for (char *tok = strtok_r(a ? a + 1 : NULL, ",}", &save); tok; tok = strtok_r(NULL, ",}", &save))
-            json_array_append_new(aud, json_string(tok));
-        free(a);
-        json_t *n = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)last, "ref_id",
-                              PQgetvalue(r, i, 1), "kind", PQgetvalue(r, i, 2), "rule", PQgetvalue(r, i, 3), "district",
-                              PQgetvalue(r, i, 4), "audience", aud, "event_id", PQgetvalue(r, i, 6), "source",
-                              PQgetvalue(r, i, 7), "title", PQgetvalue(r, i, 8), "body", PQgetvalue(r, i, 9), "clause",
-                              PQgetvalue(r, i, 11), "created_at", PQgetvalue(r, i, 12));
-        if (!PQgetisnull(r, i, 10))
-            json_object_set_new(n, "amount_fen", json_integer(strtoll(PQgetvalue(r, i, 10), NULL, 10)));
-        if (!PQgetisnull(r, i, 13)) json_object_set_new(n, "acked_by", json_string(PQgetvalue(r, i, 13)));
-        json_array_append_new(list, n);
+        last = inbox_row_id(r, i);
+        json_array_append_new(list, inbox_row_json(r, i));
     }
     PQclear(r);
     http_reply_json(req, 200, json_pack("{s:o,s:I}", "notifications", list, "next_after", (json_int_t)last));
@@ -85,4 +95,84 @@ out:
     free(audience);
     free(after_s);
     free(limit_s);
+}
+
+/* "by": 1-INBOX_MAX_ACK_BY characters of valid UTF-8 without control characters. */
+static int valid_by(const char *by) {
+    long n = utf8_length(by);
+    if (n < 1 || n > INBOX_MAX_ACK_BY) return 0;
+    for (const unsigned char *s = (const unsigned char *)by; *s; s++)
+        if (*s < 0x20 || *s == 0x7f) return 0;
+    return 1;
+}
+
+static void ack(struct evhttp_request *req, PGconn *pg, const char *id) {
+    size_t len = 0;
+    char *body = NULL;
+    json_t *doc = NULL;
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        http_reply_error(req, 405, "acknowledge with POST");
+        return;
+    }
+    if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > INBOX_MAX_ACK_BODY) {
+        http_reply_error(req, 413, "body: at most %d bytes", INBOX_MAX_ACK_BODY);
+        return;
+    }
+    body = http_body(req, &len);
+    json_error_t jerr;
+    doc = body ? json_loadb(body, len, 0, &jerr) : NULL;
+    const char *by = json_string_value(json_object_get(doc, "by"));
+    if (!doc || !json_is_object(doc)) {
+        http_reply_error(req, 400, "body: a JSON object {\"by\": \"staff id\"} is expected");
+        goto out;
+    }
+    if (!by || !valid_by(by)) {
+        http_reply_error(req, 400, "by: must be a staff id of 1-%d characters", INBOX_MAX_ACK_BY);
+        goto out;
+    }
+    const char *p[] = {id, by};
+    PGresult *r = pg_exec(pg,
+                          "WITH a AS (UPDATE notify.notifications SET acked_by = $2, acked_at = now() "
+                          "WHERE notification_id = $1::bigint AND acked_by IS NULL RETURNING acked_by, acked_at) "
+                          "SELECT 'acked', acked_by, to_char(acked_at AT TIME ZONE 'UTC', "
+                          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM a UNION ALL "
+                          "SELECT 'before', acked_by, to_char(acked_at AT TIME ZONE 'UTC', "
+                          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM notify.notifications "
+                          "WHERE notification_id = $1::bigint AND NOT EXISTS (SELECT 1 FROM a)",
+                          2, p);
+    if (!r) {
+        http_reply_error(req, 503, "database unavailable");
+        goto out;
+    }
+    json_int_t nid = (json_int_t)strtoll(id, NULL, 10);
+    if (PQntuples(r) == 0) {
+        http_reply_error(req, 404, "no notification %s", id);
+    } else if (strcmp(PQgetvalue(r, 0, 0), "acked") == 0) {
+        http_reply_json(req, 200, json_pack("{s:I,s:s,s:s}", "id", nid, "acked_by", PQgetvalue(r, 0, 1), "acked_at",
+                                            PQgetvalue(r, 0, 2)));
+    } else {
+        char msg[256];
+        snprintf(msg, sizeof msg, "already acknowledged by %s at %s", PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+        http_reply_json(req, 409, json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "id", nid, "acked_by",
+                                            PQgetvalue(r, 0, 1), "acked_at", PQgetvalue(r, 0, 2)));
+    }
+    PQclear(r);
+out:
+    json_decref(doc);
+    free(body);
+}
+
+void http_inbox_ack(struct evhttp_request *req, void *arg) {
+    char *path = http_path(req);
+    const char *rest = path + strlen("/v1/notifications/");
+    size_t digits = strspn(rest, "0123456789");
+    if (digits >= 1 && digits <= 18 && rest[0] != '0' && strcmp(rest + digits, "/ack") == 0) {
+        char id[24];
+        snprintf(id, sizeof id, "%.*s", (int)digits, rest);
+        ack(req, arg, id);
+    } else {
+        http_reply_error(req, 404, "no such resource: %s", path);
+    }
+    free(path);
 }

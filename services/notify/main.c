@@ -1,19 +1,26 @@
 /* jiuye-notify: turns decisions and awards into notifications for the
- * departments each rule names, and serves the staff inbox. */
+ * departments each rule names, serves the staff inbox (paging, acknowledgement,
+ * a live SSE stream), and delivers each notification to the webhook and email
+ * subscriptions that match it. */
 #include <event2/buffer.h>
 #include <stdio.h>
 
 #include "config.h"
+#include "delivery.h"
 #include "http_inbox.h"
 #include "link.h"
 #include "log.h"
 #include "notice.h"
+#include "stream.h"
 #include "svc.h"
 
 typedef struct notify_svc {
     svc_t svc;
     link_consumer_t *from_subsidy;
+    delivery_worker_t *deliveries;
+    stream_hub_t *streams;
     unsigned long notifications;
+    long stored_in_batch; /* notifications stored since the last commit */
 } notify_svc_t;
 
 static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
@@ -28,27 +35,47 @@ static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *en
         return PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
     }
     ns->notifications += (unsigned long)n;
+    ns->stored_in_batch += n;
     return LINK_OK;
+}
+
+/* After a commit: new notifications may have deliveries due and streams to feed. */
+static void on_committed(void *ctx) {
+    notify_svc_t *ns = ctx;
+    if (ns->stored_in_batch == 0) return;
+    ns->stored_in_batch = 0;
+    delivery_worker_wake(ns->deliveries);
+    stream_hub_wake(ns->streams);
 }
 
 static void notify_metrics(void *ctx, struct evbuffer *out) {
     notify_svc_t *ns = ctx;
     svc_metric(out, "jiuye_notifications_total", NULL, (double)ns->notifications);
+    delivery_worker_metrics(ns->deliveries, out);
+    stream_hub_metrics(ns->streams, out);
 }
 
 int main(void) {
     static notify_svc_t ns;
     int rc = 1;
     if (svc_init(&ns.svc, "notify", "jiuye_notify", "NOTIFY_DB_PASSWORD", "NOTIFY_HTTP_PORT", 8083) != 0) goto out;
+    ns.deliveries = delivery_worker_new(ns.svc.base, ns.svc.pg);
+    ns.streams = stream_hub_new(ns.svc.base, ns.svc.pg);
+    if (!ns.deliveries || !ns.streams) goto out;
     const char *bind = config_str("NOTIFY_ZMQ_BIND", config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553"));
-    ns.from_subsidy = link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, NULL, &ns);
+    ns.from_subsidy =
+        link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, on_committed, &ns);
     if (!ns.from_subsidy) goto out;
     ns.svc.metrics = notify_metrics;
     ns.svc.metrics_ctx = &ns;
     svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
+    svc_route(&ns.svc, "/v1/notifications/stream", stream_handle, ns.streams);
+    if (svc_route_prefix(&ns.svc, "/v1/notifications/", http_inbox_ack, ns.svc.pg) != 0) goto out;
     rc = svc_run(&ns.svc);
 out:
     link_consumer_destroy(&ns.from_subsidy);
+    stream_hub_destroy(&ns.streams);
+    delivery_worker_destroy(&ns.deliveries);
     svc_destroy(&ns.svc);
     return rc;
 }

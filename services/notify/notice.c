@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "money.h"
 #include "pg.h"
+#include "subscriptions.h"
 
 /* Per rule: the name staff know the program by. Rules absent here use their id. */
 static const struct {
@@ -65,13 +66,17 @@ static int store(PGconn *pg, const char *ref_id, const char *kind, const Jiuye__
     PGresult *r = pg_exec(pg,
                           "INSERT INTO notify.notifications (ref_id, kind, rule, district, audience, event_id, source, "
                           "title, body, amount_fen, clause) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, "
-                          "$10::bigint, $11) ON CONFLICT (ref_id) DO NOTHING",
+                          "$10::bigint, $11) ON CONFLICT (ref_id) DO NOTHING RETURNING notification_id",
                           11, p);
     free(aud);
     if (!r) return -1;
-    *stored += strcmp(PQcmdTuples(r), "1") == 0;
+    /* Only a notification stored now gets deliveries: a redelivered message finds its
+     * ref_id taken and adds nothing (one notification per decision or award and subscription). */
+    long long id = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
-    return 0;
+    if (id == 0) return 0;
+    (*stored)++;
+    return subscriptions_fan_out(pg, id) < 0 ? -1 : 0;
 }
 
 static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *decision_id) {
@@ -91,9 +96,11 @@ long notice_store_settled(PGconn *pg, const Jiuye__Settled *s) {
         subject_text(a->beneficiary, who, sizeof who);
         audience_text(d, aud, sizeof aud);
         money_format_yuan(a->amount_fen, yuan, sizeof yuan);
-        int granted = strcmp(a->status, "granted") == 0;
+        int granted = strcmp(a->status, "granted") == 0, waiting = strcmp(a->status, "waiting_budget") == 0;
         if (granted)
             snprintf(title, sizeof title, "%s %s 元：%s", rule_title(d->rule), yuan, who);
+        else if (waiting) /* owed, not refused: the money waits for the budget (subsidy's budget.h) */
+            snprintf(title, sizeof title, "%s %s 元等待预算：%s", rule_title(d->rule), yuan, who);
         else
             snprintf(title, sizeof title, "%s不予发放：%s", rule_title(d->rule), who);
         size_t at = (size_t)snprintf(body, sizeof body, "%s：%s（%s）。%s。依据方案%s，%s。", district ? district : d->district,
@@ -102,7 +109,8 @@ long notice_store_settled(PGconn *pg, const Jiuye__Settled *s) {
             at += (size_t)snprintf(body + at, sizeof body - at, " [%s: %s → %lld 分]", a->breakdown[k]->label,
                                    a->breakdown[k]->factor, (long long)a->breakdown[k]->amount_fen);
         if (at < sizeof body)
-            snprintf(body + at, sizeof body - at, " 请%s%s。事件 %s/%s。", aud, granted ? "按规定办理发放" : "知悉",
+            snprintf(body + at, sizeof body - at, " 请%s%s。事件 %s/%s。", aud,
+                     granted ? "按规定办理发放" : waiting ? "知悉：等待预算，预算到位后按规定发放" : "知悉",
                      d->source, d->event_id);
         if (store(pg, a->award_id, "award", d, title, body, &a->amount_fen, &stored) != 0) return -1;
     }

@@ -15,7 +15,8 @@
 
 /* Store the notifications of one settled event inside the open transaction;
  * a notification already stored for the same decision or award is skipped.
- * Returns the number stored, or -1 on a database error. */
+ * Each one stored gets its deliveries (subscriptions_fan_out) in the same
+ * transaction. Returns the number stored, or -1 on a database error. */
 long notice_store_settled(PGconn *pg, const Jiuye__Settled *settled) __attribute__((warn_unused_result));
 
 #endif

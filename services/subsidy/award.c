@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "pg.h"
 
 static char *xstrdup(const char *s) {
@@ -93,7 +94,8 @@ json_t *award_to_json(const Jiuye__Award *a) {
     return j;
 }
 
-int award_store(PGconn *pg, const Jiuye__Award *a, const char *limit_key, int slot) {
+int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot) {
+    if (budget_apply(pg, a) != 0) return -1;
     json_t *j = award_to_json(a);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);

@@ -27,8 +27,10 @@ json_t *award_to_json(const Jiuye__Award *a);
 /* Insert into subsidy.awards inside the open transaction. limit_key names the
  * period a limit counts the award in ("2024", "AY2024", "once"; NULL for
  * none); slot is the numbered place a granted award takes in it (0 for none).
- * Returns 0 or -1. */
-int award_store(PGconn *pg, const Jiuye__Award *a, const char *limit_key, int slot)
+ * A granted positive award is first judged against its budgets (budget.h)
+ * and may leave as waiting_budget (status and reason changed in a, slot
+ * kept). Returns 0 or -1. */
+int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot)
     __attribute__((warn_unused_result));
 
 /* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 /* Positive granted awards of program for beneficiary under limit_key (reversed
- * ones included: a reversal does not renumber the others), or -1 on error. */
+ * ones included: a reversal does not renumber the others), or -1 on error.
+ * Here and below an award waiting for its budget counts as granted: the
+ * person is owed it, only the money is late (budget.h). */
 long ledger_granted_count(PGconn *pg, const char *program, const char *beneficiary, const char *limit_key);
 
 /* Net amount granted (reversals subtracted) under limit_key into *sum. Returns 0 or -1. */

@@ -1,13 +1,18 @@
 /* jiuye-subsidy: turns eligible decisions into awards to the fen, keeps the
- * ledger's limits, and passes decisions and awards to the notify service. */
+ * ledger's limits and the yearly budgets of the plan files (JIUYE_POLICY_DIR;
+ * kill -HUP reloads them between two messages), counts the plan targets, and
+ * passes decisions and awards to the notify service. */
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "budget.h"
 #include "config.h"
 #include "http_awards.h"
+#include "http_kpi.h"
 #include "link.h"
 #include "log.h"
+#include "policy.h"
 #include "programs.h"
 #include "svc.h"
 
@@ -15,7 +20,10 @@ typedef struct subsidy_svc {
     svc_t svc;
     link_consumer_t *from_rules;
     link_producer_t *to_notify;
-    unsigned long settled, awards;
+    const char *policy_dir;
+    policy_set_t plans; /* for their budgets */
+    struct event *sighup;
+    unsigned long settled, awards, reloads, reload_failures;
 } subsidy_svc_t;
 
 static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
@@ -27,15 +35,19 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     const Jiuye__Decided *decided = env->decided;
     award_list_t awards = {0};
     link_status_t st = LINK_OK;
-    if (programs_settle(pg, decided, &awards, err, errlen) != 0) {
+    size_t n_fresh = 0;
+    Jiuye__Decision **fresh = calloc(decided->n_decisions + 1, sizeof *fresh);
+    if (!fresh) abort();
+    if (programs_settle(pg, decided, &awards, fresh, &n_fresh, err, errlen) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         goto out;
     }
+    if (n_fresh == 0) goto out; /* every decision settled before: nothing new to tell */
     char message_id[400];
     snprintf(message_id, sizeof message_id, "subsidy/%s", env->message_id);
     Jiuye__Settled settled = JIUYE__SETTLED__INIT;
-    settled.n_decisions = decided->n_decisions;
-    settled.decisions = decided->decisions;
+    settled.n_decisions = n_fresh;
+    settled.decisions = fresh;
     settled.n_awards = awards.n;
     settled.awards = awards.items;
     Jiuye__Envelope out = JIUYE__ENVELOPE__INIT;
@@ -52,7 +64,38 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     ss->awards += awards.n;
 out:
     award_list_clear(&awards);
+    free(fresh);
     return st;
+}
+
+static int load_plans(policy_set_t *set, const char *dir) {
+    char err[512];
+    if (policy_set_load_dir(set, dir, err, sizeof err) != 0) {
+        log_error("policy: %s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < set->n; i++)
+        log_info("plan %s loaded for its budgets (sha256 %s)", policy_plan_id(set->plans[i]),
+                 policy_plan_sha256(set->plans[i]));
+    return 0;
+}
+
+/* SIGHUP: runs between two messages, so no award sees half a reload; a bad
+ * file keeps the budgets in force. */
+static void on_sighup(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what;
+    subsidy_svc_t *ss = arg;
+    policy_set_t fresh = {0};
+    if (load_plans(&fresh, ss->policy_dir) != 0) {
+        ss->reload_failures++;
+        log_error("policy reload refused; the budgets loaded before stay in force");
+        return;
+    }
+    policy_set_clear(&ss->plans);
+    ss->plans = fresh;
+    budget_use(&ss->plans);
+    ss->reloads++;
+    log_info("policy reloaded: %zu plan(s)", ss->plans.n);
 }
 
 static void on_committed(void *ctx) {
@@ -64,27 +107,39 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     subsidy_svc_t *ss = ctx;
     svc_metric(out, "jiuye_settled_total", NULL, (double)ss->settled);
     svc_metric(out, "jiuye_awards_total", NULL, (double)ss->awards);
+    svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
+    svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"subsidy->notify\"", (double)link_producer_backlog(ss->to_notify));
 }
 
 int main(void) {
     static subsidy_svc_t ss;
     int rc = 1;
+    log_init("subsidy");
+    ss.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
+    if (load_plans(&ss.plans, ss.policy_dir) != 0) return 2;
+    budget_use(&ss.plans);
     if (svc_init(&ss.svc, "subsidy", "jiuye_subsidy", "SUBSIDY_DB_PASSWORD", "SUBSIDY_HTTP_PORT", 8082) != 0) goto out;
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");
     const char *bind = config_str("SUBSIDY_ZMQ_BIND", config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552"));
     ss.to_notify = link_producer_new(ss.svc.base, ss.svc.pg, "subsidy->notify", "subsidy", notify);
     ss.from_rules =
         link_consumer_new(ss.svc.base, ss.svc.pg, "rules->subsidy", "subsidy", bind, on_decided, on_committed, &ss);
-    if (!ss.to_notify || !ss.from_rules) goto out;
+    ss.sighup = evsignal_new(ss.svc.base, SIGHUP, on_sighup, &ss);
+    if (!ss.to_notify || !ss.from_rules || !ss.sighup) goto out;
+    event_add(ss.sighup, NULL);
     ss.svc.metrics = subsidy_metrics;
     ss.svc.metrics_ctx = &ss;
     svc_route(&ss.svc, "/v1/awards", http_awards, ss.svc.pg);
+    svc_route(&ss.svc, "/v1/kpi", http_kpi, ss.svc.pg);
     link_producer_pump(ss.to_notify);
     rc = svc_run(&ss.svc);
 out:
+    if (ss.sighup) event_free(ss.sighup);
     link_consumer_destroy(&ss.from_rules);
     link_producer_destroy(&ss.to_notify);
     svc_destroy(&ss.svc);
+    budget_use(NULL);
+    policy_set_clear(&ss.plans);
     return rc;
 }

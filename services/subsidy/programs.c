@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi.h"
 #include "ledger.h"
 #include "money.h"
 
@@ -63,9 +64,18 @@ int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t
     return 0;
 }
 
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, char *err, size_t errlen) {
+int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+                    size_t *n_fresh, char *err, size_t errlen) {
+    *n_fresh = 0;
     for (size_t i = 0; i < decided->n_decisions; i++) {
         const Jiuye__Decision *d = decided->decisions[i];
+        int is_new = kpi_record(pg, d, decided->event);
+        if (is_new < 0) {
+            snprintf(err, errlen, "recording decision %s failed", d->decision_id);
+            return -1;
+        }
+        if (!is_new) continue; /* already settled: its awards are in the ledger */
+        fresh[(*n_fresh)++] = decided->decisions[i];
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
             if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;

@@ -48,8 +48,14 @@ int reversal_full(PGconn *, const Jiuye__Decision *, award_list_t *, char *, siz
  * it is stored and added to out, or freed on error. */
 int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t *out, char *err, size_t errlen);
 
-/* Apply every program to the decisions of one event. Returns 0 or -1 (err set). */
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* Apply every program to the decisions of one event, inside the consumer's
+ * transaction. Each decision is first recorded as settled (kpi_record, which
+ * also keeps the facts the plan targets are counted from); one settled before
+ * (the same decision delivered again under another message id) is skipped as
+ * already settled: no award, no notification, no second count. The decisions
+ * settled now are put in fresh (room for decided->n_decisions, pointers into
+ * decided) and counted in *n_fresh. Returns 0 or -1 (err set). */
+int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+                    size_t *n_fresh, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

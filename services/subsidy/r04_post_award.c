@@ -85,12 +85,15 @@ int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
     snprintf(original, sizeof original, "%s/PUBLIC_WELFARE_POST", d->corrects_decision_id);
     const char *p[] = {original};
     PGresult *r = pg_exec(pg,
-                          "SELECT year FROM subsidy.awards WHERE award_id = $1 AND status = 'granted' AND NOT EXISTS "
+                          "SELECT year, status FROM subsidy.awards WHERE award_id = $1 "
+                          "AND status IN ('granted', 'waiting_budget') AND NOT EXISTS "
                           "(SELECT 1 FROM subsidy.awards r WHERE r.reverses_award_id = $1)",
                           1, p);
     if (!r) return -1;
     int found = PQntuples(r) == 1;
     int year = found ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    char status[32];
+    snprintf(status, sizeof status, "%s", found ? PQgetvalue(r, 0, 1) : "");
     PQclear(r);
     if (!found) return 0; /* nothing granted (or already reversed): nothing to undo */
     Jiuye__Award *a = award_new(d, "PUBLIC_WELFARE_POST", year);
@@ -103,7 +106,7 @@ int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
     free(a->reverses_award_id);
     a->reverses_award_id = strdup(original);
     char yuan[32];
-    award_set(a, "granted", -(wages + insurance), "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
+    award_set(a, status, -(wages + insurance), "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
               money_format_yuan(-(wages + insurance), yuan, sizeof yuan));
     if (!a->reverses_award_id || award_store(pg, a, NULL, 0) != 0) {
         award_free(a);

@@ -2,7 +2,8 @@
  * (an R08 placement that ended before its anniversary, a pending decision
  * decided again, ...). The old award is never edited: a new award with the
  * negative amount points at it, and is the only one that ever will (unique
- * index on reverses_award_id). */
+ * index on reverses_award_id). A reversal takes the status of the award it
+ * undoes: granted money is freed, waiting money nets out (budget.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,9 @@
 int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
     const char *p[] = {d->corrects_decision_id};
     PGresult *r = pg_exec(pg,
-                          "SELECT award_id, program, amount_fen, year, limit_key FROM subsidy.awards a "
-                          "WHERE decision_id = $1 AND status = 'granted' AND amount_fen > 0 AND NOT EXISTS "
+                          "SELECT award_id, program, amount_fen, year, limit_key, status FROM subsidy.awards a "
+                          "WHERE decision_id = $1 AND status IN ('granted', 'waiting_budget') AND amount_fen > 0 "
+                          "AND NOT EXISTS "
                           "(SELECT 1 FROM subsidy.awards x WHERE x.reverses_award_id = a.award_id) ORDER BY award_id",
                           1, p);
     if (!r) {
@@ -31,7 +33,8 @@ int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char 
         char factor[300], yuan[32];
         snprintf(factor, sizeof factor, "−%lld（冲回 %s）", (long long)amount, PQgetvalue(r, i, 0));
         award_line(a, "冲回原补贴", factor, -amount, "", "");
-        award_set(a, "granted", -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
+        /* A waiting award is undone by a waiting reversal: its money was never granted (budget.h). */
+        award_set(a, PQgetvalue(r, i, 5), -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
         const char *limit_key = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
         if (!a->reverses_award_id || award_store(pg, a, limit_key, 0) != 0) {
             award_free(a);

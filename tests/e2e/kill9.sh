@@ -57,7 +57,14 @@ svc_start notify
 publish_chunk 9
 check_eq "intake accepted all $N trainings" "$N" "$accepted"
 
-wait_until 120 test "$(sql "SELECT count(*) FROM notify.notifications")" -ge $N
+# Settled: every training has its final decision and its award, and notify has
+# a notification for each decision (pending ones included).
+settled() {
+  sql_is "SELECT count(*) FROM subsidy.awards" "$N" &&
+  sql_is "SELECT count(*) FROM rules.decisions WHERE rule = 'R01' AND outcome <> 'pending'" "$N" &&
+  [[ "$(sql "SELECT count(*) FROM notify.notifications")" == "$(sql "SELECT count(*) FROM rules.decisions WHERE rule = 'R01'")" ]]
+}
+wait_until 180 settled
 # A restart can let a training overtake its person's registration (the links
 # guarantee delivery, not order): its first decision is then `pending` and a
 # second one, after the registration, corrects it. The final decisions count.
@@ -71,6 +78,6 @@ check_eq "every award 1500 yuan" "$((N * 150000))" "$(sql "SELECT sum(amount_fen
 sleep 1
 check_eq "one notification per decision, for every event" "$(sql "SELECT count(*) FROM rules.decisions WHERE rule = 'R01'") $N" "$(sql "SELECT count(*) || ' ' || count(DISTINCT event_id) FROM notify.notifications")"
 check_eq "no dead letters" "0" "$(sql "SELECT (SELECT count(*) FROM rules.dead_letters) + (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
-wait_until 20 test "$(sql "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)")" -eq 0
+wait_until 20 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)" 0
 check_eq "every outbox drained" "0" "$(sql "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)")"
 lib_finish

@@ -23,7 +23,7 @@ cat > "$F" <<JSON
 JSON
 check "published" "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F"
 outcome() { sql "SELECT string_agg(outcome, ',') FROM rules.decisions WHERE decision_id = 'tm/$1'"; }
-wait_until 20 test "$(outcome orphan/R01)" = pending
+wait_until 20 output_is pending outcome orphan/R01
 check_eq "placement recorded, anniversary 2025-02-01 pending" "info" "$(outcome place/R08)"
 check_eq "training of an unregistered person is pending" "pending" "$(outcome orphan/R01)"
 check_eq "not yet due on 2025-01-31: no anniversary decision" "" "$(outcome place/R08/anniversary)"
@@ -34,8 +34,8 @@ check_eq "two timers scheduled" "r08_anniversary 2025-02-01,pending_expiry 2025-
 svc_kill9 rules
 export JIUYE_TODAY=2025-03-05
 svc_start rules
-wait_until 20 test -n "$(outcome orphan/R01/expired)"
-wait_until 20 test "$(sql "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'tm/place/R08/anniversary'")" = 1
+wait_until 20 output_nonempty outcome orphan/R01/expired
+wait_until 20 sql_is "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'tm/place/R08/anniversary'" 1
 check_eq "catch-up: the anniversary fired late, eligible" "eligible" "$(outcome place/R08/anniversary)"
 check_eq "catch-up: 400 yuan to the agency" "granted 40000" "$(sql "SELECT status || ' ' || amount_fen FROM subsidy.awards WHERE decision_id = 'tm/place/R08/anniversary'")"
 check_eq "catch-up: 30 days without registration, the pending training is ineligible" "ineligible tm/orphan/R01" \
@@ -47,7 +47,7 @@ sleep 2
 check_eq "a second restart fires nothing again" "$decisions" "$(sql "SELECT count(*) FROM rules.decisions")"
 check_eq "each timer fired exactly once" "2 0" "$(sql "SELECT count(*) FILTER (WHERE fired_at IS NOT NULL) || ' ' || count(*) FILTER (WHERE fired_at IS NULL) FROM rules.timers")"
 check_eq "one award for the placement" "1" "$(sql "SELECT count(*) FROM subsidy.awards WHERE rule = 'R08'")"
-wait_until 20 test "$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R08' AND kind = 'award'")" = 1
+wait_until 20 sql_is "SELECT count(*) FROM notify.notifications WHERE rule = 'R08' AND kind = 'award'" 1
 check_eq "staff told once about the placement award" "1" "$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R08' AND kind = 'award'")"
 
 # kill -HUP: a new rate takes effect for events after the reload.
@@ -64,7 +64,7 @@ cat > "$F" <<JSON
 {"event_id":"after-hup","type":"training.completed","occurred_on":"2025-01-20","district":"320706","payload":{"cert_no":"$P","provider_code":"$PROV","course":"vocational","hours":60,"certificate":"level4","cost_fen":180000}}
 JSON
 check "published" "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F"
-wait_until 20 test "$(sql "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'tm/after-hup/R01'")" = 1
+wait_until 20 sql_is "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'tm/after-hup/R01'" 1
 check_eq "after the reload: the new rate, from its date" "160000 2025-01-01" \
   "$(sql "SELECT p->>'value' || ' ' || (p->>'effective_from') FROM rules.decisions, jsonb_array_elements(body->'parameters') p WHERE decision_id = 'tm/after-hup/R01' AND p->>'name' = 'r01_amount_fen.level4'")"
 check_eq "after the reload: the decision records the new file's hash" "$sha_new" "$(sql "SELECT body->>'plan_sha256' FROM rules.decisions WHERE decision_id = 'tm/after-hup/R01'")"
@@ -84,7 +84,7 @@ cat > "$F" <<JSON
 {"event_id":"after-bad-hup","type":"training.completed","occurred_on":"2025-01-21","district":"320706","payload":{"cert_no":"$P","provider_code":"$PROV","course":"vocational","hours":60,"certificate":"level5","cost_fen":180000}}
 JSON
 check "published" "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F"
-wait_until 20 test -n "$(outcome after-bad-hup/R01)"
+wait_until 20 output_nonempty outcome after-bad-hup/R01
 check_eq "still deciding with the plans in force" "eligible $sha_new" "$(sql "SELECT outcome || ' ' || (body->>'plan_sha256') FROM rules.decisions WHERE decision_id = 'tm/after-bad-hup/R01'")"
 rm -f "$POLICY/zz-broken.json"
 lib_finish

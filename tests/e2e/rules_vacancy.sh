@@ -50,7 +50,7 @@ reg r-m 2025-04-01 320706 "$M"
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
 check_eq "all events accepted" "$(grep -c . "$F") accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 fact() { sql "SELECT body->'facts'->>'$2' FROM rules.decisions WHERE decision_id = 'vac/$1'"; }
-wait_until 30 test -n "$(fact r-m/R17 vacancies_matched)"
+wait_until 30 output_nonempty fact r-m/R17 vacancies_matched
 
 check_eq "ranked: matching course, hard-to-employ, longest waiting, then cert_no" "$A,$B,$C,$D,$L" "$(fact v1/R17 shortlist)"
 check_eq "shortlist size" "5" "$(fact v1/R17 shortlist_size)"
@@ -72,6 +72,6 @@ check_eq "notifications name no one in full" "0" "$(sql "SELECT count(*) FROM no
 for i in $(seq 10 24); do reg "r-many-$i" "2025-05-$i" 320706 "$(make_cert_no "3207061991010$(printf '%02d' $i)13" 4 3)"; done
 vacancy v4 2025-06-01 2025-12-31
 "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F" >/dev/null
-wait_until 30 test -n "$(fact v4/R17 shortlist_size)"
+wait_until 30 output_nonempty fact v4/R17 shortlist_size
 check_eq "at most 10 on a shortlist" "10" "$(fact v4/R17 shortlist_size)"
 lib_finish

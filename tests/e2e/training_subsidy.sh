@@ -31,7 +31,7 @@ F=$JIUYE_TEST_TMP/training.ndjson
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
 check_eq "all nine events accepted" "9 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 
-wait_until 30 test "$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R01'")" -ge 7
+wait_until 30 sql_ge "SELECT count(*) FROM notify.notifications WHERE rule = 'R01'" 7
 award() { sql "SELECT status || ' ' || amount_fen FROM subsidy.awards WHERE decision_id = 'e2e-training/$1/R01'"; }
 outcome() { sql "SELECT outcome FROM rules.decisions WHERE decision_id = 'e2e-training/$1/R01'"; }
 check_eq "example 1: level4, cost 1800 yuan -> 1500 yuan" "granted 150000" "$(award t1)"

@@ -1,5 +1,5 @@
-/* test_policy.c: plan files (services/rules/policy.h): the values in force on a
- * date, district overrides, and errors that name the key and the reason. */
+/* test_policy.c: plan files (common/policy.h): the values in force on a
+ * date, district overrides, budgets, and errors that name the key and the reason. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,11 +119,47 @@ static void test_errors_name_key_and_reason(void **state) {
                  "parameters.min_wage_fen.districts.999999: unknown district code");
 }
 
+/* Yearly budgets (common/policy.h "budgets"): by program, year and district or city. */
+static void test_budgets(void **state) {
+    (void)state;
+    char err[400] = "";
+    policy_plan_t *plan = load("{\"plan_id\":\"p\",\"window\":{\"from\":\"2023-01-01\",\"to\":\"2025-12-31\"},"
+                               "\"rules\":[],\"parameters\":{},\"budgets\":{\"TRAINING_SUBSIDY\":{\"source\":\"s\","
+                               "\"2024\":{\"320706\":500000,\"city\":2000000}}}}",
+                               err, sizeof err);
+    assert_non_null(plan);
+    int64_t fen = 0;
+    assert_int_equal(policy_budget(plan, "TRAINING_SUBSIDY", 2024, "320706", &fen), 0);
+    assert_int_equal(fen, 500000);
+    assert_int_equal(policy_budget(plan, "TRAINING_SUBSIDY", 2024, POLICY_BUDGET_CITY, &fen), 0);
+    assert_int_equal(fen, 2000000);
+    assert_int_equal(policy_budget(plan, "TRAINING_SUBSIDY", 2024, "320722", &fen), -1); /* no limit */
+    assert_int_equal(policy_budget(plan, "TRAINING_SUBSIDY", 2025, "320706", &fen), -1);
+    assert_int_equal(policy_budget(plan, "STARTUP", 2024, "320706", &fen), -1);
+    policy_set_t set = {.plans = {plan}, .n = 1};
+    assert_int_equal(policy_set_budget(&set, "TRAINING_SUBSIDY", 2024, "320706", &fen), 0);
+    policy_plan_free(plan);
+#define PLAN_WITH(budgets)                                                                                          \
+    "{\"plan_id\":\"p\",\"window\":{\"from\":\"2023-01-01\",\"to\":\"2025-12-31\"},\"rules\":[],\"parameters\":{}," \
+    "\"budgets\":" budgets "}"
+    assert_error(PLAN_WITH("{\"TRAINING\":{\"2024\":{\"city\":1}}}"),
+                 "budgets.TRAINING: unknown program (TRAINING_SUBSIDY, BLIND_TUITION, ...)");
+    assert_error(PLAN_WITH("{\"STARTUP\":{\"24\":{\"city\":1}}}"), "budgets.STARTUP.24: not a year (2000..2100)");
+    assert_error(PLAN_WITH("{\"STARTUP\":{\"2024\":{\"999999\":1}}}"),
+                 "budgets.STARTUP.2024.999999: unknown district code (or \"city\")");
+    assert_error(PLAN_WITH("{\"STARTUP\":{\"2024\":{\"city\":-1}}}"),
+                 "budgets.STARTUP.2024.city: must be an integer >= 0 (money in fen)");
+    assert_error(PLAN_WITH("{\"STARTUP\":{\"2024\":{\"city\":1.5}}}"),
+                 "budgets.STARTUP.2024.city: must be an integer >= 0 (money in fen)");
+#undef PLAN_WITH
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_plan_loads),
         cmocka_unit_test(test_values_by_date_and_district),
         cmocka_unit_test(test_errors_name_key_and_reason),
+        cmocka_unit_test(test_budgets),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

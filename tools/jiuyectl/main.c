@@ -28,8 +28,10 @@
 
 #include <zmq.h>
 
+#include "commands.h"
 #include "config.h"
 #include "event_codec.h"
+#include "http_client.h"
 #include "ident.h"
 #include "ingest.pb-c.h"
 #include "log.h"
@@ -52,64 +54,13 @@ static void usage(FILE *out) {
           "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
           "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
           "  jiuyectl policy check FILE...\n"
+          "  jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS] [--format json|wecom|dingtalk]\n"
+          "                         [--secret S] [--district CODE]... [--audience CODE]... [--rule RNN]...\n"
+          "  jiuyectl subscribe list | remove NAME\n"
+          "  jiuyectl keygen NAME...\n"
+          "  jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n"
           "  jiuyectl --help\n",
           out);
-}
-
-/* --------------------------------------------------------------- HTTP */
-
-typedef struct buf {
-    char *data;
-    size_t len;
-} buf_t;
-
-static size_t collect(char *ptr, size_t size, size_t n, void *arg) {
-    buf_t *b = arg;
-    size_t add = size * n;
-    if (b->len + add > 64 * 1024 * 1024) return 0;
-    char *grown = realloc(b->data, b->len + add + 1);
-    if (!grown) return 0;
-    b->data = grown;
-    memcpy(b->data + b->len, ptr, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
-}
-
-/* GET or POST url; returns the HTTP status (0 on transport failure) and the body in *out. */
-static long http_call(const char *url, const char *token, const char *body, buf_t *out, char *err, size_t errlen) {
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    char auth[128];
-    long status = 0;
-    if (!c) return 0;
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        h = curl_slist_append(h, auth);
-    }
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    else
-        snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    return status;
-}
-
-static char *default_url(const char *port_env, int port, const char *path) {
-    char *url = malloc(128);
-    if (url) snprintf(url, 128, "http://127.0.0.1:%ld%s", config_int(port_env, port, 1, 65535), path);
-    return url;
 }
 
 /* --------------------------------------------------------------- source */
@@ -217,9 +168,9 @@ static int publish_http(const char *url, const char *token, const char *file, js
     for (size_t k = from; k < to; k++) json_array_append(chunk, json_array_get(events, k));
     char *body = json_dumps(chunk, JSON_COMPACT);
     json_decref(chunk);
-    buf_t out = {0};
+    http_client_buf_t out = {0};
     char err[512] = "";
-    long status = http_call(url, token, body, &out, err, sizeof err);
+    long status = http_client_call(url, token, body, &out, err, sizeof err);
     free(body);
     json_t *reply = out.data ? json_loads(out.data, 0, NULL) : NULL;
     int rc = 0;
@@ -321,7 +272,7 @@ static void *zmq_client(void *ctx, const char *endpoint) {
 
 static int cmd_publish(int argc, char **argv) {
     const char *token = config_str("JIUYE_TOKEN", NULL), *endpoint = NULL;
-    char *url = default_url("INTAKE_HTTP_PORT", 8080, "/v1/events");
+    char *url = http_client_default_url("INTAKE_HTTP_PORT", 8080, "/v1/events");
     int i = 1, rc = 0;
     long batch = PUBLISH_CHUNK;
     tally_t t = {0};
@@ -384,7 +335,7 @@ static int cmd_publish(int argc, char **argv) {
 /* --------------------------------------------------------------- notifications */
 
 static int cmd_notifications(int argc, char **argv) {
-    char *base = default_url("NOTIFY_HTTP_PORT", 8083, "/v1/notifications");
+    char *base = http_client_default_url("NOTIFY_HTTP_PORT", 8083, "/v1/notifications");
     const char *district = NULL, *audience = NULL;
     long wait_count = 0, timeout = 30;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -409,9 +360,9 @@ static int cmd_notifications(int argc, char **argv) {
         char url[512];
         snprintf(url, sizeof url, "%s?after=%lld&limit=1000%s%s%s%s", base, after, district ? "&district=" : "",
                  district ? district : "", audience ? "&audience=" : "", audience ? audience : "");
-        buf_t out = {0};
+        http_client_buf_t out = {0};
         char err[512] = "";
-        long status = http_call(url, NULL, NULL, &out, err, sizeof err);
+        long status = http_client_call(url, NULL, NULL, &out, err, sizeof err);
         json_t *reply = status == 200 && out.data ? json_loads(out.data, 0, NULL) : NULL;
         free(out.data);
         if (!reply) {
@@ -483,6 +434,9 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "publish") == 0) rc = cmd_publish(argc - 1, argv + 1);
     else if (strcmp(argv[1], "notifications") == 0) rc = cmd_notifications(argc - 1, argv + 1);
     else if (strcmp(argv[1], "policy") == 0) rc = cmd_policy(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "subscribe") == 0) rc = cmd_subscribe(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "keygen") == 0) rc = cmd_keygen(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "report") == 0) rc = cmd_report(argc - 1, argv + 1);
     else {
         fprintf(stderr, "jiuyectl: unknown command '%s'\n", argv[1]);
         usage(stderr);

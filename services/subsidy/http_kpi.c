@@ -1,0 +1,31 @@
+/* http_kpi.c: the plan-targets API (see http_kpi.h). */
+#include "http_kpi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "ident.h"
+#include "kpi.h"
+
+void http_kpi(struct evhttp_request *req, void *arg) {
+    PGconn *pg = arg;
+    char *year = http_query(req, "year"), *district = http_query(req, "district");
+    if (!year || strlen(year) != 4 || strspn(year, "0123456789") != 4) {
+        http_reply_error(req, 400, "year: required, a 4-digit year");
+        goto out;
+    }
+    if (district && !district_name(district)) {
+        http_reply_error(req, 400, "district: not a district code of Lianyungang (320703, 320706, ... or 320700)");
+        goto out;
+    }
+    json_t *report = kpi_report(pg, (int)strtol(year, NULL, 10), district);
+    if (!report) {
+        http_reply_error(req, 503, "database unavailable");
+        goto out;
+    }
+    http_reply_json(req, 200, report);
+out:
+    free(year);
+    free(district);
+}

@@ -1,0 +1,12 @@
+/* http_kpi.h: GET /v1/kpi?year=YYYY[&district=CODE] (staff-facing): every plan
+ * target of POLICY.md §4 with its figure for the year and cumulatively, for one
+ * district or, without district, the whole city (kpi.h says where each figure
+ * comes from). year is required; arg is the PGconn. */
+#ifndef JIUYE_SUBSIDY_HTTP_KPI_H
+#define JIUYE_SUBSIDY_HTTP_KPI_H
+
+#include <event2/http.h>
+
+void http_kpi(struct evhttp_request *req, void *arg);
+
+#endif

@@ -1,0 +1,56 @@
+/* kpi.h: the plan targets of POLICY.md §4, counted from the decisions the
+ * subsidy service settles (GET /v1/kpi, the November-10 annual report).
+ *
+ * The service reads no other schema: every decision it settles is recorded in
+ * subsidy.decisions in the transaction of its awards (kpi_record), with its
+ * facts and the few event fields the targets need. Counting takes, per event
+ * and rule, the latest decision recorded (a pending decision decided later
+ * counts once, as decided). What the decisions carry decides what can be
+ * counted; a target whose facts never reach this service is reported with a
+ * null figure and a "source" saying why, never with an invented number:
+ *
+ *   target                          counted from
+ *   net employed increase           null: rules forwards employment.started/ended only when
+ *                                   a rule decides on them (R04, R08, R14), not every job
+ *   training person-times           R01 decisions of any outcome but not_in_force / pending
+ *   blind massage trained           R02 info decisions
+ *   public-welfare posts            R04 eligible decisions on employment.started
+ *   graduates served                graduate.registered wanting a job (R05 decisions, the
+ *                                   event's wants_job) minus those R16 found without
+ *                                   guidance within 30 days
+ *   graduates employed              null: a graduate's employment reaches rules only
+ *   demo sites                      null: no event reports them
+ *   vacancies / filled after match  null until issue 11 (R17) decides on them
+ *   district organs at 1.5 %        R09/R10 facts (counted, staff_count) of organs and
+ *                                   institutions of the district, latest report per unit */
+#ifndef JIUYE_SUBSIDY_KPI_H
+#define JIUYE_SUBSIDY_KPI_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "decisions.pb-c.h"
+
+/* Record decision d of event ev (ev may be NULL) as settled, inside the open
+ * transaction. Returns 1 when it is new, 0 when this decision was settled
+ * before (the same decision delivered again, under any message id: the
+ * primary key on decision_id says so, and its effect must not be repeated),
+ * -1 on a database error. */
+int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) __attribute__((warn_unused_result));
+
+/* Every target with its figure for year (and cumulatively up to it), for one
+ * district or the whole city (district NULL), and the money behind it: the
+ * awards of the year by program (granted, refused, waiting_budget and
+ * reversal counts; net granted and waiting fen and yuan) and their totals.
+ *   {"year", "district", "district_name",
+ *    "targets": [{"id", "title", "clause", "goal", "goal_text", "unit",
+ *                 "actual", "cumulative", "source", ...}],
+ *    "awards": [{"program", "title", "granted", "refused", "waiting_budget",
+ *                "reversals", "granted_fen", "granted_yuan", "waiting_fen",
+ *                "waiting_yuan"}], "award_totals": {...}}
+ * Counts are integers; percentages are decimal strings ("1.50"), as money is
+ * never a float. Returns a new JSON object (caller owns), or NULL when the
+ * database does not answer. */
+json_t *kpi_report(PGconn *pg, int year, const char *district);
+
+#endif

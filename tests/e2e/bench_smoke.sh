@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The benchmark's smoke run (issue 9): `make bench-smoke` builds the optimized suite and
+# build/bench/jiuye_bench, starts a PostgreSQL and the four services of its own and pushes
+# 500 events through each scenario (HTTP, ZeroMQ as fast as possible, ZeroMQ at 1 000/s),
+# then stops everything. The bench does not use the harness's cluster or services, only
+# ports derived from the harness's (JIUYE_TEST_PGPORT + 1000, JIUYE_TEST_PORT_OFFSET + 100),
+# so that parallel runs on one machine stay apart.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+N=500
+export JIUYE_BENCH_PGPORT=${JIUYE_BENCH_PGPORT:-$((${JIUYE_TEST_PGPORT:-55432} + 1000))}
+export JIUYE_BENCH_PORT_OFFSET=${JIUYE_BENCH_PORT_OFFSET:-$((${JIUYE_TEST_PORT_OFFSET:-0} + 100))}
+log=${JIUYE_TEST_TMP:-/tmp}/bench-smoke.$$.log
+rc=0
+# make test's sanitizer settings are not the bench's business.
+env -u ASAN_OPTIONS -u UBSAN_OPTIONS timeout -k 10 600 make -s --no-print-directory bench-smoke >"$log" 2>&1 || rc=$?
+summary=$(grep -E "^bench summary: [0-9]+ scenarios, $N events each, every event processed end to end" "$log" || true)
+if ((rc == 0)) && [[ -n "$summary" ]]; then
+    echo "ok - bench smoke: $N events end to end ($(grep -c '^SUMMARY ' "$log") scenarios)"
+    # The table, for the log.
+    sed -n '/^== jiuye bench/,$p' "$log" | sed 's/^/# /'
+else
+    echo "not ok - bench smoke: $N events end to end"
+    echo "# make bench-smoke exited $rc; last lines:"
+    tail -40 "$log" | sed 's/^/#   /'
+fi
+rm -f "$log"
+((rc == 0)) && [[ -n "$summary" ]]

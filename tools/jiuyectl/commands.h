@@ -1,0 +1,24 @@
+/* commands.h: jiuyectl commands that live in their own file (cmd_NAME.c).
+ * Each takes the arguments from its own name on (argv[0] is "report") and
+ * returns the process exit status: 0 done, 1 failed (said on stderr), 2 usage. */
+#ifndef JIUYE_JIUYECTL_COMMANDS_H
+#define JIUYE_JIUYECTL_COMMANDS_H
+
+/* jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]: the
+ * annual report a county committee owes by November 10 (plan 三(四)), from
+ * the subsidy service's API (URL, default http://127.0.0.1:$SUBSIDY_HTTP_PORT
+ * or 8082): writes DIR/report-YYYY-<district|city>.json and .csv (DIR default
+ * "."), and prints their paths. */
+int cmd_report(int argc, char **argv);
+
+/* jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS]
+ * [--format json|wecom|dingtalk] [--secret S] [--district CODE]... [--audience CODE]...
+ * [--rule RNN]... | subscribe list | subscribe remove NAME: notify.subscriptions, as
+ * role jiuye_notify (services/notify/subscriptions.c). */
+int cmd_subscribe(int argc, char **argv);
+
+/* jiuyectl keygen NAME...: a CURVE key pair per service, printed as
+ * NAME_CURVE_PUBLIC=... / NAME_CURVE_SECRET=... lines (common/curve.h). */
+int cmd_keygen(int argc, char **argv);
+
+#endif
