@@ -103,6 +103,7 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"rules->subsidy\"", (double)link_producer_backlog(rs->to_subsidy));
+    svc_metric(out, "jiuye_link_inflight", "link=\"rules->subsidy\"", (double)link_producer_inflight(rs->to_subsidy));
 }
 
 int main(void) {

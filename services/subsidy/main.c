@@ -110,6 +110,7 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"subsidy->notify\"", (double)link_producer_backlog(ss->to_notify));
+    svc_metric(out, "jiuye_link_inflight", "link=\"subsidy->notify\"", (double)link_producer_inflight(ss->to_notify));
 }
 
 int main(void) {
