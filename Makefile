@@ -209,6 +209,29 @@ bench-smoke: bench-build
 	BENCH_EVENTS=500 BENCH_LONG=0 BENCH_SMOKE=1 tests/bench/run.sh
 # ---- end of benchmark --------------------------------------------------------------------
 
+# ---- matching benchmark (tests/bench/match_bench.c; issue 11) -----------------------------
+# R17 VACANCY_MATCH at the city's scale: a private PostgreSQL of its own (in a temp dir, port
+# MATCH_BENCH_PGPORT), migrated, 50 000 registered persons, 20 000 trainings and 2 000 open
+# vacancies COPYed into the rules tables, then the time rules_apply() takes to decide a new
+# vacancy.posted and a new person.registered (each in a rolled-back transaction; median and
+# p95 of 21). Optimized build (build/), like `make bench`; not part of `all` or `test`.
+#   make bench-match
+MATCH_BENCH_PGPORT ?= 55498
+.PHONY: bench-match
+build/bench/match_bench: build/obj/tests/bench/match_bench.o build/lib/librules.a build/lib/libjiuye.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< build/lib/librules.a build/lib/libjiuye.a $(LDLIBS)
+
+bench-match:
+	@ops/install-deps.sh --quiet
+	@$(MAKE) --no-print-directory SAN=0 B=build build/bench/match_bench
+	@set -e; tmp=$$(mktemp -d /tmp/jiuye-match-bench.XXXXXX); chown postgres:postgres "$$tmp" 2>/dev/null || true; \
+	  chmod 755 "$$tmp"; export JIUYE_PGDATA="$$tmp/pg" JIUYE_PGPORT=$(MATCH_BENCH_PGPORT); \
+	  trap 'ops/pg-local.sh stop >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
+	  ops/pg-local.sh start >/dev/null; eval "$$(ops/pg-local.sh env)"; ops/migrate.sh >/dev/null; \
+	  JIUYE_MATCH_BENCH_DB="host=127.0.0.1 port=$(MATCH_BENCH_PGPORT) dbname=jiuye user=postgres" build/bench/match_bench
+# ---- end of matching benchmark ------------------------------------------------------------
+
 clean:
 	rm -rf build
 

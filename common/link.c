@@ -469,11 +469,15 @@ static size_t consumer_receive(link_consumer_t *c) {
     return c->n;
 }
 
+/* One batch per wake-up: a service that both consumes and produces must get
+ * back to its loop between batches to read its own acks, or its window fills
+ * and the next stage idles while this one drains its backlog. The event is
+ * re-activated while messages wait, after whatever else is ready. */
 static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     link_consumer_t *c = arg;
-    while (socket_events(c->sock) & ZMQ_POLLIN) {
-        if (consumer_receive(c) == 0) break;
+    if (socket_events(c->sock) & ZMQ_POLLIN) {
+        if (consumer_receive(c) == 0) return;
         batch_result_t res = consumer_run_batch(c, 0);
         if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
         if (res == BATCH_DONE) {
@@ -487,6 +491,7 @@ static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
         }
         consumer_clear_batch(c);
     }
+    if (socket_events(c->sock) & ZMQ_POLLIN) event_active(c->sock_ev, EV_READ, 0);
 }
 
 link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const char *name,

@@ -13,12 +13,16 @@ esac
 
 # libpq-dev is not in the original list but the Makefile's `pkg-config libpq` needs it.
 # clang is for the fuzz targets (libFuzzer); docker-compose only validates docker-compose.yml.
+# prometheus is only for its promtool, which checks ops/prometheus.yml and ops/alerts.yml
+# (tests/integration/prometheus_config.sh; 19 MB, under 20 s to install). On a host with
+# systemd the package also starts a Prometheus server on :9090 (`systemctl disable --now
+# prometheus` if it is not wanted).
 PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev
     libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
-    curl openssl docker-compose clang libclang-rt-14-dev llvm
+    curl openssl docker-compose clang libclang-rt-14-dev llvm libxml2-utils prometheus jq
 )
 
 # dpkg-query prints "install ok installed" only for fully installed packages;

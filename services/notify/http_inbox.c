@@ -51,7 +51,8 @@ json_t *inbox_row_json(const PGresult *r, int i) {
 void http_inbox(struct evhttp_request *req, void *arg) {
     PGconn *pg = arg;
     char *district = http_query(req, "district"), *audience = http_query(req, "audience"),
-         *after_s = http_query(req, "after"), *limit_s = http_query(req, "limit");
+         *after_s = http_query(req, "after"), *limit_s = http_query(req, "limit"),
+         *event_id = http_query(req, "event_id"), *source = http_query(req, "source");
     long long after = 0, limit = INBOX_DEFAULT_LIMIT;
     if (district && !district_name(district)) {
         http_reply_error(req, 400, "district: unknown district code '%.8s'", district);
@@ -72,12 +73,13 @@ void http_inbox(struct evhttp_request *req, void *arg) {
     char after_t[24], limit_t[24];
     snprintf(after_t, sizeof after_t, "%lld", after);
     snprintf(limit_t, sizeof limit_t, "%lld", limit);
-    const char *p[] = {district, audience, after_t, limit_t};
+    const char *p[] = {district, audience, after_t, limit_t, event_id, source};
     PGresult *r = pg_exec(pg,
                           INBOX_SELECT "WHERE ($1::text IS NULL OR n.district = $1) AND "
                                        "($2::text IS NULL OR $2 = ANY(n.audience)) AND n.notification_id > $3::bigint "
+                                       "AND ($5::text IS NULL OR n.event_id = $5) AND ($6::text IS NULL OR n.source = $6) "
                                        "ORDER BY n.notification_id LIMIT $4::int",
-                          4, p);
+                          6, p);
     if (!r) {
         http_reply_error(req, 503, "database unavailable");
         goto out;
@@ -95,6 +97,8 @@ out:
     free(audience);
     free(after_s);
     free(limit_s);
+    free(event_id);
+    free(source);
 }
 
 /* "by": 1-INBOX_MAX_ACK_BY characters of valid UTF-8 without control characters. */

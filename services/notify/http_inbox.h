@@ -1,6 +1,6 @@
 /* http_inbox.h: the staff inbox API.
  *
- *   GET  /v1/notifications?district=&audience=&after=&limit=   cursor paging by
+ *   GET  /v1/notifications?district=&audience=&event_id=&source=&after=&limit=   cursor paging by
  *        notification_id (pass next_after as after); each notification carries its
  *        acknowledgement and a `deliveries` array (subscription, channel, status,
  *        attempts, last_code, last_error) for its webhooks and emails

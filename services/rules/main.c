@@ -9,6 +9,7 @@
 #include "config.h"
 #include "emit.h"
 #include "http_decisions.h"
+#include "http_vacancies.h"
 #include "link.h"
 #include "log.h"
 #include "pg.h"
@@ -104,6 +105,12 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"rules->subsidy\"", (double)link_producer_backlog(rs->to_subsidy));
     svc_metric(out, "jiuye_link_inflight", "link=\"rules->subsidy\"", (double)link_producer_inflight(rs->to_subsidy));
+    PGresult *dl = pg_exec(rs->svc.pg, "SELECT count(*) FROM rules.dead_letters", 0, NULL);
+    if (dl) { /* rows at scrape time: messages its consumer could never process (RUNBOOK) */
+        evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
+        svc_metric(out, "jiuye_dead_letters", "service=\"rules\"", strtod(PQgetvalue(dl, 0, 0), NULL));
+        PQclear(dl);
+    }
 }
 
 int main(void) {
@@ -127,6 +134,8 @@ int main(void) {
     rs.svc.metrics = rules_metrics;
     rs.svc.metrics_ctx = &rs;
     svc_route(&rs.svc, "/v1/decisions", http_decisions, rs.svc.pg);
+    svc_route(&rs.svc, "/v1/vacancies", http_vacancies, rs.svc.pg);
+    svc_route(&rs.svc, "/v1/vacancies/kpi", http_vacancies_kpi, rs.svc.pg);
     link_producer_pump(rs.to_subsidy);
     rc = svc_run(&rs.svc);
 out:

@@ -8,7 +8,9 @@
  * vacancy's course first, then the hard-to-employ, then the longest waiting
  * (earliest registration), then cert_no. The database narrows and orders the
  * candidates; working age, which needs the plan's limits and our birthday
- * convention, is checked here page by page. */
+ * convention, is checked here page by page. Everyone listed is remembered in
+ * rules.vacancy_matches (first date only), in the decision's transaction, for
+ * the KPI "positions filled after a match" (http_vacancies.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,22 @@ static int shortlist(const rule_ctx_t *ctx, Jiuye__Decision *d, const vacancy_t 
     }
 }
 
+/* Remember that the persons of list (comma-separated cert_no) are on v's
+ * shortlist as of the triggering event's date (never before the vacancy was
+ * posted); a person listed before keeps the earlier date. Returns 0 or -1. */
+static int record_matches(const rule_ctx_t *ctx, const Jiuye__Decision *d, const vacancy_t *v, const char *list) {
+    if (!list[0]) return 0;
+    char on[DATE_STRLEN];
+    const char *p[] = {v->source, v->id, date_format(ctx->occurred_on, on), d->decision_id, list};
+    return pg_cmd(ctx->pg,
+                  "INSERT INTO rules.vacancy_matches (source, vacancy_id, cert_no, matched_on, decision_id) "
+                  "SELECT v.source, v.vacancy_id, c, greatest($3::date, v.posted_on), $4 FROM rules.vacancies v, "
+                  "unnest(string_to_array($5, ',')) c WHERE v.source = $1 AND v.vacancy_id = $2 "
+                  "ON CONFLICT (source, vacancy_id, cert_no) DO UPDATE SET matched_on = EXCLUDED.matched_on, "
+                  "decision_id = EXCLUDED.decision_id WHERE EXCLUDED.matched_on < rules.vacancy_matches.matched_on",
+                  5, p);
+}
+
 rule_result_t r17_vacancy_posted(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d) {
     const Jiuye__VacancyPosted *p = ev->vacancy_posted;
     vacancy_t v = {0};
@@ -95,6 +113,7 @@ rule_result_t r17_vacancy_posted(const rule_ctx_t *ctx, const Jiuye__Event *ev, 
     char list[SHORTLIST_MAX * 24];
     int n = shortlist(ctx, d, &v, list, sizeof list);
     if (n < 0) return PQstatus(ctx->pg) == CONNECTION_OK ? RULE_DECIDED : RULE_ERROR;
+    if (record_matches(ctx, d, &v, list) != 0) return RULE_ERROR;
     decision_fact(d, "shortlist_size", "%d", n);
     decision_fact(d, "shortlist", "%s", list);
     decision_set(d, "info", "岗位“%s”（%d 人，至 %s）：本区符合条件的求职残疾人推荐 %d 人，请联系用人单位对接", p->title, p->positions,
@@ -140,7 +159,7 @@ rule_result_t r17_person_match(const rule_ctx_t *ctx, const Jiuye__Event *ev, Ji
     for (int i = 0; i < rows; i++) {
         char list[SHORTLIST_MAX * 24], name[200];
         int n = shortlist(ctx, d, &vs[i], list, sizeof list);
-        if (n < 0) {
+        if (n < 0 || record_matches(ctx, d, &vs[i], list) != 0) {
             res = RULE_ERROR;
             break;
         }

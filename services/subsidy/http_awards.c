@@ -11,17 +11,22 @@
 void http_awards(struct evhttp_request *req, void *arg) {
     PGconn *pg = arg;
     char *beneficiary = http_query(req, "beneficiary"), *district = http_query(req, "district"),
-         *year = http_query(req, "year");
+         *year = http_query(req, "year"), *event_id = http_query(req, "event_id"),
+         *source = http_query(req, "source");
     if (year && (strlen(year) != 4 || strspn(year, "0123456789") != 4)) {
         http_reply_error(req, 400, "year: must be a 4-digit year");
         goto out;
     }
-    const char *p[] = {beneficiary, district, year};
+    /* event_id and source are in the body (award_to_json); no index: an operator's
+     * look-up (jiuyectl trace), usually with beneficiary or year beside it. */
+    const char *p[] = {beneficiary, district, year, event_id, source};
     PGresult *r = pg_exec(pg,
                           "SELECT body::text FROM subsidy.awards WHERE ($1::text IS NULL OR beneficiary = $1) "
                           "AND ($2::text IS NULL OR district = $2) AND ($3::int IS NULL OR year = $3::int) "
+                          "AND ($4::text IS NULL OR body->>'event_id' = $4) "
+                          "AND ($5::text IS NULL OR body->>'source' = $5) "
                           "ORDER BY created_at, award_id LIMIT 5000",
-                          3, p);
+                          5, p);
     if (!r) {
         http_reply_error(req, 503, "database unavailable");
         goto out;
@@ -37,4 +42,6 @@ out:
     free(beneficiary);
     free(district);
     free(year);
+    free(event_id);
+    free(source);
 }

@@ -1,4 +1,5 @@
-/* http_awards.h: GET /v1/awards?beneficiary=&district=&year= (staff-facing). arg is the PGconn. */
+/* http_awards.h: GET /v1/awards?beneficiary=&district=&year=&event_id=&source=
+ * (staff-facing; every filter optional). arg is the PGconn. */
 #ifndef JIUYE_SUBSIDY_HTTP_AWARDS_H
 #define JIUYE_SUBSIDY_HTTP_AWARDS_H
 

@@ -12,6 +12,7 @@
 #include "http_kpi.h"
 #include "link.h"
 #include "log.h"
+#include "pg.h"
 #include "policy.h"
 #include "programs.h"
 #include "svc.h"
@@ -111,6 +112,12 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
     svc_metric(out, "jiuye_link_backlog", "link=\"subsidy->notify\"", (double)link_producer_backlog(ss->to_notify));
     svc_metric(out, "jiuye_link_inflight", "link=\"subsidy->notify\"", (double)link_producer_inflight(ss->to_notify));
+    PGresult *dl = pg_exec(ss->svc.pg, "SELECT count(*) FROM subsidy.dead_letters", 0, NULL);
+    if (dl) { /* rows at scrape time: messages its consumer could never process (RUNBOOK) */
+        evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
+        svc_metric(out, "jiuye_dead_letters", "service=\"subsidy\"", strtod(PQgetvalue(dl, 0, 0), NULL));
+        PQclear(dl);
+    }
 }
 
 int main(void) {

@@ -11,9 +11,15 @@
 
 #include "commands.h"
 
+#define KEYGEN_USAGE "usage: jiuyectl keygen NAME...   (e.g. jiuyectl keygen intake rules subsidy notify)\n"
+
 int cmd_keygen(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) {
+        fputs(KEYGEN_USAGE, stdout);
+        return 0;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: jiuyectl keygen NAME...   (e.g. jiuyectl keygen intake rules subsidy notify)\n");
+        fputs(KEYGEN_USAGE, stderr);
         return 2;
     }
     for (int i = 1; i < argc; i++) {

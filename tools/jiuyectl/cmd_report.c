@@ -19,8 +19,8 @@
 #include "http_client.h"
 #include "ident.h"
 
-static void report_usage(void) {
-    fputs("usage: jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n", stderr);
+static void report_usage(FILE *out) {
+    fputs("usage: jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n", out);
 }
 
 /* One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
@@ -80,10 +80,14 @@ static int write_csv(const char *path, json_t *kpi) {
 }
 
 int cmd_report(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) {
+        report_usage(stdout);
+        return 0;
+    }
     const char *year = NULL, *district = NULL, *out_dir = ".", *url = NULL;
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 >= argc) {
-            report_usage();
+            report_usage(stderr);
             return 2;
         }
         if (strcmp(argv[i], "--year") == 0) year = argv[i + 1];
@@ -91,7 +95,7 @@ int cmd_report(int argc, char **argv) {
         else if (strcmp(argv[i], "--out") == 0) out_dir = argv[i + 1];
         else if (strcmp(argv[i], "--url") == 0) url = argv[i + 1];
         else {
-            report_usage();
+            report_usage(stderr);
             return 2;
         }
     }

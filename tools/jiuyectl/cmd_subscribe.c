@@ -9,13 +9,13 @@
 #include "pg.h"
 #include "subscriptions.h"
 
-static void subscribe_usage(void) {
+static void subscribe_usage(FILE *out) {
     fputs("usage:\n"
           "  jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS]\n"
           "      [--format json|wecom|dingtalk] [--secret S] [--district CODE]... [--audience CODE]... [--rule RNN]...\n"
           "  jiuyectl subscribe list\n"
           "  jiuyectl subscribe remove NAME\n",
-          stderr);
+          out);
 }
 
 /* Split value on commas into list (pointers into value). Returns 0, or -1 when full. */
@@ -64,11 +64,15 @@ static int subscribe_add(PGconn *pg, int argc, char **argv) {
 }
 
 int cmd_subscribe(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) {
+        subscribe_usage(stdout);
+        return 0;
+    }
     const char *sub = argc >= 2 ? argv[1] : "";
     int add = strcmp(sub, "add") == 0 && argc >= 3, list = strcmp(sub, "list") == 0 && argc == 2,
         remove = strcmp(sub, "remove") == 0 && argc == 3;
     if (!add && !list && !remove) {
-        subscribe_usage();
+        subscribe_usage(stderr);
         return 2;
     }
     PGconn *pg = pg_connect("jiuye_notify", "NOTIFY_DB_PASSWORD", "jiuyectl", NULL);

@@ -4,6 +4,17 @@
 #ifndef JIUYE_JIUYECTL_COMMANDS_H
 #define JIUYE_JIUYECTL_COMMANDS_H
 
+#include <string.h>
+
+/* Does a command's argument list ask for its help (--help or -h anywhere after
+ * the command's name)? Every command checks this first, then prints its usage
+ * to stdout and returns 0: `jiuyectl publish --help`. */
+static inline int cmd_help_requested(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    return 0;
+}
+
 /* jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]: the
  * annual report a county committee owes by November 10 (plan 三(四)), from
  * the subsidy service's API (URL, default http://127.0.0.1:$SUBSIDY_HTTP_PORT
@@ -20,5 +31,14 @@ int cmd_subscribe(int argc, char **argv);
 /* jiuyectl keygen NAME...: a CURVE key pair per service, printed as
  * NAME_CURVE_PUBLIC=... / NAME_CURVE_SECRET=... lines (common/curve.h). */
 int cmd_keygen(int argc, char **argv);
+
+/* jiuyectl trace EVENT [--source S] [--json]: one view of an event's chain, read
+ * through the services' staff APIs (rules /v1/decisions, subsidy /v1/awards,
+ * notify /v1/notifications, at RULES/SUBSIDY/NOTIFY_HTTP_PORT) and, for the
+ * stored event itself, intake.events as role jiuye_intake: the event, each
+ * decision (clause, outcome, reason, facts, parameters, plan) with its awards
+ * (breakdown) and notifications (acknowledgement, deliveries). Exit 0 when
+ * anything was found, 1 when nothing was or a service did not answer. */
+int cmd_trace(int argc, char **argv);
 
 #endif

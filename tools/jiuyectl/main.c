@@ -10,6 +10,10 @@
  *   jiuyectl notifications [--url U] [--district D] [--audience A]
  *                          [--wait-count N] [--timeout S]
  *                                            print what staff received
+ *   jiuyectl COMMAND --help                  that command's usage (every command; the
+ *                                            ones in cmd_*.c check cmd_help_requested)
+ *
+ * Also subscribe, keygen, report and trace, each in its own cmd_NAME.c (commands.h).
  *
  * Configuration from the environment like the services: JIUYE_DB for the
  * database, INTAKE_HTTP_PORT / NOTIFY_HTTP_PORT for the default URLs,
@@ -46,26 +50,44 @@
 #define PUBLISH_TIMEOUT_S 120  /* for one request's reply */
 #define PUBLISH_SEND_TIMEOUT_S 10 /* --zmq: for intake to be there at all */
 
-static void usage(FILE *out) {
-    fputs("usage:\n"
-          "  jiuyectl source add NAME\n"
-          "  jiuyectl source revoke NAME\n"
-          "  jiuyectl source list\n"
-          "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
-          "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
-          "  jiuyectl policy check FILE...\n"
-          "  jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS] [--format json|wecom|dingtalk]\n"
-          "                         [--secret S] [--district CODE]... [--audience CODE]... [--rule RNN]...\n"
-          "  jiuyectl subscribe list | remove NAME\n"
-          "  jiuyectl keygen NAME...\n"
-          "  jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n"
-          "  jiuyectl --help\n",
-          out);
+static const char usage_text[] =
+    "usage:\n"
+    "  jiuyectl source add NAME\n"
+    "  jiuyectl source revoke NAME\n"
+    "  jiuyectl source list\n"
+    "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
+    "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
+    "  jiuyectl policy check FILE...\n"
+    "  jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS] [--format json|wecom|dingtalk]\n"
+    "                         [--secret S] [--district CODE]... [--audience CODE]... [--rule RNN]...\n"
+    "  jiuyectl subscribe list | remove NAME\n"
+    "  jiuyectl keygen NAME...\n"
+    "  jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n"
+    "  jiuyectl trace EVENT [--source S] [--json]\n"
+    "  jiuyectl --help | COMMAND --help\n";
+
+static void usage(FILE *out) { fputs(usage_text, out); }
+
+/* COMMAND --help for the commands of this file: their lines of usage_text (a line
+ * "  jiuyectl NAME ..." and the deeper-indented lines after it) on stdout. Returns 0. */
+static int command_usage(const char *name) {
+    size_t n = strlen(name);
+    int in = 0;
+    fputs("usage:\n", stdout);
+    for (const char *line = usage_text; *line;) {
+        size_t len = strcspn(line, "\n");
+        if (strncmp(line, "  jiuyectl ", 11) == 0)
+            in = strncmp(line + 11, name, n) == 0 && (line[11 + n] == ' ' || line[11 + n] == '\n');
+        if (in) printf("%.*s\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    return 0;
 }
 
 /* --------------------------------------------------------------- source */
 
 static int cmd_source(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     const char *sub = argc >= 2 ? argv[1] : "";
     int takes_name = strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0;
     if (!(takes_name && argc == 3) && !(strcmp(sub, "list") == 0 && argc == 2)) {
@@ -271,6 +293,7 @@ static void *zmq_client(void *ctx, const char *endpoint) {
 }
 
 static int cmd_publish(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     const char *token = config_str("JIUYE_TOKEN", NULL), *endpoint = NULL;
     char *url = http_client_default_url("INTAKE_HTTP_PORT", 8080, "/v1/events");
     int i = 1, rc = 0;
@@ -335,6 +358,7 @@ static int cmd_publish(int argc, char **argv) {
 /* --------------------------------------------------------------- notifications */
 
 static int cmd_notifications(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     char *base = http_client_default_url("NOTIFY_HTTP_PORT", 8083, "/v1/notifications");
     const char *district = NULL, *audience = NULL;
     long wait_count = 0, timeout = 30;
@@ -403,6 +427,7 @@ static int cmd_notifications(int argc, char **argv) {
 
 /* Validate plan files exactly as the rules service loads them. */
 static int cmd_policy(int argc, char **argv) {
+    if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     if (argc < 3 || strcmp(argv[1], "check") != 0) {
         usage(stderr);
         return 2;
@@ -437,6 +462,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "subscribe") == 0) rc = cmd_subscribe(argc - 1, argv + 1);
     else if (strcmp(argv[1], "keygen") == 0) rc = cmd_keygen(argc - 1, argv + 1);
     else if (strcmp(argv[1], "report") == 0) rc = cmd_report(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "trace") == 0) rc = cmd_trace(argc - 1, argv + 1);
     else {
         fprintf(stderr, "jiuyectl: unknown command '%s'\n", argv[1]);
         usage(stderr);
