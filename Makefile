@@ -204,6 +204,7 @@ build/bench/jiuye_bench: build/obj/tests/bench/jiuye_bench.o $(foreach s,$(SERVI
 
 bench: bench-build
 	BENCH_EVENTS=$(BENCH_EVENTS) tests/bench/run.sh
+	@$(MAKE) --no-print-directory bench-match
 
 bench-smoke: bench-build
 	BENCH_EVENTS=500 BENCH_LONG=0 BENCH_SMOKE=1 tests/bench/run.sh

@@ -154,11 +154,56 @@ static void test_budgets(void **state) {
 #undef PLAN_WITH
 }
 
+/* Write text as NAME in dir. */
+static void write_in(const char *dir, const char *name, const char *text) {
+    char file[256];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define PLAN(id, from, to, rate)                                                                      \
+    "{\"plan_id\":\"" id "\",\"window\":{\"from\":\"" from "\",\"to\":\"" to "\"},\"rules\":[\"R01\"]," \
+    "\"parameters\":{\"r01_amount_fen.level4\":{\"source\":\"s\",\"series\":{\"" from "\":" rate "}}}}"
+
+static void test_successor_plans_and_overlap(void **state) {
+    (void)state;
+    char dir[] = "/tmp/jiuye-plans-XXXXXX", err[400] = "";
+    assert_non_null(mkdtemp(dir));
+    write_in(dir, "a.json", PLAN("first", "2023-01-01", "2025-12-31", "150000"));
+    write_in(dir, "b.json", PLAN("successor", "2026-01-01", "2028-12-31", "170000"));
+    policy_set_t set = {0};
+    assert_int_equal(policy_set_load_dir(&set, dir, err, sizeof err), 0);
+    assert_int_equal(set.n, 2);
+    const policy_plan_t *p1 = policy_for_date(&set, d("2025-12-31")), *p2 = policy_for_date(&set, d("2026-01-01"));
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_string_equal(policy_plan_id(p1), "first");
+    assert_string_equal(policy_plan_id(p2), "successor");
+    assert_string_not_equal(policy_plan_sha256(p1), policy_plan_sha256(p2));
+    policy_value_t v;
+    assert_int_equal(policy_value_at(p2, "r01_amount_fen.level4", "320706", d("2026-03-01"), &v), 0);
+    assert_int_equal(v.value, 170000);
+    assert_null(policy_for_date(&set, d("2029-01-01")));
+    policy_set_clear(&set);
+
+    write_in(dir, "c.json", PLAN("overlapping", "2025-06-01", "2026-06-30", "1"));
+    assert_int_equal(policy_set_load_dir(&set, dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, "c.json: window overlaps plan"));
+    assert_int_equal(set.n, 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_plan_loads),
         cmocka_unit_test(test_values_by_date_and_district),
         cmocka_unit_test(test_errors_name_key_and_reason),
+        cmocka_unit_test(test_successor_plans_and_overlap),
         cmocka_unit_test(test_budgets),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
