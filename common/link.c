@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <endian.h>
 #include <errno.h>
+#include <event2/buffer.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "curve.h"
 #include "log.h"
 #include "pg.h"
+#include "svc.h"
 
 #define SQL_MAX 512
 
@@ -534,4 +536,25 @@ void link_consumer_destroy(link_consumer_t **cp) {
     if (c->sock) zmq_close(c->sock);
     free(c);
     *cp = NULL;
+}
+
+void link_producer_metrics(link_producer_t *p, struct evbuffer *out) {
+    char labels[96];
+    snprintf(labels, sizeof labels, "link=\"%s\"", p->name);
+    evbuffer_add_printf(out, "# TYPE jiuye_link_backlog gauge\n");
+    svc_metric(out, "jiuye_link_backlog", labels, (double)link_producer_backlog(p));
+    evbuffer_add_printf(out, "# TYPE jiuye_link_inflight gauge\n");
+    svc_metric(out, "jiuye_link_inflight", labels, (double)p->count);
+}
+
+void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
+    char sql[SQL_MAX], labels[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.dead_letters", c->schema);
+    PGresult *r = pg_exec(c->pg, sql, 0, NULL);
+    if (!r) return;
+    /* rows at scrape time: messages this consumer could never process (RUNBOOK) */
+    snprintf(labels, sizeof labels, "service=\"%s\"", c->schema);
+    evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
+    svc_metric(out, "jiuye_dead_letters", labels, strtod(PQgetvalue(r, 0, 0), NULL));
+    PQclear(r);
 }

@@ -71,6 +71,12 @@ void link_producer_pump(link_producer_t *p);
 /* Messages in flight (loaded, not yet acknowledged). */
 size_t link_producer_inflight(const link_producer_t *p);
 const char *link_producer_name(const link_producer_t *p);
+/* Prometheus lines for a link (gauges): the producer's backlog (rows in its
+ * outbox) and messages in flight; the consumer's dead letters. */
+struct evbuffer;
+void link_producer_metrics(link_producer_t *p, struct evbuffer *out);
+void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out);
+
 /* Rows in the outbox (the backlog), or -1 when the database does not answer. */
 long link_producer_backlog(link_producer_t *p);
 void link_producer_destroy(link_producer_t **p);

@@ -15,10 +15,7 @@
 static void write_metrics(void *ctx, struct evbuffer *out) {
     intake_t *in = ctx;
     intake_metrics_write(&in->metrics, out);
-    evbuffer_add_printf(out, "# TYPE jiuye_link_backlog gauge\n");
-    svc_metric(out, "jiuye_link_backlog", "link=\"intake->rules\"", (double)link_producer_backlog(in->to_rules));
-    evbuffer_add_printf(out, "# TYPE jiuye_link_inflight gauge\n");
-    svc_metric(out, "jiuye_link_inflight", "link=\"intake->rules\"", (double)link_producer_inflight(in->to_rules));
+    link_producer_metrics(in->to_rules, out);
 }
 
 int main(void) {

@@ -55,12 +55,7 @@ static void notify_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_notifications_total", NULL, (double)ns->notifications);
     delivery_worker_metrics(ns->deliveries, out);
     stream_hub_metrics(ns->streams, out);
-    PGresult *dl = pg_exec(ns->svc.pg, "SELECT count(*) FROM notify.dead_letters", 0, NULL);
-    if (dl) { /* rows at scrape time: messages its consumer could never process (RUNBOOK) */
-        evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
-        svc_metric(out, "jiuye_dead_letters", "service=\"notify\"", strtod(PQgetvalue(dl, 0, 0), NULL));
-        PQclear(dl);
-    }
+    link_consumer_metrics(ns->from_subsidy, out);
 }
 
 int main(void) {

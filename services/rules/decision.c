@@ -7,18 +7,7 @@
 #include <string.h>
 
 #include "pg.h"
-
-static char *xstrdup(const char *s) {
-    char *p = strdup(s ? s : "");
-    if (!p) abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n) {
-    p = realloc(p, n);
-    if (!p) abort();
-    return p;
-}
+#include "xalloc.h"
 
 Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *key, const char *rule, const char *rule_name,
                               const char *clause, const char *const *audience, const char *subject) {

@@ -7,7 +7,8 @@
 
 #include "rules.h"
 
-/* Store every decision and, when there are any, one Decided{ev, decisions}
+/* Store every decision and, when there are any (or ev is a job start or end,
+ * which the subsidy service counts for the KPI), one Decided{ev, decisions}
  * outbox message with message_id. Returns 0 or -1. */
 int decisions_emit(PGconn *pg, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id)
     __attribute__((warn_unused_result));

@@ -103,14 +103,8 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_timers_fired_total", NULL, (double)rs->timers_fired);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
-    svc_metric(out, "jiuye_link_backlog", "link=\"rules->subsidy\"", (double)link_producer_backlog(rs->to_subsidy));
-    svc_metric(out, "jiuye_link_inflight", "link=\"rules->subsidy\"", (double)link_producer_inflight(rs->to_subsidy));
-    PGresult *dl = pg_exec(rs->svc.pg, "SELECT count(*) FROM rules.dead_letters", 0, NULL);
-    if (dl) { /* rows at scrape time: messages its consumer could never process (RUNBOOK) */
-        evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
-        svc_metric(out, "jiuye_dead_letters", "service=\"rules\"", strtod(PQgetvalue(dl, 0, 0), NULL));
-        PQclear(dl);
-    }
+    link_producer_metrics(rs->to_subsidy, out);
+    link_consumer_metrics(rs->from_intake, out);
 }
 
 int main(void) {

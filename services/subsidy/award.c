@@ -8,18 +8,7 @@
 
 #include "budget.h"
 #include "pg.h"
-
-static char *xstrdup(const char *s) {
-    char *p = strdup(s ? s : "");
-    if (!p) abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n) {
-    p = realloc(p, n);
-    if (!p) abort();
-    return p;
-}
+#include "xalloc.h"
 
 Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year) {
     Jiuye__Award *a = xrealloc(NULL, sizeof *a);

@@ -41,6 +41,33 @@ int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) {
     return fresh;
 }
 
+int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {
+    const char *kind, *cert_no, *employer;
+    if (!ev) return 0;
+    if (ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED) {
+        kind = "started", cert_no = ev->employment_started->cert_no, employer = ev->employment_started->employer_code;
+    } else if (ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED) {
+        kind = "ended", cert_no = ev->employment_ended->cert_no, employer = ev->employment_ended->employer_code;
+    } else {
+        return 0;
+    }
+    jdate_t on;
+    char year[16];
+    if (date_parse(ev->occurred_on, &on) != 0) return -1;
+    snprintf(year, sizeof year, "%d", date_year(on));
+    const char *p[] = {ev->source, ev->event_id, kind, cert_no, employer, ev->district, ev->occurred_on, year};
+    return pg_cmd(pg,
+                  "INSERT INTO subsidy.employment_facts (source, event_id, kind, cert_no, employer_code, district, "
+                  "occurred_on, year) VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8::int) ON CONFLICT DO NOTHING",
+                  8, p);
+}
+
+/* Distinct persons who started minus distinct persons whose job ended, years $1..$2, district $3. */
+#define NET_EMPLOYED                                                                                             \
+    "SELECT count(DISTINCT cert_no) FILTER (WHERE kind = 'started') - count(DISTINCT cert_no) FILTER (WHERE kind " \
+    "= 'ended') FROM subsidy.employment_facts WHERE year BETWEEN $1::int AND $2::int AND ($3::text IS NULL OR "   \
+    "district = $3)"
+
 /* Per event and rule, the latest decision recorded, of the years $1..$2 and
  * district $3 (NULL: every district). Decisions recorded before migration 007
  * have no outcome and are not counted. */
@@ -50,7 +77,7 @@ int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) {
     "ORDER BY source, event_id, rule, seq DESC) "
 #define WANTS_JOB "rule = 'R05' AND outcome <> 'not_in_force' AND facts->>'event.wants_job' = 'true'"
 
-typedef enum { KPI_COUNT, KPI_GRADUATES_SERVED, KPI_QUOTA_RATIO, KPI_NULL } kpi_kind_t;
+typedef enum { KPI_COUNT, KPI_GRADUATES_SERVED, KPI_GRADUATES_EMPLOYED, KPI_QUOTA_RATIO, KPI_NULL } kpi_kind_t;
 
 /* POLICY.md §4, in its order. */
 static const struct {
@@ -65,9 +92,8 @@ static const struct {
     const char *source; /* what the figure is counted from, or why it is null */
 } kpi_table[] = {
     {"net_employed_increase", "残疾人新增就业（净增人数）", "一", "2025 年底前全市净增 ≥ 2500 人", "2500", "persons",
-     KPI_NULL, NULL,
-     "not yet reported by rules: employment.started/ended reach the subsidy service only when a rule decides on "
-     "them (R04, R08, R14)"},
+     KPI_COUNT, NET_EMPLOYED,
+     "employment.started minus employment.ended in the period, distinct persons (every job event, forwarded by rules)"},
     {"training_person_times", "残疾人职业技能培训人次", "一", "2025 年底前全市 ≥ 3500 人次", "3500", "person-times",
      KPI_COUNT, LATEST "SELECT count(*) FROM latest WHERE rule = 'R01' AND outcome NOT IN ('not_in_force', 'pending')",
      "R01 decisions on training.completed, any outcome but not_in_force or pending"},
@@ -81,14 +107,15 @@ static const struct {
      KPI_GRADUATES_SERVED, NULL,
      "graduate.registered with wants_job (R05 decisions) minus those R16 found without graduate_guidance within 30 "
      "days; a graduate still within the 30 days counts as served"},
-    {"graduates_employed", "有就业意愿的残疾人高校毕业生就业率", "二(二)7", "≥ 90 %", "90.00", "percent", KPI_NULL, NULL,
-     "not yet reported by rules: a graduate's employment.started reaches the subsidy service only through R04/R08/R14"},
+    {"graduates_employed", "有就业意愿的残疾人高校毕业生就业率", "二(二)7", "≥ 90 %", "90.00", "percent",
+     KPI_GRADUATES_EMPLOYED, NULL,
+     "graduate.registered with wants_job (R05 decisions) who have an employment.started, of all of them"},
     {"demo_sites", "就业创业示范基地（每县区 ≥ 1 个；全市 1 个美丽工坊）", "一(一)4", "每县区 ≥ 1 个", "1", "sites",
      KPI_NULL, NULL, "not in any event: no upstream system reports demo sites"},
     {"vacancies_published", "收集发布岗位信息", "二(三)10", "数量", NULL, "vacancies", KPI_NULL, NULL,
-     "not yet reported by rules: vacancy events are decided by R17 (issue 11)"},
+     "not yet reported by rules: counted by the rules service, GET /v1/vacancies/kpi (vacancies_published)"},
     {"positions_filled_after_match", "人岗匹配后实现就业", "二(三)10", "数量", NULL, "positions", KPI_NULL, NULL,
-     "not yet reported by rules: vacancy.closed is decided by R17 (issue 11)"},
+     "not yet reported by rules: counted by the rules service, GET /v1/vacancies/kpi (positions_filled_after_match)"},
     {"district_organs_quota_ratio", "县区级机关事业单位按比例安排残疾人就业", "一(一)1", "≥ 1.5 %", "1.50", "percent", KPI_QUOTA_RATIO, NULL,
      "R09/R10 decisions on employer.annual_report of district-level organs and institutions: Σ counted ÷ Σ "
      "staff_count, the latest report of each unit for the report year"},
@@ -136,6 +163,30 @@ static int graduates(PGconn *pg, json_t *t, int year, const char *district) {
         json_object_set_new(t, key, json_integer(wanting));
         snprintf(key, sizeof key, "%s_guidance_overdue", spans[i].key);
         json_object_set_new(t, key, json_integer(overdue));
+    }
+    return 0;
+}
+
+/* Graduates wanting a job (R05) and those of them with a job start, years from..to; sets the figures in t. */
+static int graduates_employed(PGconn *pg, json_t *t, int year, const char *district) {
+    static const char *const wanting_sql = LATEST "SELECT count(DISTINCT subject) FROM latest WHERE " WANTS_JOB;
+    static const char *const employed_sql =
+        LATEST "SELECT count(DISTINCT l.subject) FROM latest l WHERE l." WANTS_JOB " AND EXISTS (SELECT 1 FROM "
+               "subsidy.employment_facts e WHERE e.cert_no = l.subject AND e.kind = 'started')";
+    const struct {
+        const char *key;
+        int from;
+    } spans[] = {{"actual", year}, {"cumulative", 0}};
+    for (size_t i = 0; i < 2; i++) {
+        long long wanting = count(pg, wanting_sql, spans[i].from, year, district);
+        long long employed = count(pg, employed_sql, spans[i].from, year, district);
+        if (wanting < 0 || employed < 0) return -1;
+        json_object_set_new(t, spans[i].key, percent(employed, wanting));
+        char key[64];
+        snprintf(key, sizeof key, "%s_wanting_job", spans[i].key);
+        json_object_set_new(t, key, json_integer(wanting));
+        snprintf(key, sizeof key, "%s_employed", spans[i].key);
+        json_object_set_new(t, key, json_integer(employed));
     }
     return 0;
 }
@@ -253,6 +304,7 @@ json_t *kpi_report(PGconn *pg, int year, const char *district) {
             break;
         }
         case KPI_GRADUATES_SERVED: rc = graduates(pg, t, year, district); break;
+        case KPI_GRADUATES_EMPLOYED: rc = graduates_employed(pg, t, year, district); break;
         case KPI_QUOTA_RATIO: rc = quota_ratio(pg, t, year, district); break;
         case KPI_NULL:
             json_object_set_new(t, "actual", json_null());

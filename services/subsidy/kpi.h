@@ -53,4 +53,9 @@ int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) __a
  * database does not answer. */
 json_t *kpi_report(PGconn *pg, int year, const char *district);
 
+/* Keep a job start or end (ev) for the employment targets, inside the open
+ * transaction; other events are ignored, a repeated one changes nothing.
+ * Returns 0 or -1. */
+int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unused_result));
+
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "http_awards.h"
 #include "http_kpi.h"
+#include "kpi.h"
 #include "link.h"
 #include "log.h"
 #include "pg.h"
@@ -39,7 +40,8 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     size_t n_fresh = 0;
     Jiuye__Decision **fresh = calloc(decided->n_decisions + 1, sizeof *fresh);
     if (!fresh) abort();
-    if (programs_settle(pg, decided, &awards, fresh, &n_fresh, err, errlen) != 0) {
+    if (kpi_record_employment(pg, decided->event) != 0 ||
+        programs_settle(pg, decided, &awards, fresh, &n_fresh, err, errlen) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         goto out;
     }
@@ -110,14 +112,8 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_awards_total", NULL, (double)ss->awards);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
-    svc_metric(out, "jiuye_link_backlog", "link=\"subsidy->notify\"", (double)link_producer_backlog(ss->to_notify));
-    svc_metric(out, "jiuye_link_inflight", "link=\"subsidy->notify\"", (double)link_producer_inflight(ss->to_notify));
-    PGresult *dl = pg_exec(ss->svc.pg, "SELECT count(*) FROM subsidy.dead_letters", 0, NULL);
-    if (dl) { /* rows at scrape time: messages its consumer could never process (RUNBOOK) */
-        evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
-        svc_metric(out, "jiuye_dead_letters", "service=\"subsidy\"", strtod(PQgetvalue(dl, 0, 0), NULL));
-        PQclear(dl);
-    }
+    link_producer_metrics(ss->to_notify, out);
+    link_consumer_metrics(ss->from_rules, out);
 }
 
 int main(void) {

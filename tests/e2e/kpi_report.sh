@@ -34,6 +34,7 @@ EMP=$(make_credit_code 12320722MB0000000); W=$(make_cert_no 32072219800101456 4 
 reg reg-w 2023-01-01 320722 "$W"
 ev pw employment.started 2024-03-01 320722 "{\"cert_no\":\"$W\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
 ev job employment.started 2024-03-01 320706 "{\"cert_no\":\"$P1\",\"employer_code\":\"$EMP\",\"channel\":\"regular\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
+ev job-end employment.ended 2024-12-31 320706 "{\"cert_no\":\"$P1\",\"employer_code\":\"$EMP\",\"reason\":\"合同到期\"}"
 
 # Graduates of 2024 in 海州区: two want a job, one of them gets guidance in time.
 SCHOOL='"school":"连云港职业技术学院"'
@@ -43,6 +44,7 @@ ev grad-1 graduate.registered 2024-06-01 320706 "{\"cert_no\":\"$G1\",$SCHOOL,\"
 ev grad-2 graduate.registered 2024-06-01 320706 "{\"cert_no\":\"$G2\",$SCHOOL,\"graduation_year\":2024,\"wants_job\":true}"
 ev grad-3 graduate.registered 2024-06-01 320706 "{\"cert_no\":\"$G3\",$SCHOOL,\"graduation_year\":2024,\"wants_job\":false}"
 ev guide-1 service.delivered 2024-06-20 320706 "{\"cert_no\":\"$G1\",\"service\":\"graduate_guidance\",\"staff_id\":\"hz-01\"}"
+ev job-g1 employment.started 2024-09-01 320706 "{\"cert_no\":\"$G1\",\"employer_code\":\"$EMP\",\"channel\":\"regular\",\"contract_months\":24,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
 
 # 2024 annual reports: district-level organs and institutions (counted), others (not).
 staff() { printf '{"cert_no":"%s","contract_months":%s,"monthly_wage_fen":%s,"social_insurance":true}' "$@"; }
@@ -56,12 +58,13 @@ report rep-priv 320706 "$(make_credit_code 91320706MA7777770)" private 500 "$(st
 report rep-city 320700 "$(make_credit_code 11320700MB0000000)" organ 300 ""
 report rep-dh 320722 "$(make_credit_code 12320722MC0000000)" institution 100 "$(staff "$s2" 24 300000)"
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
-check_eq "all events accepted" "25 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
+check_eq "all events accepted" "27 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 # Settled: every training decided, R16's overdue timer for G2 fired (due 2024-07-02), reports decided.
-wait_until 60 test "$(sql "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R16'")" = 1
-wait_until 30 test "$(sql "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R09'")" = 5
-wait_until 30 test "$(sql "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R01'")" = 7
-wait_until 30 test "$(sql "SELECT count(*) FROM rules.outbox") $(sql "SELECT count(*) FROM subsidy.outbox")" = "0 0"
+wait_until 60 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R16'" 1
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R09'" 5
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R01'" 7
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.employment_facts" 4
+wait_until 30 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)" 0
 
 # JSON through PostgreSQL (no jq or python on the test machines): field of target ID.
 jsql() { psql -X -tAq -v ON_ERROR_STOP=1 -U postgres -v j="$1" <<<"$2"; }
@@ -88,7 +91,11 @@ check_eq "the city figure: 6 of 400, without city-level units or private employe
   "$(target "$city" district_organs_quota_ratio counted) $(target "$city" district_organs_quota_ratio staff) $(target "$city" district_organs_quota_ratio actual)"
 check_eq "the city lists each district's ratio" "320706 1.33 f,320722 2.00 t" \
   "$(jsql "$city" "SELECT string_agg(d->>'district' || ' ' || (d->>'actual') || ' ' || left(d->>'met', 1), ',' ORDER BY d->>'district') FROM jsonb_array_elements((:'j')::jsonb->'targets'->9->'by_district') d;")"
-for t in net_employed_increase graduates_employed vacancies_published positions_filled_after_match; do
+check_eq "net employed increase, city 2024: W, P1, G1 started, P1 ended" "2" "$(target "$city" net_employed_increase actual)"
+check_eq "net employed increase, 海州区 2024: P1 and G1 started, P1 ended" "1" "$(target "$hz" net_employed_increase actual)"
+check_eq "graduates employed: G1 of G1 and G2 (G3 wants no job)" "50.00 2 1" \
+  "$(target "$city" graduates_employed actual) $(target "$city" graduates_employed actual_wanting_job) $(target "$city" graduates_employed actual_employed)"
+for t in vacancies_published positions_filled_after_match; do
   check_eq "$t: null, not yet reported by rules" "null not yet reported by rules" \
     "$(target "$city" "$t" actual) $(target "$city" "$t" source | cut -d: -f1)"
 done
@@ -140,7 +147,7 @@ check_eq "city CSV total equals the ledger" "$ledger_city" \
 check_eq "district CSV: training person-times as in the API" "3 4 3500" \
   "$(csv_sql "$OUT/report-2024-320706.csv" "SELECT actual, cumulative, goal FROM r WHERE id = 'training_person_times'" | tr '|' ' ')"
 check_eq "CSV: a null figure is an empty field with its reason" "t not yet reported by rules" \
-  "$(csv_sql "$OUT/report-2024-city.csv" "SELECT actual IS NULL, split_part(source, ':', 1) FROM r WHERE id = 'net_employed_increase'" | tr '|' ' ')"
+  "$(csv_sql "$OUT/report-2024-city.csv" "SELECT actual IS NULL, split_part(source, ':', 1) FROM r WHERE id = 'vacancies_published'" | tr '|' ' ')"
 out=$("$JIUYE_BIN/jiuyectl" report --district 320706 2>&1; echo "rc=$?")
 check "report without --year is a usage error" grep -q 'rc=2' <<<"$out"
 lib_finish

@@ -66,8 +66,8 @@ out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
 check_eq "all events accepted" "19 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 
 award() { sql "SELECT status || ' ' || amount_fen || ' ' || coalesce(slot::text, '-') FROM subsidy.awards WHERE decision_id = 'budget/$1'"; }
-wait_until 60 test "$(sql "SELECT count(*) FROM subsidy.awards")" -ge 12
-wait_until 30 test "$(sql "SELECT count(*) FROM notify.notifications WHERE kind = 'award'")" -ge 12
+wait_until 60 sql_ge "SELECT count(*) FROM subsidy.awards" 12
+wait_until 30 sql_ge "SELECT count(*) FROM notify.notifications WHERE kind = 'award'" 12
 check_eq "within the district budget: granted" "granted 150000 1" "$(award t1/R01)"
 check_eq "exactly the district budget: granted" "granted 150000 1" "$(award t2/R01)"
 check_eq "beyond the district budget: waiting_budget, amount kept" "waiting_budget 150000 1" "$(award t3/R01)"
@@ -109,7 +109,7 @@ wait_until 10 grep -q 'policy reloaded' "$(svc_log subsidy)"
 : > "$F"
 train t8 2024-07-01 320706 "$A" level4 180000
 "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F" >/dev/null
-wait_until 30 test -n "$(award t8/R01)"
+wait_until 30 output_nonempty award t8/R01
 check_eq "after the reload, the raised district budget grants" "granted 150000 2" "$(award t8/R01)"
 check_eq "the earlier waiting award is still there, unchanged" "waiting_budget 150000 1" "$(award t3/R01)"
 lib_finish
