@@ -21,6 +21,7 @@
 
 #define SHORTLIST_MAX 10
 #define CANDIDATE_PAGE 200
+#define PERSON_VACANCIES_MAX 20 /* vacancies re-ranked for one new candidate; beyond, the decision says so */
 
 typedef struct vacancy {
     char source[80], id[80], district[8], course[32], categories[64];
@@ -125,17 +126,20 @@ rule_result_t r17_vacancy_posted(const rule_ctx_t *ctx, const Jiuye__Event *ev, 
 rule_result_t r17_person_match(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d) {
     const char *cert_no = rules_event_subject(ev);
     char today[DATE_STRLEN];
-    const char *p[] = {cert_no, date_format(ctx->today, today)};
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", PERSON_VACANCIES_MAX + 1); /* one more tells that there are more */
+    const char *p[] = {cert_no, date_format(ctx->today, today), limit};
     /* Only if this person is a candidate at all: registered, unemployed, wanting a job. */
     PGresult *r = pg_exec(ctx->pg,
                           "SELECT v.source, v.vacancy_id, v.district, v.course, v.categories::text, v.max_severity, v.title "
                           "FROM rules.vacancies v JOIN rules.persons p ON p.cert_no = $1 AND p.district = v.district "
                           "WHERE v.closed_on IS NULL AND v.open_until >= $2::date AND p.employment_status = 'unemployed' "
                           "AND p.wants_job AND substr(p.cert_no, 19, 1)::int = ANY(v.categories) "
-                          "AND substr(p.cert_no, 20, 1)::int >= v.max_severity ORDER BY v.posted_on, v.vacancy_id LIMIT 20",
-                          2, p);
+                          "AND substr(p.cert_no, 20, 1)::int >= v.max_severity ORDER BY v.posted_on, v.vacancy_id LIMIT $3::int",
+                          3, p);
     if (!r) return RULE_ERROR;
-    int rows = PQntuples(r), matched = 0;
+    int rows = PQntuples(r), matched = 0, more = rows > PERSON_VACANCIES_MAX;
+    if (more) rows = PERSON_VACANCIES_MAX;
     policy_value_t min, max_m, max_f;
     if (rows == 0 || rule_param(ctx, d, "working_age_min", ctx->occurred_on, &min) != 0 ||
         rule_param(ctx, d, "working_age_max_male", ctx->occurred_on, &max_m) != 0 ||
@@ -170,6 +174,11 @@ rule_result_t r17_person_match(const rule_ctx_t *ctx, const Jiuye__Event *ev, Ji
     free(vs);
     if (res != RULE_DECIDED) return res;
     decision_fact(d, "vacancies_matched", "%d", matched);
-    decision_set(d, "info", "本区有 %d 个在招岗位接受该残疾人，已更新推荐名单，请对接", matched);
+    decision_fact(d, "more_vacancies_open", "%s", more ? "true" : "false");
+    if (more)
+        decision_set(d, "info", "本区有超过 %d 个在招岗位接受该残疾人，已更新最早发布的 %d 个岗位的推荐名单，其余见岗位公开信息（/v1/vacancies）",
+                     PERSON_VACANCIES_MAX, matched);
+    else
+        decision_set(d, "info", "本区有 %d 个在招岗位接受该残疾人，已更新推荐名单，请对接", matched);
     return RULE_DECIDED;
 }

@@ -74,4 +74,16 @@ vacancy v4 2025-06-01 2025-12-31
 "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F" >/dev/null
 wait_until 30 output_nonempty fact v4/R17 shortlist_size
 check_eq "at most 10 on a shortlist" "10" "$(fact v4/R17 shortlist_size)"
+check_eq "with few vacancies open, none is left out" "false" "$(fact r-m/R17 more_vacancies_open)"
+
+# More open vacancies than one new candidate is re-ranked against: said, not silently cut.
+: > "$F"
+for i in $(seq 5 24); do vacancy "v$i" 2025-06-02 2025-12-31; done
+Q=$(make_cert_no 32070619960101456 4 3)
+reg r-q 2025-06-10 320706 "$Q"
+"$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F" >/dev/null
+wait_until 30 output_nonempty fact r-q/R17 vacancies_matched
+check_eq "22 open vacancies accept the newcomer: the first 20 are re-ranked" "20 true" \
+  "$(fact r-q/R17 vacancies_matched) $(fact r-q/R17 more_vacancies_open)"
+check "and the decision says there are more" grep -q '本区有超过 20 个在招岗位' <<<"$(sql "SELECT body->>'reason' FROM rules.decisions WHERE decision_id = 'vac/r-q/R17'")"
 lib_finish
