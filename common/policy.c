@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "log.h"
 #include "token.h"
 
 #define MAX_RULES 32
@@ -455,4 +456,27 @@ int policy_set_budget(const policy_set_t *set, const char *program, int year, co
     for (size_t i = 0; i < set->n; i++)
         if (policy_budget(set->plans[i], program, year, key, fen) == 0) return 0;
     return -1;
+}
+
+int policy_set_load_logged(policy_set_t *set, const char *dir) {
+    char err[512];
+    if (policy_set_load_dir(set, dir, err, sizeof err) != 0) {
+        log_error("policy: %s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < set->n; i++)
+        log_info("plan %s loaded (sha256 %s)", policy_plan_id(set->plans[i]), policy_plan_sha256(set->plans[i]));
+    return 0;
+}
+
+int policy_set_reload(policy_set_t *set, const char *dir) {
+    policy_set_t fresh = {0};
+    if (policy_set_load_logged(&fresh, dir) != 0) {
+        log_error("policy reload refused; the plans loaded before stay in force");
+        return -1;
+    }
+    policy_set_clear(set);
+    *set = fresh;
+    log_info("policy reloaded: %zu plan(s)", set->n);
+    return 0;
 }

@@ -62,6 +62,14 @@ void policy_plan_free(policy_plan_t *plan);
 int policy_set_load_dir(policy_set_t *set, const char *dir, char *err, size_t errlen);
 void policy_set_clear(policy_set_t *set);
 
+/* Load dir into an empty set, logging each plan and its SHA-256, or the error.
+ * Returns 0 or -1. */
+int policy_set_load_logged(policy_set_t *set, const char *dir) __attribute__((warn_unused_result));
+
+/* kill -HUP: load dir afresh and, only if every file is valid, replace *set
+ * with it; otherwise log why and keep *set. Returns 0 (replaced) or -1 (kept). */
+int policy_set_reload(policy_set_t *set, const char *dir);
+
 /* The plan whose window contains date, or NULL (the decision is then not_in_force). */
 const policy_plan_t *policy_for_date(const policy_set_t *set, jdate_t date);
 

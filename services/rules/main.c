@@ -68,32 +68,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg) {
     }
 }
 
-static int load_plans(policy_set_t *set, const char *dir) {
-    char err[512];
-    if (policy_set_load_dir(set, dir, err, sizeof err) != 0) {
-        log_error("policy: %s", err);
-        return -1;
-    }
-    for (size_t i = 0; i < set->n; i++)
-        log_info("plan %s loaded (sha256 %s)", policy_plan_id(set->plans[i]), policy_plan_sha256(set->plans[i]));
-    return 0;
-}
-
 /* SIGHUP: the callback runs between messages, so no decision sees half a reload;
  * a bad file keeps the plans in force. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     rules_svc_t *rs = arg;
-    policy_set_t fresh = {0};
-    if (load_plans(&fresh, rs->policy_dir) != 0) {
+    if (policy_set_reload(&rs->plans, rs->policy_dir) == 0)
+        rs->reloads++;
+    else
         rs->reload_failures++;
-        log_error("policy reload refused; the plans loaded before stay in force");
-        return;
-    }
-    policy_set_clear(&rs->plans);
-    rs->plans = fresh;
-    rs->reloads++;
-    log_info("policy reloaded: %zu plan(s)", rs->plans.n);
 }
 
 static void rules_metrics(void *ctx, struct evbuffer *out) {
@@ -112,7 +95,7 @@ int main(void) {
     int rc = 1;
     log_init("rules");
     rs.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
-    if (load_plans(&rs.plans, rs.policy_dir) != 0) return 2;
+    if (policy_set_load_logged(&rs.plans, rs.policy_dir) != 0) return 2;
     if (svc_init(&rs.svc, "rules", "jiuye_rules", "RULES_DB_PASSWORD", "RULES_HTTP_PORT", 8081) != 0) goto out;
     const char *subsidy = config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552");
     const char *bind = config_str("RULES_ZMQ_BIND", config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));

@@ -143,53 +143,38 @@ static long long count(PGconn *pg, const char *sql, int from, int to, const char
     return n;
 }
 
-/* Graduates wanting a job and those R16 found overdue, years from..to; sets the figures in t. */
-static int graduates(PGconn *pg, json_t *t, int year, const char *district) {
+/* Graduates wanting a job (R05 decisions with wants_job), and those of them that
+ * part_sql counts, years from..to. The figure is part ÷ wanting, or, with
+ * subtract, (wanting − part) ÷ wanting; both counts are shown beside it. */
+static int graduate_rate(PGconn *pg, json_t *t, int year, const char *district, const char *part_sql,
+                         const char *part_key, int subtract) {
     static const char *const wanting_sql = LATEST "SELECT count(DISTINCT subject) FROM latest WHERE " WANTS_JOB;
-    static const char *const overdue_sql =
-        LATEST "SELECT count(DISTINCT l.subject) FROM latest l WHERE l.rule = 'R16' AND l.outcome = 'action_required' "
-               "AND EXISTS (SELECT 1 FROM latest w WHERE w.subject = l.subject AND w." WANTS_JOB ")";
     const struct {
         const char *key;
         int from;
     } spans[] = {{"actual", year}, {"cumulative", 0}};
     for (size_t i = 0; i < 2; i++) {
         long long wanting = count(pg, wanting_sql, spans[i].from, year, district);
-        long long overdue = count(pg, overdue_sql, spans[i].from, year, district);
-        if (wanting < 0 || overdue < 0) return -1;
-        json_object_set_new(t, spans[i].key, percent(wanting - overdue, wanting));
+        long long part = count(pg, part_sql, spans[i].from, year, district);
+        if (wanting < 0 || part < 0) return -1;
+        json_object_set_new(t, spans[i].key, percent(subtract ? wanting - part : part, wanting));
         char key[64];
         snprintf(key, sizeof key, "%s_wanting_job", spans[i].key);
         json_object_set_new(t, key, json_integer(wanting));
-        snprintf(key, sizeof key, "%s_guidance_overdue", spans[i].key);
-        json_object_set_new(t, key, json_integer(overdue));
+        snprintf(key, sizeof key, "%s_%s", spans[i].key, part_key);
+        json_object_set_new(t, key, json_integer(part));
     }
     return 0;
 }
 
-/* Graduates wanting a job (R05) and those of them with a job start, years from..to; sets the figures in t. */
-static int graduates_employed(PGconn *pg, json_t *t, int year, const char *district) {
-    static const char *const wanting_sql = LATEST "SELECT count(DISTINCT subject) FROM latest WHERE " WANTS_JOB;
-    static const char *const employed_sql =
-        LATEST "SELECT count(DISTINCT l.subject) FROM latest l WHERE l." WANTS_JOB " AND EXISTS (SELECT 1 FROM "
-               "subsidy.employment_facts e WHERE e.cert_no = l.subject AND e.kind = 'started')";
-    const struct {
-        const char *key;
-        int from;
-    } spans[] = {{"actual", year}, {"cumulative", 0}};
-    for (size_t i = 0; i < 2; i++) {
-        long long wanting = count(pg, wanting_sql, spans[i].from, year, district);
-        long long employed = count(pg, employed_sql, spans[i].from, year, district);
-        if (wanting < 0 || employed < 0) return -1;
-        json_object_set_new(t, spans[i].key, percent(employed, wanting));
-        char key[64];
-        snprintf(key, sizeof key, "%s_wanting_job", spans[i].key);
-        json_object_set_new(t, key, json_integer(wanting));
-        snprintf(key, sizeof key, "%s_employed", spans[i].key);
-        json_object_set_new(t, key, json_integer(employed));
-    }
-    return 0;
-}
+/* Served: those R16 did not find without graduate_guidance within 30 days. */
+static const char *const graduates_overdue_sql =
+    LATEST "SELECT count(DISTINCT l.subject) FROM latest l WHERE l.rule = 'R16' AND l.outcome = 'action_required' "
+           "AND EXISTS (SELECT 1 FROM latest w WHERE w.subject = l.subject AND w." WANTS_JOB ")";
+/* Employed: those with an employment.started. */
+static const char *const graduates_employed_sql =
+    LATEST "SELECT count(DISTINCT l.subject) FROM latest l WHERE l." WANTS_JOB " AND EXISTS (SELECT 1 FROM "
+           "subsidy.employment_facts e WHERE e.cert_no = l.subject AND e.kind = 'started')";
 
 /* Σ counted and Σ staff of district-level organs and institutions for report year, by district. */
 static int quota_ratio(PGconn *pg, json_t *t, int year, const char *district) {
@@ -303,8 +288,12 @@ json_t *kpi_report(PGconn *pg, int year, const char *district) {
             json_object_set_new(t, "cumulative", json_integer(cumulative));
             break;
         }
-        case KPI_GRADUATES_SERVED: rc = graduates(pg, t, year, district); break;
-        case KPI_GRADUATES_EMPLOYED: rc = graduates_employed(pg, t, year, district); break;
+        case KPI_GRADUATES_SERVED:
+            rc = graduate_rate(pg, t, year, district, graduates_overdue_sql, "guidance_overdue", 1);
+            break;
+        case KPI_GRADUATES_EMPLOYED:
+            rc = graduate_rate(pg, t, year, district, graduates_employed_sql, "employed", 0);
+            break;
         case KPI_QUOTA_RATIO: rc = quota_ratio(pg, t, year, district); break;
         case KPI_NULL:
             json_object_set_new(t, "actual", json_null());

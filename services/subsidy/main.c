@@ -71,34 +71,17 @@ out:
     return st;
 }
 
-static int load_plans(policy_set_t *set, const char *dir) {
-    char err[512];
-    if (policy_set_load_dir(set, dir, err, sizeof err) != 0) {
-        log_error("policy: %s", err);
-        return -1;
-    }
-    for (size_t i = 0; i < set->n; i++)
-        log_info("plan %s loaded for its budgets (sha256 %s)", policy_plan_id(set->plans[i]),
-                 policy_plan_sha256(set->plans[i]));
-    return 0;
-}
-
 /* SIGHUP: runs between two messages, so no award sees half a reload; a bad
  * file keeps the budgets in force. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     subsidy_svc_t *ss = arg;
-    policy_set_t fresh = {0};
-    if (load_plans(&fresh, ss->policy_dir) != 0) {
+    if (policy_set_reload(&ss->plans, ss->policy_dir) != 0) {
         ss->reload_failures++;
-        log_error("policy reload refused; the budgets loaded before stay in force");
         return;
     }
-    policy_set_clear(&ss->plans);
-    ss->plans = fresh;
     budget_use(&ss->plans);
     ss->reloads++;
-    log_info("policy reloaded: %zu plan(s)", ss->plans.n);
 }
 
 static void on_committed(void *ctx) {
@@ -121,7 +104,7 @@ int main(void) {
     int rc = 1;
     log_init("subsidy");
     ss.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
-    if (load_plans(&ss.plans, ss.policy_dir) != 0) return 2;
+    if (policy_set_load_logged(&ss.plans, ss.policy_dir) != 0) return 2;
     budget_use(&ss.plans);
     if (svc_init(&ss.svc, "subsidy", "jiuye_subsidy", "SUBSIDY_DB_PASSWORD", "SUBSIDY_HTTP_PORT", 8082) != 0) goto out;
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");

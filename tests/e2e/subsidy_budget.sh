@@ -29,7 +29,7 @@ check "a budget for an unknown district is refused with its key" \
 
 export JIUYE_POLICY_DIR=$POLICY JIUYE_TODAY=2025-06-30
 for s in notify subsidy rules intake; do svc_start $s; done
-check "subsidy loaded the plan for its budgets" grep -q 'loaded for its budgets' "$(svc_log subsidy)"
+check "subsidy loaded the plan (for its budgets)" grep -q 'plan lianyungang-2023-2025 loaded (sha256' "$(svc_log subsidy)"
 TOKEN=$("$JIUYE_BIN/jiuyectl" source add budget)
 F=$JIUYE_TEST_TMP/budget.ndjson
 : > "$F"
