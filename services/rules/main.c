@@ -9,6 +9,7 @@
 #include "config.h"
 #include "emit.h"
 #include "http_decisions.h"
+#include "http_replay.h"
 #include "http_vacancies.h"
 #include "link.h"
 #include "log.h"
@@ -26,7 +27,8 @@ typedef struct rules_svc {
     link_consumer_t *from_intake;
     link_producer_t *to_subsidy;
     struct event *tick, *sighup;
-    unsigned long events, decisions, timers_fired, reloads, reload_failures;
+    http_replay_ctx_t replay;
+    unsigned long events, decisions, timers_fired, reloads, reload_failures, replays, replay_decisions;
 } rules_svc_t;
 
 static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
@@ -79,11 +81,21 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg) {
         rs->reload_failures++;
 }
 
+/* A replay committed corrective decisions: count them and send them on. */
+static void on_replayed(void *arg, size_t decisions) {
+    rules_svc_t *rs = arg;
+    rs->replays++;
+    rs->replay_decisions += decisions;
+    link_producer_pump(rs->to_subsidy);
+}
+
 static void rules_metrics(void *ctx, struct evbuffer *out) {
     rules_svc_t *rs = ctx;
     svc_metric(out, "jiuye_rules_events_total", NULL, (double)rs->events);
     svc_metric(out, "jiuye_decisions_total", NULL, (double)rs->decisions);
     svc_metric(out, "jiuye_timers_fired_total", NULL, (double)rs->timers_fired);
+    svc_metric(out, "jiuye_replays_with_corrections_total", NULL, (double)rs->replays);
+    svc_metric(out, "jiuye_replay_decisions_total", NULL, (double)rs->replay_decisions);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     link_producer_metrics(rs->to_subsidy, out);
@@ -111,6 +123,8 @@ int main(void) {
     rs.svc.metrics = rules_metrics;
     rs.svc.metrics_ctx = &rs;
     svc_route(&rs.svc, "/v1/decisions", http_decisions, rs.svc.pg);
+    rs.replay = (http_replay_ctx_t){rs.svc.pg, &rs.plans, on_replayed, &rs};
+    svc_route(&rs.svc, "/v1/replay", http_replay, &rs.replay);
     svc_route(&rs.svc, "/v1/vacancies", http_vacancies, rs.svc.pg);
     svc_route(&rs.svc, "/v1/vacancies/kpi", http_vacancies_kpi, rs.svc.pg);
     link_producer_pump(rs.to_subsidy);

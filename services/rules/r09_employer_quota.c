@@ -23,14 +23,17 @@ static int remember_report(const rule_ctx_t *ctx, const Jiuye__Event *ev, const 
     snprintf(staff, sizeof staff, "%d", a->staff_count);
     snprintf(counted, sizeof counted, "%d", q->counted);
     const char *p[] = {a->employer_code, year, a->employer_kind, ev->district, staff, counted,
-                       a->levy_paid ? "t" : "f", ev->source, ev->event_id};
+                       a->levy_paid ? "t" : "f", ev->source, ev->event_id, ctx->replay_facts ? "t" : "f"};
     return pg_cmd(ctx->pg,
                   "INSERT INTO rules.employer_reports (employer_code, year, employer_kind, district, staff_count, "
                   "counted, levy_paid, source, event_id) VALUES ($1, $2::int, $3, $4, $5::int, $6::int, $7::boolean, "
                   "$8, $9) ON CONFLICT (employer_code, year) DO UPDATE SET employer_kind = EXCLUDED.employer_kind, "
                   "district = EXCLUDED.district, staff_count = EXCLUDED.staff_count, counted = EXCLUDED.counted, "
-                  "levy_paid = EXCLUDED.levy_paid, source = EXCLUDED.source, event_id = EXCLUDED.event_id",
-                  9, p);
+                  "levy_paid = EXCLUDED.levy_paid, source = EXCLUDED.source, event_id = EXCLUDED.event_id "
+                  /* A replay updates the unit's figures only if this report is still its latest. */
+                  "WHERE $10::boolean IS NOT TRUE OR (rules.employer_reports.source = EXCLUDED.source "
+                  "AND rules.employer_reports.event_id = EXCLUDED.event_id)",
+                  10, p);
 }
 
 rule_result_t r09_employer_quota(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d) {

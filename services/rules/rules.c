@@ -10,6 +10,7 @@
 #include "pending.h"
 #include "persons.h"
 #include "pg.h"
+#include "replay.h"
 #include "state.h"
 
 static const char *const aud_cdpf_hrss[] = {"cdpf", "hrss", NULL};
@@ -158,13 +159,14 @@ static int context(rule_ctx_t *ctx, PGconn *pg, const policy_set_t *plans, const
     ctx->plan = policy_for_date(plans, on);
     ctx->occurred_on = on;
     ctx->today = date_today();
+    ctx->replay_facts = NULL;
     return 0;
 }
 
 int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out) {
     rule_ctx_t ctx;
     if (context(&ctx, pg, plans, ev) != 0) return -1;
-    if (state_update(pg, ev) != 0) return -1;
+    if (replay_keep_event(pg, ev) != 0 || state_update(pg, ev) != 0) return -1;
     int failed = 0;
     for (size_t i = 0; i < N_RULES && !failed; i++) {
         const rule_def_t *r = &rule_table[i].def;
@@ -193,6 +195,28 @@ Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const J
     return decide(r, &ctx, ev, decision_id, failed);
 }
 
+const rule_def_t *rules_next_triggered(const Jiuye__Event *ev, size_t *cursor) {
+    while (*cursor < N_RULES) {
+        size_t i = (*cursor)++;
+        if (strcmp(rule_table[i].def.trigger, ev->type) != 0) continue;
+        if (rule_table[i].match && !rule_table[i].match(ev)) continue;
+        return &rule_table[i].def;
+    }
+    return NULL;
+}
+
+Jiuye__Decision *rules_redecide(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
+                                const json_t *facts, const char *decision_id, int *failed) {
+    rule_ctx_t ctx;
+    if (context(&ctx, pg, plans, ev) != 0) {
+        *failed = 1;
+        return NULL;
+    }
+    ctx.replay_facts = facts;
+    if (ctx.plan && !policy_rule_enabled(ctx.plan, r->id)) return NULL;
+    return decide(r, &ctx, ev, decision_id, failed);
+}
+
 int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdate_t on, policy_value_t *v) {
     if (!ctx->plan || policy_value_at(ctx->plan, name, d->district, on, v) != 0) {
         char day[DATE_STRLEN];
@@ -204,7 +228,28 @@ int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdat
     return 0;
 }
 
+/* Replay: registered as the replayed decision recorded it. Returns 1, 0 (it
+ * recorded no registration: the caller looks now), or -1 (it recorded none:
+ * replay.c never re-runs such a decision, see replay_skip_reason). */
+static int registered_as_recorded(const rule_ctx_t *ctx, Jiuye__Decision *d) {
+    const char *registered = json_string_value(json_object_get(ctx->replay_facts, "registered"));
+    const char *on = json_string_value(json_object_get(ctx->replay_facts, "registered_on"));
+    if (!registered) return 0;
+    decision_fact(d, "registered", "%s", registered);
+    if (strcmp(registered, "true") != 0) return -1;
+    if (on) decision_fact(d, "registered_on", "%s", on);
+    return 1;
+}
+
 int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *cert_no, Jiuye__Decision *d) {
+    if (ctx->replay_facts) {
+        int recorded = registered_as_recorded(ctx, d);
+        if (recorded == 1) return 1;
+        if (recorded < 0) {
+            decision_set(d, "pending", "该残疾人尚未登记（重新评估不改变待定状态）");
+            return 0;
+        }
+    }
     person_t person;
     int found = persons_find(ctx->pg, cert_no, &person);
     if (found < 0) return -1;
@@ -213,6 +258,10 @@ int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const
         char reg[DATE_STRLEN];
         decision_fact(d, "registered_on", "%s", date_format(person.registered_on, reg));
         return 1;
+    }
+    if (ctx->replay_facts) { /* a replay waits for nobody: still not registered is ineligible */
+        decision_set(d, "ineligible", "重新评估时该残疾人仍未登记，不予认定");
+        return 0;
     }
     decision_set(d, "pending", "该残疾人尚未登记，待登记信息到达后判定（30 天内未到则不予认定）");
     return pending_hold(ctx->pg, ev, d, ctx->today) == 0 ? 0 : -1;

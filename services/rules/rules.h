@@ -10,6 +10,7 @@
 #ifndef JIUYE_RULES_RULES_H
 #define JIUYE_RULES_RULES_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 
@@ -23,6 +24,10 @@ typedef struct rule_ctx {
     const policy_plan_t *plan; /* in force on the event's date; NULL for corrections outside every plan */
     jdate_t occurred_on;
     jdate_t today;
+    /* Replay (replay.h): the facts recorded by the decision being re-run, so
+     * that facts of the case that later events changed (registration, a
+     * graduate's record) are those of the event's own time; NULL otherwise. */
+    const json_t *replay_facts;
 } rule_ctx_t;
 
 /* What a decide function did with the decision it was handed. */
@@ -65,6 +70,19 @@ int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, d
  * nothing to say, or *failed is set on error). */
 Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
                                   const char *decision_id, int *failed);
+
+/* The next rule after *cursor (start at 0) that ev triggers (its type, and
+ * the rule's own test of the event), corrections included; NULL at the end. */
+const rule_def_t *rules_next_triggered(const Jiuye__Event *ev, size_t *cursor);
+
+/* Decide rule r for ev again under decision_id, with the current plans and
+ * the facts of the case recorded by the decision it replays (facts; see
+ * rule_ctx_t.replay_facts). Returns the decision, or NULL when the rule has
+ * nothing to say now (switched off in the plan, or RULE_NONE), or on error
+ * (*failed set). Side effects on the rules' state happen in the caller's
+ * transaction (replay.c wraps each in a savepoint). */
+Jiuye__Decision *rules_redecide(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
+                                const json_t *facts, const char *decision_id, int *failed);
 
 /* The definition of a rule by decision key, or NULL. */
 const rule_def_t *rules_find(const char *key);

@@ -60,7 +60,7 @@ static int fire_one(PGconn *pg, const policy_set_t *plans, jdate_t today, PGresu
         rc = 0;
     } else {
         jdate_t on;
-        rule_ctx_t ctx = {pg, plans, NULL, 0, today};
+        rule_ctx_t ctx = {pg, plans, NULL, 0, today, NULL};
         if (date_parse(ev->occurred_on, &on) == 0) {
             ctx.occurred_on = on;
             ctx.plan = policy_for_date(plans, on); /* the plan of the fact that set the timer */

@@ -30,6 +30,7 @@ Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year)
     a->reverses_award_id = xstrdup("");
     a->clause = xstrdup(d->clause);
     a->occurred_on = xstrdup(d->occurred_on);
+    a->replaces_award_id = xstrdup("");
     return a;
 }
 
@@ -80,6 +81,7 @@ json_t *award_to_json(const Jiuye__Award *a) {
                           "breakdown", lines, "district", a->district, "year", a->year, "clause", a->clause,
                           "occurred_on", a->occurred_on);
     if (j && *a->reverses_award_id) json_object_set_new(j, "reverses_award_id", json_string(a->reverses_award_id));
+    if (j && *a->replaces_award_id) json_object_set_new(j, "replaces_award_id", json_string(a->replaces_award_id));
     return j;
 }
 
@@ -95,12 +97,12 @@ int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot) {
     snprintf(slot_text, sizeof slot_text, "%d", slot);
     const char *p[] = {a->award_id, a->decision_id, a->program, a->rule, a->beneficiary, a->district, year,
                        amount, a->status, slot ? slot_text : NULL, *a->reverses_award_id ? a->reverses_award_id : NULL,
-                       body, limit_key};
+                       body, limit_key, *a->replaces_award_id ? a->replaces_award_id : NULL};
     int rc = pg_cmd(pg,
                     "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, "
-                    "amount_fen, status, slot, reverses_award_id, body, limit_key) VALUES ($1, $2, $3, $4, $5, $6, "
-                    "$7::int, $8::bigint, $9, $10::int, $11, $12::jsonb, $13)",
-                    13, p);
+                    "amount_fen, status, slot, reverses_award_id, body, limit_key, replaces_award_id) VALUES ($1, $2, "
+                    "$3, $4, $5, $6, $7::int, $8::bigint, $9, $10::int, $11, $12::jsonb, $13, $14)",
+                    14, p);
     free(body);
     return rc;
 }

@@ -26,7 +26,8 @@ json_t *award_to_json(const Jiuye__Award *a);
 
 /* Insert into subsidy.awards inside the open transaction. limit_key names the
  * period a limit counts the award in ("2024", "AY2024", "once"; NULL for
- * none); slot is the numbered place a granted award takes in it (0 for none).
+ * none); slot is the numbered place a granted award takes in it (0 for none),
+ * or, for a replacement (a->replaces_award_id set), the place it keeps.
  * A granted positive award is first judged against its budgets (budget.h)
  * and may leave as waiting_budget (status and reason changed in a, slot
  * kept). Returns 0 or -1. */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pg.h"
 
@@ -10,7 +11,8 @@ long ledger_granted_count(PGconn *pg, const char *program, const char *beneficia
     const char *p[] = {program, beneficiary, limit_key};
     PGresult *r = pg_exec(pg,
                           "SELECT count(*) FROM subsidy.awards WHERE program = $1 AND beneficiary = $2 "
-                          "AND limit_key = $3 AND status IN ('granted', 'waiting_budget') AND amount_fen > 0",
+                          "AND limit_key = $3 AND status IN ('granted', 'waiting_budget') AND amount_fen > 0 "
+                          "AND replaces_award_id IS NULL",
                           3, p);
     if (!r) return -1;
     long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
@@ -29,4 +31,25 @@ int ledger_granted_sum(PGconn *pg, const char *program, const char *beneficiary,
     *sum = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return 0;
+}
+
+int ledger_replaced(PGconn *pg, const char *corrected_id, const char *program, ledger_place_t *place) {
+    const char *p[] = {corrected_id, program};
+    PGresult *r = pg_exec(pg,
+                          "SELECT award_id, coalesce(limit_key, ''), coalesce(slot, 0), status FROM subsidy.awards a "
+                          "WHERE decision_id = $1 AND program = $2 AND amount_fen > 0 "
+                          "AND status IN ('granted', 'waiting_budget') "
+                          "AND EXISTS (SELECT 1 FROM subsidy.awards x WHERE x.reverses_award_id = a.award_id) "
+                          "AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = a.award_id)",
+                          2, p);
+    if (!r) return -1;
+    int found = PQntuples(r) == 1;
+    if (found) {
+        snprintf(place->award_id, sizeof place->award_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(place->limit_key, sizeof place->limit_key, "%s", PQgetvalue(r, 0, 1));
+        place->slot = (int)strtol(PQgetvalue(r, 0, 2), NULL, 10);
+        snprintf(place->status, sizeof place->status, "%s", PQgetvalue(r, 0, 3));
+    }
+    PQclear(r);
+    return found;
 }

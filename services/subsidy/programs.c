@@ -12,17 +12,18 @@
 /* POLICY.md §3: the rules with an award, and how a correction of each is undone. */
 static const struct {
     const char *rule;
-    program_award_fn award;    /* eligible decision -> award */
-    program_award_fn reversal; /* correcting decision -> reversal */
+    const char *program;
+    program_award_fn award;       /* eligible decision -> award */
+    program_reversal_fn reversal; /* correcting decision -> reversal */
 } program_table[] = {
-    {"R01", r01_training_award, reversal_full},
-    {"R03", r03_tuition_award, reversal_full},
-    {"R04", r04_post_award, r04_post_reversal},
-    {"R05", r05_graduate_award, reversal_full},
-    {"R06", r06_internship_award, reversal_full},
-    {"R07", r07_startup_award, reversal_full},
-    {"R08", r08_placement_award, reversal_full},
-    {"R09", r09_quota_reward, reversal_full},
+    {"R01", "TRAINING_SUBSIDY", r01_training_award, reversal_full},
+    {"R03", "BLIND_TUITION", r03_tuition_award, reversal_full},
+    {"R04", "PUBLIC_WELFARE_POST", r04_post_award, r04_post_reversal},
+    {"R05", "GRADUATE_JOBSEEK", r05_graduate_award, reversal_full},
+    {"R06", "INTERNSHIP", r06_internship_award, reversal_full},
+    {"R07", "STARTUP", r07_startup_award, reversal_full},
+    {"R08", "AGENCY_PLACEMENT", r08_placement_award, reversal_full},
+    {"R09", "EMPLOYER_QUOTA", r09_quota_reward, reversal_full},
 };
 
 void award_list_add(award_list_t *l, Jiuye__Award *a) {
@@ -39,14 +40,34 @@ void award_list_clear(award_list_t *l) {
     l->n = 0;
 }
 
-int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t *out, char *err, size_t errlen) {
+void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
+    if (!replaced) return;
+    free(a->replaces_award_id);
+    a->replaces_award_id = strdup(replaced->award_id);
+    if (!a->replaces_award_id) abort();
+}
+
+int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, const ledger_place_t *replaced,
+                award_list_t *out, char *err, size_t errlen) {
+    char yuan[32];
+    if (replaced) { /* the place is the replaced award's: granted again, at the new amount */
+        program_replaces(a, replaced);
+        award_set(a, "granted", a->amount_fen, "核定 %s 元（更正，沿用 %s 的名额）",
+                  money_format_yuan(a->amount_fen, yuan, sizeof yuan), replaced->award_id);
+        if (award_store(pg, a, limit_key, replaced->slot) != 0) {
+            award_free(a);
+            snprintf(err, errlen, "storing award failed");
+            return -1;
+        }
+        award_list_add(out, a);
+        return 0;
+    }
     long granted = ledger_granted_count(pg, a->program, a->beneficiary, limit_key);
     if (granted < 0) {
         award_free(a);
         snprintf(err, errlen, "ledger query failed");
         return -1;
     }
-    char yuan[32];
     if (granted > 0) {
         if (strcmp(limit_key, "once") == 0)
             award_set(a, "refused", 0, "已享受过该项补贴（每人一次），不重复发放");
@@ -79,7 +100,18 @@ int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
             if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;
-            if (strcmp(d->outcome, "eligible") == 0 && program_table[j].award(pg, d, out, err, errlen) != 0) return -1;
+            if (strcmp(d->outcome, "eligible") != 0) continue;
+            /* An eligible correction (a replayed decision) replaces what it just reversed. */
+            ledger_place_t place;
+            int replaces = 0;
+            if (*d->corrects_decision_id) {
+                replaces = ledger_replaced(pg, d->corrects_decision_id, program_table[j].program, &place);
+                if (replaces < 0) {
+                    snprintf(err, errlen, "reading the award %s replaces failed", d->decision_id);
+                    return -1;
+                }
+            }
+            if (program_table[j].award(pg, d, replaces ? &place : NULL, out, err, errlen) != 0) return -1;
         }
     }
     return 0;

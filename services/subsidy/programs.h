@@ -15,6 +15,7 @@
 
 #include "award.h"
 #include "decisions.pb-c.h"
+#include "ledger.h"
 
 typedef struct award_list {
     Jiuye__Award **items;
@@ -25,28 +26,40 @@ void award_list_add(award_list_t *l, Jiuye__Award *a);
 void award_list_clear(award_list_t *l);
 
 /* Build and store the award for an eligible decision, appending it to out.
+ * replaced is NULL, or, when d corrects a decision whose award was just
+ * reversed (a replayed decision), the place in its limit that award held: the
+ * new award keeps it (same slot, same tier number, the once-per-person place)
+ * instead of taking a new one, and names it in replaces_award_id.
  * Returns 0, or -1 on a database error or a decision that lacks what the
  * formula needs (err says which). */
-typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
+typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced,
+                                award_list_t *out, char *err, size_t errlen);
+/* Undo what the corrected decision (d->corrects_decision_id) was granted. */
+typedef int (*program_reversal_fn)(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
 
-int r01_training_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r03_tuition_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r04_post_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r01_training_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r03_tuition_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r04_post_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
 int r04_post_reversal(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r05_graduate_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r06_internship_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r07_startup_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r08_placement_award(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r09_quota_reward(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r05_graduate_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r06_internship_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r07_startup_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r08_placement_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r09_quota_reward(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+
+/* Mark a as the replacement of replaced (NULL: nothing). */
+void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced);
 
 /* Reverse in full every granted award of the corrected decision not yet reversed. */
 int reversal_full(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 
 /* Store a once-per-period award (R05 and R07 "once", R09 per report year):
  * granted when the beneficiary holds no granted award of the program under
- * limit_key, else refused with the reason. a carries amount and breakdown;
+ * limit_key, else refused with the reason; a replacement (replaced not NULL)
+ * keeps the place of the award it replaces. a carries amount and breakdown;
  * it is stored and added to out, or freed on error. */
-int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, award_list_t *out, char *err, size_t errlen);
+int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, const ledger_place_t *replaced,
+                award_list_t *out, char *err, size_t errlen);
 
 /* Apply every program to the decisions of one event, inside the consumer's
  * transaction. Each decision is first recorded as settled (kpi_record, which

@@ -13,7 +13,8 @@
 #include "money.h"
 #include "programs.h"
 
-int r01_training_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r01_training_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                       size_t errlen) {
     const Jiuye__ParameterValue *rate = decision_parameter(d, "r01_amount_fen.");
     int64_t rate_fen, cost_fen, max_per_year;
     jdate_t on;
@@ -36,6 +37,18 @@ int r01_training_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, 
     snprintf(factor, sizeof factor, "min(%lld, 培训费用 %lld)", (long long)rate_fen, (long long)cost_fen);
     award_line(a, "不超过实际培训费用", factor, amount, "", "");
 
+    if (replaced) { /* a replayed decision keeps the yearly place of the award it replaces */
+        program_replaces(a, replaced);
+        award_set(a, "granted", amount, "培训补贴 %s 元（%d 年第 %d 次，更正，沿用 %s 的名额）",
+                  money_format_yuan(amount, yuan, sizeof yuan), year, replaced->slot, replaced->award_id);
+        if (award_store(pg, a, limit_key, replaced->slot) != 0) {
+            award_free(a);
+            snprintf(err, errlen, "storing award failed");
+            return -1;
+        }
+        award_list_add(out, a);
+        return 0;
+    }
     long granted = ledger_granted_count(pg, "TRAINING_SUBSIDY", d->beneficiary, limit_key);
     if (granted < 0) {
         award_free(a);

@@ -6,7 +6,8 @@
 #include "money.h"
 #include "programs.h"
 
-int r03_tuition_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r03_tuition_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                      size_t errlen) {
     int64_t tuition, year, ratio, cap;
     const Jiuye__ParameterValue *ratio_p = decision_parameter(d, "r03_tuition_ratio_pct");
     const Jiuye__ParameterValue *cap_p = decision_parameter(d, "r03_cap_fen_per_year");
@@ -36,6 +37,7 @@ int r03_tuition_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
         award_set(a, "refused", 0, "%lld 学年已达 %s 元上限，不再发放", (long long)year, money_format_yuan(cap, yuan, sizeof yuan));
     else
         award_set(a, "granted", amount, "学费补贴 %s 元（%lld 学年）", money_format_yuan(amount, yuan, sizeof yuan), (long long)year);
+    program_replaces(a, replaced);
     if (award_store(pg, a, limit_key, 0) != 0) {
         award_free(a);
         snprintf(err, errlen, "storing award failed");

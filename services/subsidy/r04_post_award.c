@@ -58,7 +58,8 @@ static int insurance_line(Jiuye__Award *a, const Jiuye__Decision *d, int64_t mon
     return 0;
 }
 
-int r04_post_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r04_post_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                   size_t errlen) {
     jdate_t on;
     if (date_parse(d->occurred_on, &on) != 0) return -1;
     Jiuye__Award *a = award_new(d, "PUBLIC_WELFARE_POST", date_year(on));
@@ -71,6 +72,7 @@ int r04_post_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char
     char yuan[32];
     award_set(a, "granted", wages + insurance, "公益性岗位补贴及社保补贴 %s 元（%lld 个月）",
               money_format_yuan(wages + insurance, yuan, sizeof yuan), (long long)months);
+    program_replaces(a, replaced);
     if (award_store(pg, a, NULL, 0) != 0) {
         award_free(a);
         snprintf(err, errlen, "storing award failed");
@@ -81,6 +83,10 @@ int r04_post_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char
 }
 
 int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+    /* Only the end of a post undoes months; any other correction (a replayed
+     * decision of the start) undoes the award in full, and its new award, if
+     * any, replaces it. */
+    if (strcmp(d->event_type, "employment.ended") != 0) return reversal_full(pg, d, out, err, errlen);
     char original[512];
     snprintf(original, sizeof original, "%s/PUBLIC_WELFARE_POST", d->corrects_decision_id);
     const char *p[] = {original};

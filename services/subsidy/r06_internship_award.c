@@ -8,7 +8,8 @@
 #include "programs.h"
 #include "pg.h"
 
-int r06_internship_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r06_internship_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                         size_t errlen) {
     const Jiuye__ParameterValue *wage_p = decision_parameter(d, "min_wage_fen");
     const Jiuye__ParameterValue *ratio_p = decision_parameter(d, "r06_ratio_pct");
     int64_t wage, ratio, months;
@@ -26,6 +27,7 @@ int r06_internship_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out
     award_line(a, "见习补贴（最低工资标准的比例）", factor, amount, wage_p->name, wage_p->effective_from);
     award_set(a, "granted", amount, "就业见习补贴 %s 元（%lld 个月）", money_format_yuan(amount, yuan, sizeof yuan),
               (long long)months);
+    program_replaces(a, replaced);
     if (award_store(pg, a, NULL, 0) != 0) {
         award_free(a);
         snprintf(err, errlen, "storing award failed");

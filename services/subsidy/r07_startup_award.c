@@ -5,7 +5,8 @@
 #include "date.h"
 #include "programs.h"
 
-int r07_startup_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r07_startup_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                      size_t errlen) {
     const Jiuye__ParameterValue *p = decision_parameter(d, "r07_amount_fen");
     int64_t amount;
     jdate_t on;
@@ -16,5 +17,5 @@ int r07_startup_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
     Jiuye__Award *a = award_new(d, "STARTUP", date_year(on));
     award_line(a, "一次性创业补贴（每人一次）", p->value, amount, p->name, p->effective_from);
     a->amount_fen = amount;
-    return ledger_once(pg, a, "once", out, err, errlen);
+    return ledger_once(pg, a, "once", replaced, out, err, errlen);
 }

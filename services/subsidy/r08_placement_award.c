@@ -10,7 +10,8 @@
 #include "money.h"
 #include "programs.h"
 
-int r08_placement_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r08_placement_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                        size_t errlen) {
     const Jiuye__ParameterValue *t1 = decision_parameter(d, "r08_tier1_fen");
     const Jiuye__ParameterValue *t2 = decision_parameter(d, "r08_tier2_fen");
     int64_t tier1, tier2, tier1_count;
@@ -26,7 +27,8 @@ int r08_placement_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out,
     int year = date_year(anniversary);
     char limit_key[16], label[96], factor[96], yuan[32];
     snprintf(limit_key, sizeof limit_key, "%d", year);
-    long before = ledger_granted_count(pg, "AGENCY_PLACEMENT", d->beneficiary, limit_key);
+    /* A replayed decision keeps the number of the placement it replaces (its tier). */
+    long before = replaced ? replaced->slot - 1 : ledger_granted_count(pg, "AGENCY_PLACEMENT", d->beneficiary, limit_key);
     if (before < 0) {
         snprintf(err, errlen, "ledger query failed");
         return -1;
@@ -42,6 +44,7 @@ int r08_placement_award(PGconn *pg, const Jiuye__Decision *d, award_list_t *out,
     else
         snprintf(factor, sizeof factor, "第 %lld 个起每个 %lld", (long long)tier1_count + 1, (long long)amount);
     award_line(a, label, factor, amount, rate->name, rate->effective_from);
+    program_replaces(a, replaced);
     award_set(a, "granted", amount, "职业介绍补贴 %s 元（%d 年第 %d 个安置）", money_format_yuan(amount, yuan, sizeof yuan),
               year, n);
     if (award_store(pg, a, limit_key, n) != 0) {

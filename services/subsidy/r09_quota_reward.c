@@ -6,7 +6,8 @@
 
 #include "programs.h"
 
-int r09_quota_reward(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r09_quota_reward(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+                     size_t errlen) {
     const Jiuye__ParameterValue *wage_p = decision_parameter(d, "min_wage_fen");
     int64_t wage, base_months, extra_months, counted, quota, year;
     if (!wage_p || decision_param_int(d, "min_wage_fen", &wage) != 0 ||
@@ -27,5 +28,5 @@ int r09_quota_reward(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, ch
     award_line(a, "超比例部分", factor, extra, wage_p->name, wage_p->effective_from);
     a->amount_fen = base + extra;
     snprintf(limit_key, sizeof limit_key, "%lld", (long long)year);
-    return ledger_once(pg, a, limit_key, out, err, errlen);
+    return ledger_once(pg, a, limit_key, replaced, out, err, errlen);
 }

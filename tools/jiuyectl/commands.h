@@ -41,4 +41,12 @@ int cmd_keygen(int argc, char **argv);
  * anything was found, 1 when nothing was or a service did not answer. */
 int cmd_trace(int argc, char **argv);
 
+/* jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run] [--json] [--url URL]:
+ * POST /v1/replay to the rules service (RULES_HTTP_PORT, 8081), deciding the
+ * events of those dates again under the plans it has now; prints per rule the
+ * decisions examined, unchanged, corrected and skipped, and each correction.
+ * Exit 0 done, 1 the service failed or did not answer, 2 usage (or a request
+ * the service refused, its message on stderr). */
+int cmd_replay(int argc, char **argv);
+
 #endif
