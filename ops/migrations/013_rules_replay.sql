@@ -44,7 +44,12 @@ SET ROLE jiuye_subsidy;
 ALTER TABLE subsidy.awards ADD COLUMN replaces_award_id text REFERENCES subsidy.awards (award_id);
 CREATE UNIQUE INDEX awards_replaced_once ON subsidy.awards (replaces_award_id)
     WHERE replaces_award_id IS NOT NULL;
+-- A replayed decision both reverses the old award and makes a new one under one
+-- program: a decision holds at most one award and one reversal per program
+-- (the reversal's id ends in "/reversal").
+ALTER TABLE subsidy.awards DROP CONSTRAINT awards_decision_id_program_key;
+CREATE UNIQUE INDEX awards_decision_program ON subsidy.awards (decision_id, program, (reverses_award_id IS NOT NULL));
 DROP INDEX subsidy.awards_limit_slot;
 CREATE UNIQUE INDEX awards_limit_slot ON subsidy.awards (program, beneficiary, limit_key, slot)
-    WHERE status = 'granted' AND slot IS NOT NULL AND replaces_award_id IS NULL;
+    WHERE status IN ('granted', 'waiting_budget') AND slot IS NOT NULL AND replaces_award_id IS NULL;
 RESET ROLE;

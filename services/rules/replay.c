@@ -475,12 +475,12 @@ static json_t *summary(replay_state_t *st) {
     for (int i = 0; i < 17; i++) {
         rule_stats_t *s = &st->stats[i];
         if (!s->examined && !s->skipped) continue;
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "R%02d", i + 1);
-        json_array_append_new(rules, json_pack("{s:s,s:i,s:i,s:i,s:i,s:O}", "rule", id, "examined", (json_int_t)s->examined,
+        json_array_append_new(rules, json_pack("{s:s,s:i,s:i,s:i,s:i,s:o}", "rule", id, "examined", (json_int_t)s->examined,
                                                "unchanged", (json_int_t)s->unchanged, "corrected",
                                                (json_int_t)s->corrected, "skipped", (json_int_t)s->skipped,
-                                               "skipped_why", s->skipped_why ? s->skipped_why : json_object()));
+                                               "skipped_why", s->skipped_why ? json_incref(s->skipped_why) : json_object()));
         t_examined += s->examined, t_unchanged += s->unchanged, t_corrected += s->corrected, t_skipped += s->skipped;
     }
     json_t *reply = json_pack("{s:s,s:s,s:b,s:I,s:o,s:{s:I,s:I,s:I,s:I},s:b}", "from",

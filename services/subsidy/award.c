@@ -64,6 +64,15 @@ void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const ch
     a->amount_fen = amount_fen;
 }
 
+void award_reverses(Jiuye__Award *a, const char *reverses) {
+    char id[600];
+    snprintf(id, sizeof id, "%s/reversal", a->award_id);
+    free(a->award_id);
+    free(a->reverses_award_id);
+    a->award_id = xstrdup(id);
+    a->reverses_award_id = xstrdup(reverses);
+}
+
 json_t *award_to_json(const Jiuye__Award *a) {
     json_t *lines = json_array();
     for (size_t i = 0; i < a->n_breakdown; i++) {

@@ -22,6 +22,11 @@ void award_line(Jiuye__Award *a, const char *label, const char *factor, int64_t 
 void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const char *reason_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Make a the reversal of award reverses: it points at it, and its id is
+ * "<decision_id>/<program>/reversal" (the decision may also make a new award
+ * under the program: a replayed decision). */
+void award_reverses(Jiuye__Award *a, const char *reverses);
+
 json_t *award_to_json(const Jiuye__Award *a);
 
 /* Insert into subsidy.awards inside the open transaction. limit_key names the

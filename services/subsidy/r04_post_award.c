@@ -109,12 +109,11 @@ int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
         snprintf(err, errlen, "correction %s lacks the rates of the months not served", d->decision_id);
         return -1;
     }
-    free(a->reverses_award_id);
-    a->reverses_award_id = strdup(original);
+    award_reverses(a, original);
     char yuan[32];
     award_set(a, status, -(wages + insurance), "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
               money_format_yuan(-(wages + insurance), yuan, sizeof yuan));
-    if (!a->reverses_award_id || award_store(pg, a, NULL, 0) != 0) {
+    if (award_store(pg, a, NULL, 0) != 0) {
         award_free(a);
         snprintf(err, errlen, "storing reversal failed");
         return -1;

@@ -28,15 +28,14 @@ int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char 
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         int64_t amount = strtoll(PQgetvalue(r, i, 2), NULL, 10);
         Jiuye__Award *a = award_new(d, PQgetvalue(r, i, 1), (int)strtol(PQgetvalue(r, i, 3), NULL, 10));
-        free(a->reverses_award_id);
-        a->reverses_award_id = strdup(PQgetvalue(r, i, 0));
+        award_reverses(a, PQgetvalue(r, i, 0));
         char factor[300], yuan[32];
         snprintf(factor, sizeof factor, "−%lld（冲回 %s）", (long long)amount, PQgetvalue(r, i, 0));
         award_line(a, "冲回原补贴", factor, -amount, "", "");
         /* A waiting award is undone by a waiting reversal: its money was never granted (budget.h). */
         award_set(a, PQgetvalue(r, i, 5), -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
         const char *limit_key = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
-        if (!a->reverses_award_id || award_store(pg, a, limit_key, 0) != 0) {
+        if (award_store(pg, a, limit_key, 0) != 0) {
             award_free(a);
             snprintf(err, errlen, "storing reversal failed");
             rc = -1;
