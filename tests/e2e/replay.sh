@@ -148,8 +148,13 @@ check_eq "staff told: 4 reversals, 4 new awards, 1 refusal" "4 4 1" \
 check_eq "every notification of replay #1 names it" 9 \
     "$(sql "SELECT count(*) FROM notify.notifications WHERE ref_id LIKE '%/replay/1/%' AND body LIKE '%回放 #1%'")"
 
-# 3. The whole range, every rule: only the post is left to correct.
+# 3. The whole range, every rule: only the post is left to correct. Subsidy is down (kill -9):
+# the correction waits in rules' outbox, committed with it, and is settled once it is back.
+svc_kill9 subsidy
 out=$("$CTL" replay --from 2023-01-01 --to 2024-12-31 --json)
+check_eq "subsidy down: the correction waits in rules.outbox" 1 \
+    "$(sql "SELECT count(*) FROM rules.outbox WHERE message_id LIKE 'rules/replay/%/rp/pw-start'")"
+svc_start subsidy || lib_finish
 check_eq "replay all: R01 now unchanged" "7 7 0" \
     "$(jq -r '.rules[] | select(.rule == "R01") | "\(.examined) \(.unchanged) \(.corrected)"' <<<"$out")"
 check_eq "replay all: R04 corrected once" "1 0 1" \

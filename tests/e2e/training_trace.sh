@@ -13,7 +13,7 @@ export JIUYE_TODAY=2026-01-15
 CTL=$JIUYE_BIN/jiuyectl
 
 # --help: every command prints its usage on stdout and exits 0.
-for c in source publish notifications policy subscribe keygen report trace; do
+for c in source publish notifications policy subscribe keygen report trace replay; do
     out=$("$CTL" $c --help 2>/dev/null) && rc=0 || rc=$?
     check_eq "jiuyectl $c --help exits 0" 0 "$rc"
     check "jiuyectl $c --help prints its own usage" grep -q "jiuyectl $c" <<<"$out"
