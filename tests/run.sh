@@ -12,7 +12,7 @@
 # (last 50 lines) only when it fails. The last line is always "N passed, N failed";
 # the exit status is 1 if anything failed or nothing ran.
 # Env: JIUYE_TEST_PGPORT (55432), JIUYE_TEST_PORT_OFFSET added to every service port (0),
-#      JIUYE_TEST_TIMEOUT per file in s (900), JIUYE_SHOW_LOG=1 prints the "# ..." lines of passing tests,
+#      TMPDIR (/tmp) where the scratch dir goes, JIUYE_TEST_TIMEOUT per file in s (900), JIUYE_SHOW_LOG=1 prints the "# ..." lines of passing tests,
 #      JIUYE_KEEP_TMP=1 keeps the scratch dir (logs, cluster) for a post-mortem.
 set -euo pipefail
 
@@ -26,7 +26,7 @@ failed=0
 
 # A fresh dir owned by postgres: the cluster must be reachable by that user even
 # when the checkout is not (CI clones into a root-only directory).
-tmp=$(mktemp -d /tmp/jiuye-test.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/jiuye-test.XXXXXX")
 chown postgres:postgres "$tmp"
 chmod 755 "$tmp"
 mkdir -p "$tmp/logs"

@@ -38,8 +38,9 @@ rule_result_t r08_agency_placement(const rule_ctx_t *ctx, const Jiuye__Event *ev
     return RULE_DECIDED;
 }
 
+/* detail: "" when the timer fires; a replay (replay.c) passes the id of the
+ * decision it makes instead. */
 int r08_anniversary_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *detail, decision_list_t *out) {
-    (void)detail;
     static const char *const audience[] = {"hrss", "cdpf", NULL};
     const Jiuye__EmploymentStarted *e = ev->employment_started;
     const char *p[] = {e->cert_no, e->employer_code, ev->occurred_on};
@@ -54,6 +55,7 @@ int r08_anniversary_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const ch
 
     Jiuye__Decision *d = decision_new(ev, "R08/anniversary", "R08", "AGENCY_PLACEMENT", "二(三)10", audience,
                                       e->agency_code);
+    if (detail && *detail) decision_set_id(d, detail);
     if (ctx->plan) decision_plan(d, ctx->plan);
     decision_beneficiary(d, e->agency_code, "agency");
     decision_fact(d, "cert_no", "%s", e->cert_no);

@@ -8,6 +8,7 @@
 #include "emit.h"
 #include "log.h"
 #include "pg.h"
+#include "timers.h"
 
 int replay_keep_event(PGconn *pg, const Jiuye__Event *ev) {
     size_t len = jiuye__event__get_packed_size(ev);
@@ -193,7 +194,7 @@ static const struct {
     const char *key;
     const char *why;
 } not_rerun[] = {
-    {"R08", "anniversary set by a durable timer on the start's day; fired or cancelled then"},
+    {"R08", "the placement notice: its anniversary timer was set on the start's day (the anniversary decision is re-run)"},
     {"R10", "judged with the district's other reports and the levy as known then"},
     {"R13", "no plan parameter decides it"},
     {"R14", "no plan parameter decides it"},
@@ -250,7 +251,7 @@ typedef struct chain {
     int members;
 } chain_t;
 
-static int load_chain(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r, chain_t *c) {
+static int load_chain(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r, const char *key, chain_t *c) {
     memset(c, 0, sizeof *c);
     const char *p[] = {ev->source, ev->event_id, r->id};
     PGresult *res = pg_exec(st->pg,
@@ -262,14 +263,14 @@ static int load_chain(replay_state_t *st, const Jiuye__Event *ev, const rule_def
     if (!res) return -1;
     for (int i = 0; i < PQntuples(res); i++) {
         const char *id = PQgetvalue(res, i, 0);
-        if (!replay_chain_member(id, ev->source, ev->event_id, r->key)) continue;
+        if (!replay_chain_member(id, ev->source, ev->event_id, key)) continue;
         c->members++;
         if (PQgetisnull(res, i, 2)) {
             if (!c->effective) {
                 snprintf(c->effective_id, sizeof c->effective_id, "%s", id);
                 c->effective = json_loads(PQgetvalue(res, i, 1), 0, NULL);
             }
-        } else if (!c->corrected_by[0] || !replay_chain_member(PQgetvalue(res, i, 2), ev->source, ev->event_id, r->key)) {
+        } else if (!c->corrected_by[0] || !replay_chain_member(PQgetvalue(res, i, 2), ev->source, ev->event_id, key)) {
             snprintf(c->corrected_by, sizeof c->corrected_by, "%s", PQgetvalue(res, i, 2));
         }
     }
@@ -277,7 +278,7 @@ static int load_chain(replay_state_t *st, const Jiuye__Event *ev, const rule_def
     return 0;
 }
 
-static void list_correction(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r, const char *new_id,
+static void list_correction(replay_state_t *st, const Jiuye__Event *ev, const char *key, const char *new_id,
                             const chain_t *c, const json_t *after, json_t *diffs) {
     if (json_array_size(st->corrections) >= REPLAY_MAX_LISTED) {
         st->truncated = 1;
@@ -288,16 +289,16 @@ static void list_correction(replay_state_t *st, const Jiuye__Event *ev, const ru
     json_t *after_outcome = after ? json_object_get(after, "outcome") : NULL;
     json_array_append_new(st->corrections,
                           json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:O?,s:O?,s:o}", "source", ev->source, "event_id",
-                                    ev->event_id, "occurred_on", ev->occurred_on, "rule", r->key, "decision_id", new_id,
+                                    ev->event_id, "occurred_on", ev->occurred_on, "rule", key, "decision_id", new_id,
                                     "corrects", c->effective_id[0] ? c->effective_id : NULL, "outcome_before",
                                     before_outcome, "outcome_after", after_outcome, "differences", diffs));
 }
 
 /* A rule that has nothing to say any more about an event it decided before:
  * the correction says so (and the subsidy service reverses what was granted). */
-static Jiuye__Decision *no_longer_applies(const Jiuye__Event *ev, const rule_def_t *r, const chain_t *c,
-                                          const char *new_id, const policy_set_t *plans) {
-    Jiuye__Decision *d = decision_new(ev, r->key, r->id, r->name, r->clause, r->audience, rules_event_subject(ev));
+static Jiuye__Decision *no_longer_applies(const Jiuye__Event *ev, const rule_def_t *r, const char *key,
+                                          const chain_t *c, const char *new_id, const policy_set_t *plans) {
+    Jiuye__Decision *d = decision_new(ev, key, r->id, r->name, r->clause, r->audience, rules_event_subject(ev));
     decision_set_id(d, new_id);
     jdate_t on;
     const policy_plan_t *plan = date_parse(ev->occurred_on, &on) == 0 ? policy_for_date(plans, on) : NULL;
@@ -319,14 +320,48 @@ static void replay_reason(Jiuye__Decision *d, long long replay_id, const char *c
     if (!d->reason) abort();
 }
 
-/* Re-run one rule of ev. Returns 0 or -1 (database error). */
-static int replay_rule(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r, decision_list_t *out) {
+/* How a chain is decided again: a rule of the table (rules_redecide), or the
+ * R08 anniversary, which a timer decides (anniversary_redecide). */
+typedef Jiuye__Decision *(*redecide_fn)(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r,
+                                        const json_t *facts, const char *decision_id, int *failed);
+
+static Jiuye__Decision *rule_redecide(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r,
+                                      const json_t *facts, const char *decision_id, int *failed) {
+    return rules_redecide(st->pg, st->plans, ev, r, facts, decision_id, failed);
+}
+
+/* The R08 anniversary of a placement, decided again as its timer decided it
+ * (the plan of the start, the tiers in force then; a job that ended before
+ * the anniversary corrects the decision instead, and is skipped). */
+static Jiuye__Decision *anniversary_redecide(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r,
+                                             const json_t *facts, const char *decision_id, int *failed) {
+    (void)r;
+    jdate_t on;
+    if (date_parse(ev->occurred_on, &on) != 0) {
+        *failed = 1;
+        return NULL;
+    }
+    rule_ctx_t ctx = {st->pg, st->plans, policy_for_date(st->plans, on), on, date_today(), facts};
+    decision_list_t l = {0};
+    if (r08_anniversary_fire(&ctx, ev, decision_id, &l) != 0) {
+        decision_list_clear(&l);
+        *failed = 1;
+        return NULL;
+    }
+    Jiuye__Decision *d = l.n ? l.items[0] : NULL;
+    free(l.items);
+    return d;
+}
+
+/* Re-run the chain key (a rule key, or "R08/anniversary") of ev. Returns 0 or -1 (database error). */
+static int replay_rule(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r, const char *key,
+                       redecide_fn redecide, decision_list_t *out) {
     rule_stats_t *s = stats_for(st, r->id);
     if (!s) return 0;
     chain_t c;
-    if (load_chain(st, ev, r, &c) != 0) return -1;
+    if (load_chain(st, ev, r, key, &c) != 0) return -1;
     int rc = 0;
-    const char *why = replay_not_rerun(r);
+    const char *why = redecide == anniversary_redecide ? NULL : replay_not_rerun(r);
     const char *outcome = json_string_value(json_object_get(c.effective, "outcome"));
     const char *registered =
         json_string_value(json_object_get(json_object_get(c.effective, "facts"), "registered"));
@@ -352,15 +387,13 @@ static int replay_rule(replay_state_t *st, const Jiuye__Event *ev, const rule_de
         snprintf(rid, sizeof rid, "dry-run");
     else
         snprintf(rid, sizeof rid, "%lld", st->replay_id);
-    snprintf(new_id, sizeof new_id, "%s/%s/%s/replay/%s", ev->source, ev->event_id, r->key, rid);
+    snprintf(new_id, sizeof new_id, "%s/%s/%s/replay/%s", ev->source, ev->event_id, key, rid);
     if (pg_cmd(st->pg, "SAVEPOINT replay_rule", 0, NULL) != 0) {
         rc = -1;
         goto out;
     }
     int failed = 0;
-    Jiuye__Decision *d =
-        rules_redecide(st->pg, st->plans, ev, r, c.effective ? json_object_get(c.effective, "facts") : NULL, new_id,
-                       &failed);
+    Jiuye__Decision *d = redecide(st, ev, r, c.effective ? json_object_get(c.effective, "facts") : NULL, new_id, &failed);
     if (failed) {
         decision_free(d);
         snprintf(st->err, st->errlen, "re-deciding %s for %s/%s failed", r->key, ev->source, ev->event_id);
@@ -381,11 +414,11 @@ static int replay_rule(replay_state_t *st, const Jiuye__Event *ev, const rule_de
         json_decref(diffs);
     } else {
         s->corrected++;
-        list_correction(st, ev, r, new_id, &c, after, diffs);
+        list_correction(st, ev, key, new_id, &c, after, diffs);
     }
     json_decref(after);
     if (changed && !st->req->dry_run && rc == 0) {
-        if (!d) d = no_longer_applies(ev, r, &c, new_id, st->plans);
+        if (!d) d = no_longer_applies(ev, r, key, &c, new_id, st->plans);
         if (c.effective_id[0]) decision_correct(d, c.effective_id);
         replay_reason(d, st->replay_id, c.effective_id);
         decision_list_add(out, d);
@@ -405,7 +438,10 @@ static int replay_event(replay_state_t *st, const Jiuye__Event *ev) {
     int rc = 0;
     while (rc == 0 && (r = rules_next_triggered(ev, &cursor))) {
         if (st->req->rule[0] && strcmp(r->id, st->req->rule) != 0) continue;
-        rc = replay_rule(st, ev, r, &out);
+        rc = replay_rule(st, ev, r, r->key, rule_redecide, &out);
+        /* A placement's own entitlement is its anniversary decision, made by a timer. */
+        if (rc == 0 && strcmp(r->key, "R08") == 0 && !r->correction)
+            rc = replay_rule(st, ev, r, "R08/anniversary", anniversary_redecide, &out);
     }
     if (rc == 0 && out.n) {
         char message_id[400];

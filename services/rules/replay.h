@@ -36,12 +36,13 @@
  * ledger's: a replaced award keeps its place, so no cap or tier moves.
  *
  * Which rules are re-run (replay_not_rerun says why not, per rule):
- *   R01 R02 R03 R04 R05 R06 R07 R07-loan R09 R11 R12: decided from the event,
+ *   R01 R02 R03 R04 R05 R06 R07 R07-loan R08/anniversary R09 R11 R12: decided from the event,
  *     the recorded facts and plan parameters (amounts, rates, minimum wage,
  *     hours, ages, ratios): a parameter change can change them.
  *   R13 R14: no parameter decides them: nothing a plan change can move.
- *   R08: the anniversary was set by a durable timer on the start's day and
- *     fired (or was cancelled) then; R10: judged with the other reports of
+ *   R08 "/anniversary": the decision its timer made (tiers, months) is
+ *     decided again as the timer did; the placement notice on the start is
+ *     not (its timer was set then). R10: judged with the other reports of
  *     the district and the levy as known then; R15 R16: deadlines, fired or
  *     cancelled on their days; R17: a ranking of the persons and vacancies
  *     open on that day. Their decisions are counted as skipped.

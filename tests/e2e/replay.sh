@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # jiuyectl replay (issue 10): a policy correction in a copy of the plan file (the 2024 level-4
-# training rate 1 500 -> 1 600 yuan, and 东海县's 2024 minimum wage 2 010 -> 2 050 yuan, which
-# the public-welfare-post subsidy pays), reloaded with kill -HUP, then replayed:
+# training rate 1 500 -> 1 600 yuan, 东海县's 2024 minimum wage 2 010 -> 2 050 yuan, which the
+# public-welfare-post subsidy pays, and the 2024 agency placement rate 400 -> 450 yuan),
+# reloaded with kill -HUP, then replayed:
 #   * a dry run shows the differences and writes nothing;
 #   * --rule R01 corrects exactly the training decisions whose parameters changed (reversal of
 #     the old award + a new award at the new rate, in the same yearly slot), and touches neither
 #     the unchanged ones (a 2023 training, a level-5 training), nor the events after --to, nor
 #     the post (another rule);
-#   * the whole range then corrects the post of POLICY.md example 2 (−70 700 + 71 580 yuan);
+#   * the whole range then corrects the post of POLICY.md example 2 (−70 700 + 71 580 yuan) and
+#     the anniversary of an agency placement (−400 + 450, same tier number), with subsidy killed
+#     (-9) meanwhile: the corrections wait in rules' outbox; a late end of that placement then
+#     reverses the corrected award;
 #   * a second identical replay changes nothing (no decision, award or notification);
 #   * the yearly cap still counts places, not rows: a person with three 2024 awards replaced is
 #     still at the cap, one with two replaced still has a third place;
@@ -35,6 +39,9 @@ P1=$(make_cert_no 32070619900307123 4 3)  # 海州区, born 1990
 P2=$(make_cert_no 32072219800101456 4 3)  # 东海县 (tier 3)
 P3=$(make_cert_no 32070619850505111 4 3)  # 海州区
 P4=$(make_cert_no 32070619920202222 4 3)  # 海州区
+P5=$(make_cert_no 32070619880808333 4 3)  # 海州区
+AG=$(make_credit_code 91320706MA5555550)
+EMP=$(make_credit_code 91320706MA2222220)
 PROV=$(make_credit_code 91320706MA1111110)
 PWE=$(make_credit_code 12320722MB0000000)
 BIZ=$(make_credit_code 92320706MA3333330)
@@ -47,6 +54,7 @@ F=$JIUYE_TEST_TMP/replay.ndjson
     reg reg-p2 320722 "$P2"
     reg reg-p3 320706 "$P3"
     reg reg-p4 320706 "$P4"
+    reg reg-p5 320706 "$P5"
     train t-2023 2023-09-01 "$P1" level4   # 1 500, 2023 rate: unchanged
     train t1 2024-05-10 "$P1" level4       # example 1: 1 500 -> 1 600, slot 1
     train t2 2024-06-01 "$P1" level5       # 1 000, level5 rate unchanged: untouched
@@ -57,16 +65,19 @@ F=$JIUYE_TEST_TMP/replay.ndjson
     train t-2025 2025-03-01 "$P3" level4   # after --to: untouched although its rate changed
     ev pw-start employment.started 2023-11-01 320722 "{\"cert_no\":\"$P2\",\"employer_code\":\"$PWE\",\"channel\":\"public_welfare_post\",\"contract_months\":24,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
     ev biz business.started 2024-03-01 320706 "{\"cert_no\":\"$P1\",\"business_code\":\"$BIZ\",\"kind\":\"individual\"}"
+    # example 5: anniversary 2025-02-01, fired at once (today is 2026-01-15): 400 yuan, the agency's 1st of 2025
+    ev place employment.started 2024-02-01 320706 "{\"cert_no\":\"$P5\",\"employer_code\":\"$EMP\",\"channel\":\"regular\",\"contract_months\":24,\"monthly_wage_fen\":300000,\"social_insurance\":true,\"agency_code\":\"$AG\"}"
 } >"$F"
 out=$("$CTL" publish --token "$TOKEN" "$F")
-check_eq "14 events accepted" "14 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
-wait_until 30 sql_is "SELECT count(*) FROM subsidy.awards" 10
-check_eq "rules kept every consumed event" 14 "$(sql "SELECT count(*) FROM rules.events")"
+check_eq "16 events accepted" "16 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.awards" 11
+check_eq "rules kept every consumed event" 16 "$(sql "SELECT count(*) FROM rules.events")"
 # award EVENT: its awards in the order they were made (a correction's reversal before its new award).
 award() { sql "SELECT string_agg(status || ' ' || amount_fen || coalesce(' slot ' || slot, ''), ', ' ORDER BY created_at, reverses_award_id IS NULL, award_id) FROM subsidy.awards WHERE decision_id LIKE 'rp/$1/%'"; }
 check_eq "before: example 1 pays 1 500" "granted 150000 slot 1" "$(award t1)"
 check_eq "before: the 4th 2024 training is refused" "refused 0" "$(award t4)"
 check_eq "before: example 2 pays 70 700" "granted 7070000" "$(award pw-start)"
+check_eq "before: example 5 pays the agency 400" "granted 40000 slot 1" "$(award place)"
 wait_until 30 sql_is "SELECT count(*) FROM subsidy.outbox" 0
 
 # counts: decisions awards notifications (settled), as one line.
@@ -82,7 +93,8 @@ before=$(counts)
 
 # The policy correction: jq edits the copy; policy check; kill -HUP both services.
 jq '.parameters["r01_amount_fen.level4"].series["2024-01-01"] = 160000
-    | .parameters["min_wage_fen"].districts["320722"]["2024-01-01"] = 205000' "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"
+    | .parameters["min_wage_fen"].districts["320722"]["2024-01-01"] = 205000
+    | .parameters["r08_tier1_fen"].series["2024-01-01"] = 45000' "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"
 check "the corrected plan is valid" "$CTL" policy check "$PLAN"
 kill -HUP "$(svc_pid rules)" "$(svc_pid subsidy)"
 wait_until 10 grep -q 'policy reloaded' "$(svc_log rules)"
@@ -161,11 +173,15 @@ check_eq "replay all: R04 corrected once" "1 0 1" \
     "$(jq -r '.rules[] | select(.rule == "R04") | "\(.examined) \(.unchanged) \(.corrected)"' <<<"$out")"
 check_eq "replay all: R07 (and its loan notice) unchanged" "2 2 0" \
     "$(jq -r '.rules[] | select(.rule == "R07") | "\(.examined) \(.unchanged) \(.corrected)"' <<<"$out")"
-check_eq "replay all: the corrections in total" 1 "$(jq -r .totals.corrected <<<"$out")"
+check_eq "replay all: R08 anniversary corrected, the placement notice skipped" "1 0 1 1" \
+    "$(jq -r '.rules[] | select(.rule == "R08") | "\(.examined) \(.unchanged) \(.corrected) \(.skipped)"' <<<"$out")"
+check_eq "replay all: the corrections in total" 2 "$(jq -r .totals.corrected <<<"$out")"
 check_eq "the post's difference: 22 months at the corrected wage" 22 \
-    "$(jq -r '[.corrections[0].differences[] | select(.field == "parameter")] | length' <<<"$out")"
+    "$(jq -r '[.corrections[] | select(.event_id == "pw-start") | .differences[] | select(.field == "parameter")] | length' <<<"$out")"
+check_eq "the placement's difference: the tier-1 rate" "r08_tier1_fen 40000 (2023-01-01) -> 45000 (2024-01-01)" \
+    "$(jq -r '.corrections[] | select(.event_id == "place") | .differences[] | "\(.name) \(.before) -> \(.after)"' <<<"$out")"
 R2=$(jq -r .replay_id <<<"$out")
-wait_until 30 sql_is "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'rp/pw-start/R04/replay/$R2'" 2
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.awards WHERE decision_id IN ('rp/pw-start/R04/replay/$R2', 'rp/place/R08/anniversary/replay/$R2')" 4
 wait_until 30 settled
 # 2 × 1 840 + 22 × 2 050 + 24 × 950 = 3 680 + 45 100 + 22 800 = 71 580 yuan
 check_eq "example 2 after the correction: −70 700 and +71 580" "granted 7070000, granted -7070000, granted 7158000" "$(award pw-start)"
@@ -173,6 +189,10 @@ check_eq "the new post award's breakdown" "2 × 184000|22 × 205000|24 × 95000"
     "$(sql "SELECT string_agg(l->>'factor', '|' ORDER BY o) FROM subsidy.awards, jsonb_array_elements(body->'breakdown') WITH ORDINALITY AS b(l, o) WHERE decision_id = 'rp/pw-start/R04/replay/$R2' AND reverses_award_id IS NULL")"
 check_eq "rules.employment now names the corrected decision (a later end corrects it)" "rp/pw-start/R04/replay/$R2" \
     "$(sql "SELECT decision_id FROM rules.employment WHERE event_id = 'pw-start'")"
+check_eq "example 5 after the correction: −400 and +450 as the agency's same 1st placement" \
+    "granted 40000 slot 1, granted -40000, granted 45000 slot 1" "$(award place)"
+check_eq "rules.employment names the corrected anniversary decision" "rp/place/R08/anniversary/replay/$R2" \
+    "$(sql "SELECT decision_id FROM rules.employment WHERE event_id = 'place'")"
 wait_until 30 sql_is "SELECT count(*) FROM notify.notifications WHERE ref_id LIKE 'rp/pw-start/R04/replay/%'" 2
 after=$(counts)
 
@@ -199,7 +219,16 @@ check_eq "the ledger's net for P1 in 2024: 1 600 + 1 000 + 1 600" 420000 \
     "$(sql "SELECT sum(amount_fen) FROM subsidy.awards WHERE beneficiary = '$P1' AND program = 'TRAINING_SUBSIDY' AND year = 2024")"
 check_eq "no edit was ever made to subsidy.awards (append-only held)" 0 \
     "$(sql "SELECT count(*) FROM subsidy.awards a JOIN subsidy.awards b ON a.award_id = b.award_id AND a.ctid <> b.ctid")"
-check_eq "the replays recorded (not the dry runs), with what each corrected" "R01 5, all 1, all 0, R01 0" \
+# A late end of the placement, before its anniversary: it corrects the replayed decision.
+ev place-end employment.ended 2025-01-15 320706 "{\"cert_no\":\"$P5\",\"employer_code\":\"$EMP\",\"reason\":\"辞职\"}" >"$F"
+check "the late end of the placement" "$CTL" publish --token "$TOKEN" "$F"
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.awards WHERE decision_id = 'rp/place-end/R08'" 1
+check_eq "the end corrects the replayed anniversary decision" "rp/place/R08/anniversary/replay/$R2" \
+    "$(sql "SELECT body->>'corrects_decision_id' FROM rules.decisions WHERE decision_id = 'rp/place-end/R08'")"
+check_eq "and reverses the corrected award (450), nothing else" "granted -45000 rp/place/R08/anniversary/replay/$R2/AGENCY_PLACEMENT" \
+    "$(sql "SELECT status || ' ' || amount_fen || ' ' || reverses_award_id FROM subsidy.awards WHERE decision_id = 'rp/place-end/R08'")"
+check_eq "the placement nets to zero" 0 "$(sql "SELECT sum(amount_fen) FROM subsidy.awards WHERE program = 'AGENCY_PLACEMENT'")"
+check_eq "the replays recorded (not the dry runs), with what each corrected" "R01 5, all 2, all 0, R01 0" \
     "$(sql "SELECT string_agg(coalesce(rule, 'all') || ' ' || (summary->'totals'->>'corrected'), ', ' ORDER BY replay_id) FROM rules.replays")"
 
 # jiuyectl trace of example 1 after the replay: the whole chain.
