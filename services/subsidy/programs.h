@@ -6,7 +6,11 @@
  * with a breakdown line per factor, and consults the ledger for the limits
  * that depend on money already granted. A decision that corrects an earlier
  * one (corrects_decision_id) first reverses what the earlier one was granted:
- * in full, or, for a public-welfare post, the months not served. */
+ * in full, or, for a public-welfare post that ended early, the months not
+ * served. A correction that is itself eligible (a replayed decision, rules
+ * replay.h) then makes a new award that replaces the reversed one and keeps
+ * its place in the limit (ledger_replaced): a replay never moves a cap, a
+ * once-per-person place or an agency tier. */
 #ifndef JIUYE_SUBSIDY_PROGRAMS_H
 #define JIUYE_SUBSIDY_PROGRAMS_H
 
