@@ -145,6 +145,50 @@ static int resume_point(struct evhttp_request *req, long long *out) {
     return rc;
 }
 
+void stream_open(stream_hub_t *h, struct evhttp_request *req, long long after, const char *district,
+                 const char *audience) {
+    if ((long)h->n >= h->max_streams) {
+        http_reply_error(req, 503, "too many streams open (%ld); try again later", h->max_streams);
+        return;
+    }
+    if (refresh_newest(h) != 0) {
+        http_reply_error(req, 503, "database unavailable");
+        return;
+    }
+    stream_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        http_reply_error(req, 503, "out of memory");
+        return;
+    }
+    s->hub = h;
+    s->req = req;
+    s->conn = evhttp_request_get_connection(req);
+    s->cursor = after;
+    snprintf(s->district, sizeof s->district, "%s", district ? district : "");
+    snprintf(s->audience, sizeof s->audience, "%s", audience ? audience : "");
+    s->next = h->streams;
+    if (h->streams) h->streams->prev = s;
+    h->streams = s;
+    h->n++;
+    /* A stream is idle by design: no read/write timeout; heartbeats find dead peers. */
+    evhttp_connection_set_timeout(s->conn, -1);
+    evhttp_connection_set_closecb(s->conn, on_close, s);
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    evhttp_add_header(oh, "Content-Type", "text/event-stream; charset=utf-8");
+    evhttp_add_header(oh, "Cache-Control", "no-cache");
+    evhttp_add_header(oh, "X-Accel-Buffering", "no");
+    evhttp_send_reply_start(req, 200, "OK");
+    struct evbuffer *b = evbuffer_new();
+    if (b) {
+        evbuffer_add_printf(b, "retry: 2000\n\n");
+        evhttp_send_reply_chunk(req, b);
+        evbuffer_free(b);
+    }
+    push(s);
+}
+
+int stream_resume_point(struct evhttp_request *req, long long *after) { return resume_point(req, after); }
+
 void stream_handle(struct evhttp_request *req, void *arg) {
     stream_hub_t *h = arg;
     char *district = http_query(req, "district"), *audience = http_query(req, "audience");
@@ -157,43 +201,9 @@ void stream_handle(struct evhttp_request *req, void *arg) {
         http_reply_error(req, 400, "district: unknown district code '%.8s'", district);
     } else if (audience && !audience_label(audience)) {
         http_reply_error(req, 400, "audience: unknown audience code (cdpf, hrss, finance, ...)");
-    } else if ((long)h->n >= h->max_streams) {
-        http_reply_error(req, 503, "too many streams open (%ld); try again later", h->max_streams);
-    } else if (refresh_newest(h) != 0) {
-        http_reply_error(req, 503, "database unavailable");
     } else {
-        stream_t *s = calloc(1, sizeof *s);
-        if (!s) {
-            http_reply_error(req, 503, "out of memory");
-            goto out;
-        }
-        s->hub = h;
-        s->req = req;
-        s->conn = evhttp_request_get_connection(req);
-        s->cursor = after;
-        snprintf(s->district, sizeof s->district, "%s", district ? district : "");
-        snprintf(s->audience, sizeof s->audience, "%s", audience ? audience : "");
-        s->next = h->streams;
-        if (h->streams) h->streams->prev = s;
-        h->streams = s;
-        h->n++;
-        /* A stream is idle by design: no read/write timeout; heartbeats find dead peers. */
-        evhttp_connection_set_timeout(s->conn, -1);
-        evhttp_connection_set_closecb(s->conn, on_close, s);
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "text/event-stream; charset=utf-8");
-        evhttp_add_header(oh, "Cache-Control", "no-cache");
-        evhttp_add_header(oh, "X-Accel-Buffering", "no");
-        evhttp_send_reply_start(req, 200, "OK");
-        struct evbuffer *b = evbuffer_new();
-        if (b) {
-            evbuffer_add_printf(b, "retry: 2000\n\n");
-            evhttp_send_reply_chunk(req, b);
-            evbuffer_free(b);
-        }
-        push(s);
+        stream_open(h, req, after, district, audience);
     }
-out:
     free(district);
     free(audience);
 }

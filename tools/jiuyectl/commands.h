@@ -41,4 +41,9 @@ int cmd_keygen(int argc, char **argv);
  * anything was found, 1 when nothing was or a service did not answer. */
 int cmd_trace(int argc, char **argv);
 
+/* jiuyectl staff add NAME --district CODE --department AUDIENCE | staff revoke NAME |
+ * staff list: who may sign in to the web console (notify.staff, services/notify/staff.h);
+ * add prints the token once. */
+int cmd_staff(int argc, char **argv);
+
 #endif
