@@ -327,7 +327,7 @@ json_t *kpi_monthly(PGconn *pg, int year, const char *district) {
     jdate_t today = date_today();
     json_t *months = json_array(), *series = json_object();
     for (int m = 1; m <= 12; m++) {
-        char label[16];
+        char label[32];
         snprintf(label, sizeof label, "%04d-%02d", year, m);
         json_array_append_new(months, json_string(label));
     }
