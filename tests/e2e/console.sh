@@ -178,6 +178,7 @@ wait_until 10 js_true "location.hash === '#/login' && !document.getElementById('
 check_eq "the page is Chinese" "zh-CN" "$(js 'return document.documentElement.lang')"
 check_eq "the token field has its label" "工作人员令牌" "$(wd GET "/element/$(el_find '#token')/computedlabel" | jq -r .)"
 check_eq "the token field is focused first" "token" "$(js 'return document.activeElement.id')"
+check "the login page shows no navigation before login" js_true "document.getElementById('nav').offsetHeight === 0 && document.getElementById('view-login').offsetHeight > 0"
 press "$TAB"
 check_eq "Tab reaches the login button" "login-submit" "$(js 'return document.activeElement.id')"
 check_eq "the button is named 登录" "登录" "$(wd GET "/element/$(el_find '#login-submit')/computedlabel" | jq -r .)"
@@ -196,7 +197,7 @@ keys "$E" "jy_$(printf '0%.0s' {1..64})"
 press "$ENTER"
 wait_until 10 js_true "document.getElementById('login-error').textContent.includes('令牌无效')" || true
 check "a wrong token: a visible error" js_true "document.getElementById('login-error').textContent.includes('登录失败：令牌无效') && document.getElementById('login-error').offsetHeight > 0"
-check "a wrong token: still on the login" js_true "!document.getElementById('view-login').hidden && document.getElementById('nav').hidden"
+check "a wrong token: still on the login, no navigation shown" js_true "document.getElementById('view-login').offsetHeight > 0 && document.getElementById('nav').offsetHeight === 0 && document.getElementById('view-inbox').offsetHeight === 0"
 check_eq "a wrong token: the field is marked invalid" "true" "$(js "return document.getElementById('token').getAttribute('aria-invalid')")"
 shot 02-login-error
 js "document.getElementById('token').value = ''" >/dev/null
