@@ -185,7 +185,7 @@ static void route_stream(struct evhttp_request *req, void *arg) {
     } else if (stream_resume_point(req, &after) != 0) {
         http_reply_error(req, 400, "Last-Event-ID / after: must be a notification id (a non-negative integer)");
     } else {
-        stream_open(c->streams, req, after, who.district, who.department);
+        stream_open(c->streams, req, after, who.district, who.department, who.id);
     }
 }
 

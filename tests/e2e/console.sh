@@ -40,7 +40,9 @@ out=$("$CTL" staff list)
 check "staff list shows district and department" grep -Eq '^hz-cdpf-07 +320706 海州区 +cdpf +残联 .* active$' <<<"$out"
 check "jiuyectl staff --help" bash -c "'$CTL' staff --help | grep -q 'jiuyectl staff add NAME'"
 
-for s in notify subsidy rules intake; do svc_start $s || lib_finish; done
+# A short heartbeat: a revoked staff member's open stream ends within a second.
+NOTIFY_SSE_HEARTBEAT_MS=1000 svc_start notify || lib_finish
+for s in subsidy rules intake; do svc_start $s || lib_finish; done
 SRC=$("$CTL" source add e2e-console)
 P=$(make_cert_no 32070619900307123 4 3)
 PROV=$(make_credit_code 91320706MA1111110)
@@ -287,13 +289,13 @@ shot 08-report
 wd POST /print '{"orientation":"portrait","background":true}' | jq -r . | base64 -d >"$SHOTS/08-report.pdf"
 check "report: prints to PDF" bash -c "head -c4 '$SHOTS/08-report.pdf' | grep -q '%PDF'"
 
-# Revoked: the console's next call is refused and it returns to the login.
+# Revoked: the open live stream ends, the console's next call is refused, back to the login.
 "$CTL" staff revoke hz-cdpf-07 >/dev/null
 check_eq "revoked: the token stops working" 401 "$(code -H "Authorization: Bearer $HZ" "$URL/v1/me")"
 check_eq "revoked: its tickets too" 0 "$(sql "SELECT count(*) FROM notify.staff_tickets t JOIN notify.staff s USING (staff_id) WHERE s.name = 'hz-cdpf-07'")"
-go "/console/#/inbox"
-wait_until 10 js_true "!document.getElementById('view-login').hidden && document.getElementById('login-error').textContent !== ''" || true
-check "revoked: the console shows the login with a message" js_true "!document.getElementById('view-login').hidden && document.getElementById('login-error').textContent.includes('登录已失效')"
+# No navigation: the open stream ends, its reconnection is refused, the console signs out.
+wait_until 20 js_true "!document.getElementById('view-login').hidden && document.getElementById('login-error').textContent !== ''" || true
+check "revoked: the console ends the live inbox and shows the login with a message" js_true "!document.getElementById('view-login').hidden && document.getElementById('login-error').textContent.includes('登录已失效')"
 check "staff list shows the revocation" grep -Eq '^hz-cdpf-07 .* revoked [0-9TZ:-]+$' <<<"$("$CTL" staff list)"
 check_eq "no JavaScript errors or CSP violations in the console" "[]" \
     "$(wd POST /se/log '{"type":"browser"}' 2>/dev/null | jq -c '[.[]? | select(.level == "SEVERE") | select(.message | test("401|404") | not)]' || echo '[]')"
