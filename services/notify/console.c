@@ -169,8 +169,12 @@ static void route_ticket(struct evhttp_request *req, void *arg) {
 
 static void route_stream(struct evhttp_request *req, void *arg) {
     console_t *c = arg;
-    api_headers(req);
-    if (!method_is(req, EVHTTP_REQ_GET, "GET")) return;
+    web_security_headers(req); /* the stream sets its own Cache-Control */
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+        method_is(req, EVHTTP_REQ_GET, "GET");
+        return;
+    }
     char ticket[TOKEN_LEN + 8];
     const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
     staff_t who;
@@ -178,15 +182,18 @@ static void route_stream(struct evhttp_request *req, void *arg) {
                     ? staff_ticket_authenticate(c->svc->pg, ticket, &who)
                     : 0;
     long long after;
-    if (found < 0) {
-        http_reply_error(req, 503, "database unavailable");
-    } else if (!found) {
-        http_reply_error(req, 401, "ticket: missing or expired; POST /v1/console/ticket with the staff token first");
-    } else if (stream_resume_point(req, &after) != 0) {
-        http_reply_error(req, 400, "Last-Event-ID / after: must be a notification id (a non-negative integer)");
-    } else {
+    int resumable = found == 1 && stream_resume_point(req, &after) == 0;
+    if (resumable) {
         stream_open(c->streams, req, after, who.district, who.department, who.id);
+        return;
     }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+    if (found < 0)
+        http_reply_error(req, 503, "database unavailable");
+    else if (!found)
+        http_reply_error(req, 401, "ticket: missing or expired; POST /v1/console/ticket with the staff token first");
+    else
+        http_reply_error(req, 400, "Last-Event-ID / after: must be a notification id (a non-negative integer)");
 }
 
 /* The trace: the notification (in the staff member's inbox), then its event's

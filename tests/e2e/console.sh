@@ -99,6 +99,10 @@ S1=$JIUYE_TEST_TMP/stream.txt
 curl -sN --max-time 2 -H "Cookie: jiuye_ticket=$TICKET" "$URL/v1/console/stream" >"$S1" 2>/dev/null || true
 check_eq "stream with the ticket: the staff member's notifications" "$(inbox "$HZ" | jq -r '[.notifications[].id] | join(" ")')" \
     "$(sed -n 's/^id: //p' "$S1" | paste -sd' ')"
+sh=$(curl -sS -D - -o /dev/null --max-time 2 -H "Cookie: jiuye_ticket=$TICKET" "$URL/v1/console/stream" 2>/dev/null | tr -d '\r' || true)
+check_eq "stream: one Cache-Control header" "Cache-Control: no-cache" "$(grep -i '^Cache-Control:' <<<"$sh")"
+check "stream: the console's security headers" grep -q "^Content-Security-Policy: default-src 'none'" <<<"$sh"
+check_eq "stream: a malformed resume point: 400" 400 "$(code --max-time 2 -H "Cookie: jiuye_ticket=$TICKET" "$URL/v1/console/stream?after=x")"
 check_eq "the ticket is not a bearer token" 401 "$(code -H "Authorization: Bearer $TICKET" "$URL/v1/me")"
 check_eq "the staff token is not a ticket" 401 "$(code --max-time 2 -H "Cookie: jiuye_ticket=$HZ" "$URL/v1/console/stream")"
 check_eq "console answers are not cached" "no-store" "$(curl -sS -D - -o /dev/null -H "Authorization: Bearer $HZ" "$URL/v1/me" | tr -d '\r' | sed -n 's/^Cache-Control: //ip')"
@@ -286,6 +290,12 @@ check "report: says the November 10 deadline" js_true "document.getElementById('
 check "report: a print stylesheet hides the navigation" js_true "[...document.styleSheets].some(s => s.media.mediaText === 'print')"
 full_height
 shot 08-report
+# How it prints: the print stylesheet, seen through Chromium's print media emulation.
+wd POST /goog/cdp/execute '{"cmd":"Emulation.setEmulatedMedia","params":{"media":"print"}}' >/dev/null
+check "print: no navigation, no controls" js_true "document.getElementById('nav').offsetHeight === 0 && document.getElementById('report-form').offsetHeight === 0 && document.getElementById('report-body').offsetHeight > 0"
+full_height
+shot 09-report-print
+wd POST /goog/cdp/execute '{"cmd":"Emulation.setEmulatedMedia","params":{"media":""}}' >/dev/null
 wd POST /print '{"orientation":"portrait","background":true}' | jq -r . | base64 -d >"$SHOTS/08-report.pdf"
 check "report: prints to PDF" bash -c "head -c4 '$SHOTS/08-report.pdf' | grep -q '%PDF'"
 

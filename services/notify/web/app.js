@@ -348,6 +348,7 @@ async function showInbox() {
     return;
   }
   if (!state.events) startStream();
+  if (document.activeElement === document.body || document.activeElement === $('token')) focusMain();
 }
 
 /* ------------------------------------------------------------ trace */
@@ -590,6 +591,7 @@ async function showProgress(yearPart) {
       chosen.report.targets.map((t) => targetRow(t, cityFig[t.id], chosen.code === ''))),
     el('h2', {}, `${chosen.name}：逐月走势`),
     monthlyChart(chosen.report, chosen.name));
+  if (!$('progress-form').contains(document.activeElement)) focusMain();
 }
 
 /* ------------------------------------------------------------ annual report */
@@ -632,6 +634,7 @@ async function showReport(yearPart, districtPart) {
     el('h2', {}, '三、需要说明的情况'),
     el('p', {}, '（由县区残疾人就业工作领导小组办公室填写：未完成目标的原因、下一步措施。）'),
     el('div', { class: 'signature' }, el('p', {}, '填报单位（盖章）：'), el('p', {}, '填报日期：')));
+  if (!$('report-form').contains(document.activeElement)) focusMain();
 }
 
 /* ------------------------------------------------------------ start */
