@@ -16,13 +16,16 @@ esac
 # prometheus is only for its promtool, which checks ops/prometheus.yml and ops/alerts.yml
 # (tests/integration/prometheus_config.sh; 19 MB, under 20 s to install). On a host with
 # systemd the package also starts a Prometheus server on :9090 (`systemctl disable --now
-# prometheus` if it is not wanted).
+# prometheus` if it is not wanted). chromium, chromium-driver and fonts-noto-cjk are for
+# tests/e2e/console.sh, which drives the staff console in headless Chromium (and the
+# Chinese text in its screenshots); the running suite does not need them.
 PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev
     libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
     curl openssl docker-compose clang libclang-rt-14-dev llvm libxml2-utils prometheus jq
+    chromium chromium-driver fonts-noto-cjk
 )
 
 # dpkg-query prints "install ok installed" only for fully installed packages;

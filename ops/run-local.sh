@@ -135,10 +135,16 @@ set -a
 . "$ROOT/var/curve.env"
 set +a
 
+# The staff console on notify reads decisions, awards and KPI from rules and subsidy.
+export NOTIFY_RULES_URL=${NOTIFY_RULES_URL:-http://127.0.0.1:${PORT[rules]}}
+export NOTIFY_SUBSIDY_URL=${NOTIFY_SUBSIDY_URL:-http://127.0.0.1:${PORT[subsidy]}}
+export NOTIFY_WEB_DIR=${NOTIFY_WEB_DIR:-$ROOT/services/notify/web}
+
 for svc in "${SERVICES[@]}"; do
     start_service "$svc"
 done
 say "all services up; logs in ${LOGDIR#"$ROOT"/}/{$(IFS=,; echo "${SERVICES[*]}")}.log"
+say "staff console: http://127.0.0.1:${PORT[notify]}/console/ (token: build/bin/jiuyectl staff add NAME --district CODE --department AUDIENCE)"
 
 if [[ "$mode" == run ]]; then
     say "press Ctrl-C to stop"

@@ -48,9 +48,11 @@ json_t *inbox_row_json(const PGresult *r, int i) {
     return n;
 }
 
-void http_inbox(struct evhttp_request *req, void *arg) {
-    PGconn *pg = arg;
-    char *district = http_query(req, "district"), *audience = http_query(req, "audience"),
+/* The inbox page; a scope (scope_district, scope_audience non-NULL) replaces the
+ * district and audience filters of the query. */
+static void inbox_list(struct evhttp_request *req, PGconn *pg, const char *scope_district, const char *scope_audience) {
+    char *district = scope_district ? strdup(scope_district) : http_query(req, "district"),
+         *audience = scope_audience ? strdup(scope_audience) : http_query(req, "audience"),
          *after_s = http_query(req, "after"), *limit_s = http_query(req, "limit"),
          *event_id = http_query(req, "event_id"), *source = http_query(req, "source");
     long long after = 0, limit = INBOX_DEFAULT_LIMIT;
@@ -101,6 +103,15 @@ out:
     free(source);
 }
 
+void http_inbox(struct evhttp_request *req, void *arg) { inbox_list(req, arg, NULL, NULL); }
+
+void http_inbox_scoped(struct evhttp_request *req, PGconn *pg, const char *district, const char *audience) {
+    inbox_list(req, pg, district, audience);
+}
+
+/* The scope of an acknowledgement: $3 district, $4 audience (NULL: any). */
+#define INBOX_SCOPE "AND ($3::text IS NULL OR district = $3) AND ($4::text IS NULL OR $4 = ANY(audience))"
+
 /* "by": 1-INBOX_MAX_ACK_BY characters of valid UTF-8 without control characters. */
 static int valid_by(const char *by) {
     long n = utf8_length(by);
@@ -109,6 +120,9 @@ static int valid_by(const char *by) {
         if (*s < 0x20 || *s == 0x7f) return 0;
     return 1;
 }
+
+static void ack_update(struct evhttp_request *req, PGconn *pg, const char *id, const char *by, const char *district,
+                       const char *audience);
 
 static void ack(struct evhttp_request *req, PGconn *pg, const char *id) {
     size_t len = 0;
@@ -135,19 +149,29 @@ static void ack(struct evhttp_request *req, PGconn *pg, const char *id) {
         http_reply_error(req, 400, "by: must be a staff id of 1-%d characters", INBOX_MAX_ACK_BY);
         goto out;
     }
-    const char *p[] = {id, by};
+    ack_update(req, pg, id, by, NULL, NULL);
+out:
+    json_decref(doc);
+    free(body);
+}
+
+/* Acknowledge notification id as by, when it is in the scope (district, audience;
+ * NULL: any): outside it, the notification does not exist for this caller (404). */
+static void ack_update(struct evhttp_request *req, PGconn *pg, const char *id, const char *by, const char *district,
+                       const char *audience) {
+    const char *p[] = {id, by, district, audience};
     PGresult *r = pg_exec(pg,
                           "WITH a AS (UPDATE notify.notifications SET acked_by = $2, acked_at = now() "
-                          "WHERE notification_id = $1::bigint AND acked_by IS NULL RETURNING acked_by, acked_at) "
+                          "WHERE notification_id = $1::bigint AND acked_by IS NULL " INBOX_SCOPE " RETURNING acked_by, acked_at) "
                           "SELECT 'acked', acked_by, to_char(acked_at AT TIME ZONE 'UTC', "
                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM a UNION ALL "
                           "SELECT 'before', acked_by, to_char(acked_at AT TIME ZONE 'UTC', "
                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM notify.notifications "
-                          "WHERE notification_id = $1::bigint AND NOT EXISTS (SELECT 1 FROM a)",
-                          2, p);
+                          "WHERE notification_id = $1::bigint " INBOX_SCOPE " AND NOT EXISTS (SELECT 1 FROM a)",
+                          4, p);
     if (!r) {
         http_reply_error(req, 503, "database unavailable");
-        goto out;
+        return;
     }
     json_int_t nid = (json_int_t)strtoll(id, NULL, 10);
     if (PQntuples(r) == 0) {
@@ -162,9 +186,13 @@ static void ack(struct evhttp_request *req, PGconn *pg, const char *id) {
                                             PQgetvalue(r, 0, 1), "acked_at", PQgetvalue(r, 0, 2)));
     }
     PQclear(r);
-out:
-    json_decref(doc);
-    free(body);
+}
+
+void http_inbox_ack_as(struct evhttp_request *req, PGconn *pg, long long id, const char *by, const char *district,
+                       const char *audience) {
+    char id_text[24];
+    snprintf(id_text, sizeof id_text, "%lld", id);
+    ack_update(req, pg, id_text, by, district, audience);
 }
 
 void http_inbox_ack(struct evhttp_request *req, void *arg) {

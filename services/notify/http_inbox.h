@@ -41,6 +41,15 @@ long long inbox_row_id(const PGresult *r, int row);
 
 void http_inbox(struct evhttp_request *req, void *arg);
 
+/* The same page limited to one district and audience (the console's staff member):
+ * the query's own district and audience are ignored. */
+void http_inbox_scoped(struct evhttp_request *req, PGconn *pg, const char *district, const char *audience);
+
+/* Acknowledge notification id as `by` when it belongs to district and has audience
+ * among its audiences; replies as the ack route does (404 outside the scope). */
+void http_inbox_ack_as(struct evhttp_request *req, PGconn *pg, long long id, const char *by, const char *district,
+                       const char *audience);
+
 /* Prefix route for /v1/notifications/: handles /v1/notifications/{id}/ack, 404 otherwise. */
 void http_inbox_ack(struct evhttp_request *req, void *arg);
 

@@ -1,12 +1,14 @@
 /* jiuye-notify: turns decisions and awards into notifications for the
  * departments each rule names, serves the staff inbox (paging, acknowledgement,
- * a live SSE stream), and delivers each notification to the webhook and email
+ * a live SSE stream) and the staff web console (console.h), and delivers each
+ * notification to the webhook and email
  * subscriptions that match it. */
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "console.h"
 #include "delivery.h"
 #include "http_inbox.h"
 #include "link.h"
@@ -21,6 +23,7 @@ typedef struct notify_svc {
     link_consumer_t *from_subsidy;
     delivery_worker_t *deliveries;
     stream_hub_t *streams;
+    console_t *console;
     unsigned long notifications;
     long stored_in_batch; /* notifications stored since the last commit */
 } notify_svc_t;
@@ -74,8 +77,11 @@ int main(void) {
     svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
     svc_route(&ns.svc, "/v1/notifications/stream", stream_handle, ns.streams);
     if (svc_route_prefix(&ns.svc, "/v1/notifications/", http_inbox_ack, ns.svc.pg) != 0) goto out;
+    ns.console = console_new(&ns.svc, ns.streams);
+    if (!ns.console) goto out;
     rc = svc_run(&ns.svc);
 out:
+    console_destroy(&ns.console);
     link_consumer_destroy(&ns.from_subsidy);
     stream_hub_destroy(&ns.streams);
     delivery_worker_destroy(&ns.deliveries);

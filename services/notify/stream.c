@@ -32,6 +32,7 @@ typedef struct stream {
     struct evhttp_connection *conn;
     long long cursor;
     char district[16], audience[16]; /* "" = all */
+    long long staff_id;              /* a console stream's staff member, 0 for the internal route */
 } stream_t;
 
 struct stream_hub {
@@ -112,9 +113,41 @@ static void on_close(struct evhttp_connection *conn, void *arg) {
     free(s);
 }
 
+/* End the console streams of staff members revoked since they opened (the browser
+ * reconnects, is refused, and the console returns to its login). One query per
+ * heartbeat, only when console streams are open. */
+static void drop_revoked(stream_hub_t *h) {
+    struct evbuffer *ids = evbuffer_new();
+    if (!ids) return;
+    for (stream_t *s = h->streams; s; s = s->next)
+        if (s->staff_id) evbuffer_add_printf(ids, "%s%lld", evbuffer_get_length(ids) ? "," : "{", s->staff_id);
+    if (evbuffer_get_length(ids) == 0 || evbuffer_add(ids, "}", 2) != 0) {
+        evbuffer_free(ids);
+        return;
+    }
+    const char *p[] = {(const char *)evbuffer_pullup(ids, -1)};
+    PGresult *r = pg_exec(h->pg,
+                          "SELECT staff_id FROM notify.staff WHERE staff_id = ANY($1::bigint[]) AND revoked_at IS NULL", 1,
+                          p);
+    evbuffer_free(ids);
+    if (!r) return; /* checked again at the next heartbeat */
+    for (stream_t *s = h->streams, *next; s; s = next) {
+        next = s->next;
+        int active = !s->staff_id;
+        for (int i = 0; !active && i < PQntuples(r); i++) active = strtoll(PQgetvalue(r, i, 0), NULL, 10) == s->staff_id;
+        if (active) continue;
+        evhttp_connection_set_closecb(s->conn, NULL, NULL);
+        unlink_stream(h, s);
+        evhttp_send_reply_end(s->req);
+        free(s);
+    }
+    PQclear(r);
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     stream_hub_t *h = arg;
+    drop_revoked(h);
     for (stream_t *s = h->streams; s; s = s->next) {
         struct evbuffer *b = evbuffer_new();
         if (!b) break;
@@ -145,6 +178,51 @@ static int resume_point(struct evhttp_request *req, long long *out) {
     return rc;
 }
 
+void stream_open(stream_hub_t *h, struct evhttp_request *req, long long after, const char *district,
+                 const char *audience, long long staff_id) {
+    if ((long)h->n >= h->max_streams) {
+        http_reply_error(req, 503, "too many streams open (%ld); try again later", h->max_streams);
+        return;
+    }
+    if (refresh_newest(h) != 0) {
+        http_reply_error(req, 503, "database unavailable");
+        return;
+    }
+    stream_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        http_reply_error(req, 503, "out of memory");
+        return;
+    }
+    s->hub = h;
+    s->req = req;
+    s->conn = evhttp_request_get_connection(req);
+    s->cursor = after;
+    s->staff_id = staff_id;
+    snprintf(s->district, sizeof s->district, "%s", district ? district : "");
+    snprintf(s->audience, sizeof s->audience, "%s", audience ? audience : "");
+    s->next = h->streams;
+    if (h->streams) h->streams->prev = s;
+    h->streams = s;
+    h->n++;
+    /* A stream is idle by design: no read/write timeout; heartbeats find dead peers. */
+    evhttp_connection_set_timeout(s->conn, -1);
+    evhttp_connection_set_closecb(s->conn, on_close, s);
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    evhttp_add_header(oh, "Content-Type", "text/event-stream; charset=utf-8");
+    evhttp_add_header(oh, "Cache-Control", "no-cache");
+    evhttp_add_header(oh, "X-Accel-Buffering", "no");
+    evhttp_send_reply_start(req, 200, "OK");
+    struct evbuffer *b = evbuffer_new();
+    if (b) {
+        evbuffer_add_printf(b, "retry: 2000\n\n");
+        evhttp_send_reply_chunk(req, b);
+        evbuffer_free(b);
+    }
+    push(s);
+}
+
+int stream_resume_point(struct evhttp_request *req, long long *after) { return resume_point(req, after); }
+
 void stream_handle(struct evhttp_request *req, void *arg) {
     stream_hub_t *h = arg;
     char *district = http_query(req, "district"), *audience = http_query(req, "audience");
@@ -157,43 +235,9 @@ void stream_handle(struct evhttp_request *req, void *arg) {
         http_reply_error(req, 400, "district: unknown district code '%.8s'", district);
     } else if (audience && !audience_label(audience)) {
         http_reply_error(req, 400, "audience: unknown audience code (cdpf, hrss, finance, ...)");
-    } else if ((long)h->n >= h->max_streams) {
-        http_reply_error(req, 503, "too many streams open (%ld); try again later", h->max_streams);
-    } else if (refresh_newest(h) != 0) {
-        http_reply_error(req, 503, "database unavailable");
     } else {
-        stream_t *s = calloc(1, sizeof *s);
-        if (!s) {
-            http_reply_error(req, 503, "out of memory");
-            goto out;
-        }
-        s->hub = h;
-        s->req = req;
-        s->conn = evhttp_request_get_connection(req);
-        s->cursor = after;
-        snprintf(s->district, sizeof s->district, "%s", district ? district : "");
-        snprintf(s->audience, sizeof s->audience, "%s", audience ? audience : "");
-        s->next = h->streams;
-        if (h->streams) h->streams->prev = s;
-        h->streams = s;
-        h->n++;
-        /* A stream is idle by design: no read/write timeout; heartbeats find dead peers. */
-        evhttp_connection_set_timeout(s->conn, -1);
-        evhttp_connection_set_closecb(s->conn, on_close, s);
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "text/event-stream; charset=utf-8");
-        evhttp_add_header(oh, "Cache-Control", "no-cache");
-        evhttp_add_header(oh, "X-Accel-Buffering", "no");
-        evhttp_send_reply_start(req, 200, "OK");
-        struct evbuffer *b = evbuffer_new();
-        if (b) {
-            evbuffer_add_printf(b, "retry: 2000\n\n");
-            evhttp_send_reply_chunk(req, b);
-            evbuffer_free(b);
-        }
-        push(s);
+        stream_open(h, req, after, district, audience, 0);
     }
-out:
     free(district);
     free(audience);
 }

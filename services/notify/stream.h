@@ -32,6 +32,18 @@ stream_hub_t *stream_hub_new(struct event_base *base, PGconn *pg);
 /* The route handler (arg: the hub). */
 void stream_handle(struct evhttp_request *req, void *arg);
 
+/* Open a stream on req from notification id after, limited to district and audience
+ * (NULL: any), or reply 503 when the hub is full or the database is down. For callers
+ * that authenticated and validated the request themselves. staff_id, when not 0, is the
+ * console's staff member: the stream ends at the first heartbeat after their
+ * revocation (notify.staff.revoked_at). */
+void stream_open(stream_hub_t *hub, struct evhttp_request *req, long long after, const char *district,
+                 const char *audience, long long staff_id);
+
+/* The resume point of req: Last-Event-ID, else ?after=, else 0. Returns 0, or -1 when
+ * malformed. */
+int stream_resume_point(struct evhttp_request *req, long long *after) __attribute__((warn_unused_result));
+
 /* Notifications were committed: send each stream what is new for it. */
 void stream_hub_wake(stream_hub_t *hub);
 

@@ -10,7 +10,7 @@
 
 void http_kpi(struct evhttp_request *req, void *arg) {
     PGconn *pg = arg;
-    char *year = http_query(req, "year"), *district = http_query(req, "district");
+    char *year = http_query(req, "year"), *district = http_query(req, "district"), *monthly = http_query(req, "monthly");
     if (!year || strlen(year) != 4 || strspn(year, "0123456789") != 4) {
         http_reply_error(req, 400, "year: required, a 4-digit year");
         goto out;
@@ -24,8 +24,18 @@ void http_kpi(struct evhttp_request *req, void *arg) {
         http_reply_error(req, 503, "database unavailable");
         goto out;
     }
+    if (monthly && strcmp(monthly, "1") == 0) {
+        json_t *m = kpi_monthly(pg, (int)strtol(year, NULL, 10), district);
+        if (!m) {
+            json_decref(report);
+            http_reply_error(req, 503, "database unavailable");
+            goto out;
+        }
+        json_object_set_new(report, "monthly", m);
+    }
     http_reply_json(req, 200, report);
 out:
+    free(monthly);
     free(year);
     free(district);
 }

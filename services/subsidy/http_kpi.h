@@ -1,7 +1,8 @@
-/* http_kpi.h: GET /v1/kpi?year=YYYY[&district=CODE] (staff-facing): every plan
+/* http_kpi.h: GET /v1/kpi?year=YYYY[&district=CODE][&monthly=1] (staff-facing): every plan
  * target of POLICY.md §4 with its figure for the year and cumulatively, for one
  * district or, without district, the whole city (kpi.h says where each figure
- * comes from). year is required; arg is the PGconn. */
+ * comes from). year is required; monthly=1 adds the count targets month by month
+ * (kpi_monthly, the console's progress lines); arg is the PGconn. */
 #ifndef JIUYE_SUBSIDY_HTTP_KPI_H
 #define JIUYE_SUBSIDY_HTTP_KPI_H
 

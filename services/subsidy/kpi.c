@@ -62,18 +62,20 @@ int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {
                   8, p);
 }
 
-/* Distinct persons who started minus distinct persons whose job ended, years $1..$2, district $3. */
+/* Distinct persons who started minus distinct persons whose job ended, years $1..$2, district $3,
+ * facts dated up to $4 (NULL: all; the monthly figures). */
 #define NET_EMPLOYED                                                                                             \
     "SELECT count(DISTINCT cert_no) FILTER (WHERE kind = 'started') - count(DISTINCT cert_no) FILTER (WHERE kind " \
     "= 'ended') FROM subsidy.employment_facts WHERE year BETWEEN $1::int AND $2::int AND ($3::text IS NULL OR "   \
-    "district = $3)"
+    "district = $3) AND ($4::date IS NULL OR occurred_on <= $4::date)"
 
 /* Per event and rule, the latest decision recorded, of the years $1..$2 and
- * district $3 (NULL: every district). Decisions recorded before migration 007
+ * district $3 (NULL: every district), about facts dated up to $4 (NULL: all). Decisions recorded before migration 007
  * have no outcome and are not counted. */
 #define LATEST                                                                                                   \
     "WITH latest AS (SELECT DISTINCT ON (source, event_id, rule) * FROM subsidy.decisions WHERE outcome <> '' " \
     "AND year BETWEEN $1::int AND $2::int AND ($3::text IS NULL OR district = $3) "                             \
+    "AND ($4::date IS NULL OR occurred_on <= $4::date) "                                                         \
     "ORDER BY source, event_id, rule, seq DESC) "
 #define WANTS_JOB "rule = 'R05' AND outcome <> 'not_in_force' AND facts->>'event.wants_job' = 'true'"
 
@@ -130,17 +132,22 @@ static json_t *percent(long long num, long long den) {
     return json_string(text);
 }
 
-/* One count with params years from..to and district. Returns it, or -1. */
-static long long count(PGconn *pg, const char *sql, int from, int to, const char *district) {
+/* One count with params years from..to, district and facts dated up to until (NULL:
+ * all). Returns it, or -1. */
+static long long count_until(PGconn *pg, const char *sql, int from, int to, const char *district, const char *until) {
     char f[16], t[16];
     snprintf(f, sizeof f, "%d", from);
     snprintf(t, sizeof t, "%d", to);
-    const char *p[] = {f, t, district};
-    PGresult *r = pg_exec(pg, sql, 3, p);
+    const char *p[] = {f, t, district, until};
+    PGresult *r = pg_exec(pg, sql, 4, p);
     if (!r) return -1;
     long long n = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     return n;
+}
+
+static long long count(PGconn *pg, const char *sql, int from, int to, const char *district) {
+    return count_until(pg, sql, from, to, district, NULL);
 }
 
 /* Graduates wanting a job (R05 decisions with wants_job), and those of them that
@@ -314,4 +321,36 @@ json_t *kpi_report(PGconn *pg, int year, const char *district) {
         return NULL;
     }
     return report;
+}
+
+json_t *kpi_monthly(PGconn *pg, int year, const char *district) {
+    jdate_t today = date_today();
+    json_t *months = json_array(), *series = json_object();
+    for (int m = 1; m <= 12; m++) {
+        char label[32];
+        snprintf(label, sizeof label, "%04d-%02d", year, m);
+        json_array_append_new(months, json_string(label));
+    }
+    for (size_t i = 0; i < sizeof kpi_table / sizeof *kpi_table; i++) {
+        if (kpi_table[i].kind != KPI_COUNT) continue;
+        json_t *line = json_array();
+        json_object_set_new(series, kpi_table[i].id, line);
+        for (int m = 1; m <= 12; m++) {
+            jdate_t first;
+            if (date_from_ymd(year, m, 1, &first) != 0 || first > today) {
+                json_array_append_new(line, json_null()); /* a month still to come */
+                continue;
+            }
+            char until[DATE_STRLEN];
+            date_format(date_month_last(first), until);
+            long long n = count_until(pg, kpi_table[i].sql, year, year, district, until);
+            if (n < 0) {
+                json_decref(months);
+                json_decref(series);
+                return NULL;
+            }
+            json_array_append_new(line, json_integer(n));
+        }
+    }
+    return json_pack("{s:o,s:o}", "months", months, "series", series);
 }

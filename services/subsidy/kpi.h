@@ -53,6 +53,13 @@ int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) __a
  * database does not answer. */
 json_t *kpi_report(PGconn *pg, int year, const char *district);
 
+/* The count targets of year month by month, each figure as it stood at the end of the
+ * month (facts dated up to that day; null for months after the suite's today):
+ *   {"months": ["2024-01", ...12], "series": {"training_person_times": [n|null x12], ...}}
+ * The line a progress chart draws. Returns a new object (caller owns), or NULL when the
+ * database does not answer. */
+json_t *kpi_monthly(PGconn *pg, int year, const char *district);
+
 /* Keep a job start or end (ev) for the employment targets, inside the open
  * transaction; other events are ignored, a repeated one changes nothing.
  * Returns 0 or -1. */

@@ -49,4 +49,9 @@ int cmd_trace(int argc, char **argv);
  * the service refused, its message on stderr). */
 int cmd_replay(int argc, char **argv);
 
+/* jiuyectl staff add NAME --district CODE --department AUDIENCE | staff revoke NAME |
+ * staff list: who may sign in to the web console (notify.staff, services/notify/staff.h);
+ * add prints the token once. */
+int cmd_staff(int argc, char **argv);
+
 #endif

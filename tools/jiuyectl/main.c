@@ -13,7 +13,7 @@
  *   jiuyectl COMMAND --help                  that command's usage (every command; the
  *                                            ones in cmd_*.c check cmd_help_requested)
  *
- * Also subscribe, keygen, report, trace and replay, each in its own cmd_NAME.c (commands.h).
+ * Also subscribe, keygen, report, trace, replay and staff, each in its own cmd_NAME.c (commands.h).
  *
  * Configuration from the environment like the services: JIUYE_DB for the
  * database, INTAKE_HTTP_PORT / NOTIFY_HTTP_PORT for the default URLs,
@@ -65,6 +65,7 @@ static const char usage_text[] =
     "  jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n"
     "  jiuyectl trace EVENT [--source S] [--json]\n"
     "  jiuyectl replay --from YYYY-MM-DD --to YYYY-MM-DD [--rule RNN] [--dry-run] [--json] [--url URL]\n"
+    "  jiuyectl staff add NAME --district CODE --department AUDIENCE | staff revoke NAME | staff list\n"
     "  jiuyectl --help | COMMAND --help\n";
 
 static void usage(FILE *out) { fputs(usage_text, out); }
@@ -465,6 +466,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "report") == 0) rc = cmd_report(argc - 1, argv + 1);
     else if (strcmp(argv[1], "trace") == 0) rc = cmd_trace(argc - 1, argv + 1);
     else if (strcmp(argv[1], "replay") == 0) rc = cmd_replay(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "staff") == 0) rc = cmd_staff(argc - 1, argv + 1);
     else {
         fprintf(stderr, "jiuyectl: unknown command '%s'\n", argv[1]);
         usage(stderr);
