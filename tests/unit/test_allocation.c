@@ -178,8 +178,8 @@ static void test_tiers(void **state) {
     char ids[N][16];
     for (int i = 0; i < 22; i++) {
         snprintf(ids[i], sizeof ids[i], "p%02d", 21 - i); /* given latest first */
-        char on[16];
-        snprintf(on, sizeof on, "2025-%02d-%02d", 1 + (21 - i) / 2, 1 + (21 - i) % 2);
+        char on[32];
+        snprintf(on, sizeof on, "2025-%02d-%02d", 1 + (21 - i) / 2 % 12, 1 + (21 - i) % 2);
         c[i] = claim(on, ids[i], 40000, 20);
         c[i].tier2_fen = 60000;
     }
