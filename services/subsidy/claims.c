@@ -37,7 +37,8 @@ enum {
     "WHERE c.program = $1 AND c.beneficiary = $2 AND c.limit_key = $3"
 
 /* Places of the limit held by awards settled before the ledger kept claims
- * (migration 014): the heads of chains whose decision has no claim. */
+ * (migration 014): the heads of chains whose decision has no claim and is not
+ * corrected by one that has (that claim is the same entitlement). */
 #define HELD_BEFORE_CLAIMS                                                                                             \
     "SELECT count(*) FILTER (WHERE NOT reversed), coalesce(sum(amount_fen) FILTER (WHERE NOT reversed), 0), "         \
     "count(*), coalesce(string_agg(slot::text, ',') FILTER (WHERE NOT reversed AND slot IS NOT NULL), '') "           \
@@ -46,7 +47,9 @@ enum {
     "  FROM subsidy.awards a WHERE a.program = $1 AND a.beneficiary = $2 AND a.limit_key = $3 "                        \
     "  AND a.reverses_award_id IS NULL AND a.amount_fen > 0 AND a.status IN ('granted', 'waiting_budget') "           \
     "  AND NOT EXISTS (SELECT 1 FROM subsidy.claims c WHERE c.decision_id = a.decision_id AND c.program = a.program) " \
-    "  AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = a.award_id)) h"
+    "  AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = a.award_id) "                      \
+    "  AND NOT EXISTS (SELECT 1 FROM subsidy.decisions dd JOIN subsidy.claims c2 ON c2.decision_id = dd.decision_id " \
+    "    AND c2.program = a.program WHERE dd.corrects_decision_id = a.decision_id)) h"
 
 static int is_true(const PGresult *r, int row, int col) { return !PQgetisnull(r, row, col) && *PQgetvalue(r, row, col) == 't'; }
 

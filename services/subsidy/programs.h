@@ -3,19 +3,21 @@
  * One file per program's formula (r01_training_award.c, ...); the table in
  * programs.c maps a rule to its program. A formula reads only the decision
  * (its facts and parameters, each with its effective date), builds the award
- * with a breakdown line per factor, and consults the ledger for the limits
- * that depend on money already granted. A decision that corrects an earlier
- * one (corrects_decision_id) first reverses what the earlier one was granted:
- * in full, or, for a public-welfare post that ended early, the months not
+ * with a breakdown line per factor. A decision that corrects an earlier one
+ * (corrects_decision_id) first reverses what the earlier one was granted: in
+ * full, or, for a public-welfare post that ended early, the months not
  * served. A correction that is itself eligible (a replayed decision, rules
- * replay.h) then makes a new award that replaces the reversed one and keeps
- * its place in the limit (ledger_replaced).
+ * replay.h) then makes a new award that replaces the reversed one
+ * (replaces_award_id; ledger_replaced for the programs without a limit).
  *
- * The limited programs (R01, R03, R05, R07, R08, R09) do not take "the next
- * free place": their eligible decisions are claims on a limit, and the places
- * go in date order whatever the order of arrival (POLICY.md §3 "Order of
- * arrival"; allocation.h, claims.h). A formula of theirs describes the claim
- * and builds the award for the place it was given. */
+ * The limited programs (R01, R03, R05, R07, R08, R09), whose limits depend on
+ * money already granted, do not take the next free place: their eligible
+ * decisions are claims on a limit, and the places go in date order whatever
+ * the order of arrival (POLICY.md §3 "Order of arrival"; allocation.h,
+ * claims.h), so a replayed decision keeps the place its event's date gives,
+ * and one that becomes eligible only through a replay takes it. A formula of
+ * theirs describes the claim and builds the award for the place it was
+ * given. */
 #ifndef JIUYE_SUBSIDY_PROGRAMS_H
 #define JIUYE_SUBSIDY_PROGRAMS_H
 

@@ -16,7 +16,10 @@
 # run's, which is itself checked against the amounts the plan gives. The reversed run must have
 # moved places (reversals and replacements), or it would prove nothing. The last run adds
 # faults: its decisions are also delivered a second time under new message ids (already settled:
-# nothing changes), and subsidy is killed (-9) mid-stream. Nothing is ever edited.
+# nothing changes), and subsidy is killed (-9) mid-stream. Then a decision that becomes
+# eligible only through a replay (jiuyectl replay) takes its date-order place, and an award
+# settled before migration 014 (no claim) keeps its place ahead of the claims. Nothing is ever
+# edited.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 POLICY=$JIUYE_TEST_TMP/policy
@@ -235,6 +238,59 @@ check_eq "faults: each decision settled once" 0 \
     "$(sql "SELECT count(*) FROM (SELECT decision_id, program FROM subsidy.awards WHERE reverses_award_id IS NULL AND replaces_award_id IS NULL GROUP BY 1, 2 HAVING count(*) > 1) d")"
 check_eq "faults: no dead letter anywhere" "0 0" \
     "$(sql "SELECT (SELECT count(*) FROM subsidy.dead_letters) || ' ' || (SELECT count(*) FROM rules.dead_letters)")"
+
+# 5. A decision that becomes eligible only through a replay takes its date-order place: a 2024
+# training of 30 hours (ineligible under the 40-hour minimum), then the minimum corrected to 30
+# hours and the year replayed. t0, the earliest of 2024, now holds a place: t3, the latest of
+# the three granted, gives its place up (reversed, then refused with the reason).
+train t0 2024-02-01 level4 180000 | sed 's/"hours":60/"hours":30/' >"$T/t0.ndjson"
+publish "$T/t0.ndjson"
+check_eq "replay: t0 ineligible at 30 hours, no award" "ineligible 0" \
+    "$(sql "SELECT outcome || ' ' || (SELECT count(*) FROM subsidy.awards WHERE decision_id LIKE 'ord/t0/%') FROM subsidy.decisions WHERE decision_id = 'ord/t0/R01'")"
+jq '.parameters["r01_min_hours"].series["2023-01-01"] = 30' "$POLICY/lianyungang-2023-2025.json" >"$T/plan.json" &&
+    mv "$T/plan.json" "$POLICY/lianyungang-2023-2025.json"
+kill -HUP "$(svc_pid rules)"
+wait_until 10 grep -q 'policy reloaded' "$(svc_log rules)"
+out=$("$CTL" replay --from 2024-01-01 --to 2024-12-31 --rule R01 --json)
+check_eq "replay: the 2024 trainings corrected (the minimum is a parameter of each)" 5 "$(jq -r .totals.corrected <<<"$out")"
+wait_until 60 sql_is "SELECT count(*) FROM subsidy.decisions WHERE decision_id LIKE 'ord/%/R01/replay/%'" 5
+wait_until 60 drained
+# per event: the net of all its decisions' awards, and the status of the one award left standing
+event_state() {
+    sql "SELECT coalesce(sum(amount_fen), 0) || ' ' || coalesce((SELECT string_agg(h.status, ',') FROM subsidy.awards h
+           WHERE h.decision_id LIKE 'ord/$1/R01%' AND h.reverses_award_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = h.award_id)
+             AND NOT EXISTS (SELECT 1 FROM subsidy.awards x WHERE x.reverses_award_id = h.award_id)), '-')
+           FROM subsidy.awards WHERE decision_id LIKE 'ord/$1/R01%'"
+}
+check_eq "replay: t0 now holds the first 2024 place" "150000 granted" "$(event_state t0)"
+check_eq "replay: t1 keeps its place" "150000 granted" "$(event_state t1)"
+check_eq "replay: t2 keeps its place" "100000 granted" "$(event_state t2)"
+check_eq "replay: t3 gives its place up to t0" "0 refused" "$(event_state t3)"
+check_eq "replay: t4 still refused" "0 refused" "$(event_state t4)"
+check "replay: t3's refusal gives the cap as the reason" test \
+    "$(sql "SELECT count(*) FROM subsidy.awards WHERE decision_id LIKE 'ord/t3/R01%' AND status = 'refused' AND body->>'reason' LIKE '%至多 3 次%'")" -ge 1
+
+# 6. An award settled before migration 014 has no claim: it keeps its place ahead of every claim.
+P4=$(make_cert_no 32070619930303444 4 3)
+reg p4 "$P4" >"$T/p4.ndjson"
+publish "$T/p4.ndjson"
+sql "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, amount_fen, status, slot, body, limit_key)
+     VALUES ('old/x/R01/TRAINING_SUBSIDY', 'old/x/R01', 'TRAINING_SUBSIDY', 'R01', '$P4', '320706', 2024, 150000, 'granted', 1, '{}', '2024')" >/dev/null
+{
+    train p4-c 2024-12-01 level4 180000
+    train p4-a 2024-01-05 level4 180000
+    train p4-b 2024-02-05 level4 180000
+} | sed "s/$P1/$P4/" >"$T/p4-trainings.ndjson"
+publish "$T/p4-trainings.ndjson"
+heads="FROM subsidy.awards a WHERE beneficiary = '$P4' AND decision_id LIKE 'ord/%' AND reverses_award_id IS NULL
+       AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = a.award_id)"
+check_eq "before claims: the old award keeps a place, p4-a and p4-b take the other two, p4-c (latest) is refused" \
+    "p4-a granted|p4-b granted|p4-c refused" \
+    "$(sql "SELECT string_agg(split_part(decision_id, '/', 2) || ' ' || status, '|' ORDER BY decision_id) $heads")"
+# p4-c arrived first and took token 2, p4-a token 3; p4-b took the token p4-c gave up: never 1
+check_eq "before claims: the old award's place token is never taken" "2,3" \
+    "$(sql "SELECT string_agg(slot::text, ',' ORDER BY slot) $heads AND status = 'granted'")"
 check_eq "the ledger was never edited (append-only held)" 0 \
     "$(sql "SELECT count(*) FROM subsidy.awards a JOIN subsidy.awards b ON a.award_id = b.award_id AND a.ctid <> b.ctid")"
 lib_finish
