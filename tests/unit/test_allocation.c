@@ -15,7 +15,9 @@
 static alloc_claim_t claim(const char *on, const char *event_id, int64_t want, int64_t cap) {
     alloc_claim_t c;
     memset(&c, 0, sizeof c);
-    snprintf(c.on, sizeof c.on, "%s", on);
+    size_t len = strlen(on);
+    assert_true(len < sizeof c.on);
+    memcpy(c.on, on, len + 1);
     c.event_id = event_id;
     c.source = "src";
     c.live = 1;
