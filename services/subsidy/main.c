@@ -5,6 +5,7 @@
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "budget.h"
 #include "config.h"
@@ -46,6 +47,15 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
         goto out;
     }
     if (n_fresh == 0) goto out; /* every decision settled before: nothing new to tell */
+    /* The decisions of claims a late, earlier-dated one moved travel with their new awards. */
+    Jiuye__Decision **grown = realloc(fresh, (n_fresh + awards.n_moved + 1) * sizeof *fresh);
+    if (!grown) abort();
+    fresh = grown;
+    for (size_t i = 0; i < awards.n_moved; i++) {
+        size_t k = 0;
+        while (k < n_fresh && strcmp(fresh[k]->decision_id, awards.moved[i]->decision_id) != 0) k++;
+        if (k == n_fresh) fresh[n_fresh++] = awards.moved[i];
+    }
     char message_id[400];
     snprintf(message_id, sizeof message_id, "subsidy/%s", env->message_id);
     Jiuye__Settled settled = JIUYE__SETTLED__INIT;

@@ -5,25 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims.h"
 #include "kpi.h"
 #include "ledger.h"
 #include "money.h"
 
-/* POLICY.md §3: the rules with an award, and how a correction of each is undone. */
+/* POLICY.md §3: the rules with an award, and how a correction of each is
+ * undone. A program with a limit (claim) is allocated in date order
+ * (claims.h); the others are paid as their decisions arrive (award). */
 static const struct {
     const char *rule;
-    const char *program;
-    program_award_fn award;       /* eligible decision -> award */
+    program_limit_t limit;        /* .program always; .claim NULL: no limit */
+    program_award_fn award;       /* eligible decision -> award (no limit) */
     program_reversal_fn reversal; /* correcting decision -> reversal */
 } program_table[] = {
-    {"R01", "TRAINING_SUBSIDY", r01_training_award, reversal_full},
-    {"R03", "BLIND_TUITION", r03_tuition_award, reversal_full},
-    {"R04", "PUBLIC_WELFARE_POST", r04_post_award, r04_post_reversal},
-    {"R05", "GRADUATE_JOBSEEK", r05_graduate_award, reversal_full},
-    {"R06", "INTERNSHIP", r06_internship_award, reversal_full},
-    {"R07", "STARTUP", r07_startup_award, reversal_full},
-    {"R08", "AGENCY_PLACEMENT", r08_placement_award, reversal_full},
-    {"R09", "EMPLOYER_QUOTA", r09_quota_reward, reversal_full},
+    {"R01", {"TRAINING_SUBSIDY", ALLOC_COUNT, r01_training_claim}, NULL, reversal_full},
+    {"R03", {"BLIND_TUITION", ALLOC_SUM, r03_tuition_claim}, NULL, reversal_full},
+    {"R04", {"PUBLIC_WELFARE_POST", ALLOC_COUNT, NULL}, r04_post_award, r04_post_reversal},
+    {"R05", {"GRADUATE_JOBSEEK", ALLOC_ONCE, r05_graduate_claim}, NULL, reversal_full},
+    {"R06", {"INTERNSHIP", ALLOC_COUNT, NULL}, r06_internship_award, reversal_full},
+    {"R07", {"STARTUP", ALLOC_ONCE, r07_startup_claim}, NULL, reversal_full},
+    {"R08", {"AGENCY_PLACEMENT", ALLOC_TIERS, r08_placement_claim}, NULL, reversal_full},
+    {"R09", {"EMPLOYER_QUOTA", ALLOC_ONCE, r09_quota_claim}, NULL, reversal_full},
 };
 
 void award_list_add(award_list_t *l, Jiuye__Award *a) {
@@ -38,6 +41,10 @@ void award_list_clear(award_list_t *l) {
     free(l->items);
     l->items = NULL;
     l->n = 0;
+    for (size_t i = 0; i < l->n_moved; i++) jiuye__decision__free_unpacked(l->moved[i], NULL);
+    free(l->moved);
+    l->moved = NULL;
+    l->n_moved = 0;
 }
 
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
@@ -47,42 +54,21 @@ void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
     if (!a->replaces_award_id) abort();
 }
 
-int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, const ledger_place_t *replaced,
-                award_list_t *out, char *err, size_t errlen) {
+void program_claim_order(const Jiuye__Decision *d, program_claim_t *c) {
+    snprintf(c->place.on, sizeof c->place.on, "%s", d->occurred_on);
+    c->place.tie[0] = '\0';
+    c->place.event_id = d->event_id;
+    c->place.source = d->source;
+}
+
+void program_once_place(Jiuye__Award *a, const program_claim_t *c) {
     char yuan[32];
-    if (replaced) { /* the place is the replaced award's: granted again, at the new amount */
-        program_replaces(a, replaced);
-        award_set(a, "granted", a->amount_fen, "核定 %s 元（更正，沿用 %s 的名额）",
-                  money_format_yuan(a->amount_fen, yuan, sizeof yuan), replaced->award_id);
-        if (award_store(pg, a, limit_key, replaced->slot) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing award failed");
-            return -1;
-        }
-        award_list_add(out, a);
-        return 0;
-    }
-    long granted = ledger_granted_count(pg, a->program, a->beneficiary, limit_key);
-    if (granted < 0) {
-        award_free(a);
-        snprintf(err, errlen, "ledger query failed");
-        return -1;
-    }
-    if (granted > 0) {
-        if (strcmp(limit_key, "once") == 0)
-            award_set(a, "refused", 0, "已享受过该项补贴（每人一次），不重复发放");
-        else
-            award_set(a, "refused", 0, "%s 年度已享受过该项奖励，不重复发放", limit_key);
-    } else {
-        award_set(a, "granted", a->amount_fen, "核定 %s 元", money_format_yuan(a->amount_fen, yuan, sizeof yuan));
-    }
-    if (award_store(pg, a, limit_key, granted > 0 ? 0 : 1) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    if (c->place.granted)
+        award_set(a, "granted", c->place.want_fen, "核定 %s 元", money_format_yuan(c->place.want_fen, yuan, sizeof yuan));
+    else if (strcmp(c->limit_key, "once") == 0)
+        award_set(a, "refused", 0, "已享受过该项补贴（每人一次，按发生日期在先者享受），不重复发放");
+    else
+        award_set(a, "refused", 0, "%s 年度已享受过该项奖励（按发生日期在先者享受），不重复发放", c->limit_key);
 }
 
 int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
@@ -100,12 +86,16 @@ int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
             if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;
+            if (program_table[j].limit.claim) { /* places in date order, whatever the order of arrival */
+                if (claims_settle(pg, d, &program_table[j].limit, out, err, errlen) != 0) return -1;
+                continue;
+            }
             if (strcmp(d->outcome, "eligible") != 0) continue;
             /* An eligible correction (a replayed decision) replaces what it just reversed. */
             ledger_place_t place;
             int replaces = 0;
             if (*d->corrects_decision_id) {
-                replaces = ledger_replaced(pg, d->corrects_decision_id, program_table[j].program, &place);
+                replaces = ledger_replaced(pg, d->corrects_decision_id, program_table[j].limit.program, &place);
                 if (replaces < 0) {
                     snprintf(err, errlen, "reading the award %s replaces failed", d->decision_id);
                     return -1;

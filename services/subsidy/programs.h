@@ -3,14 +3,21 @@
  * One file per program's formula (r01_training_award.c, ...); the table in
  * programs.c maps a rule to its program. A formula reads only the decision
  * (its facts and parameters, each with its effective date), builds the award
- * with a breakdown line per factor, and consults the ledger for the limits
- * that depend on money already granted. A decision that corrects an earlier
- * one (corrects_decision_id) first reverses what the earlier one was granted:
- * in full, or, for a public-welfare post that ended early, the months not
+ * with a breakdown line per factor. A decision that corrects an earlier one
+ * (corrects_decision_id) first reverses what the earlier one was granted: in
+ * full, or, for a public-welfare post that ended early, the months not
  * served. A correction that is itself eligible (a replayed decision, rules
- * replay.h) then makes a new award that replaces the reversed one and keeps
- * its place in the limit (ledger_replaced): a replay never moves a cap, a
- * once-per-person place or an agency tier. */
+ * replay.h) then makes a new award that replaces the reversed one
+ * (replaces_award_id; ledger_replaced for the programs without a limit).
+ *
+ * The limited programs (R01, R03, R05, R07, R08, R09), whose limits depend on
+ * money already granted, do not take the next free place: their eligible
+ * decisions are claims on a limit, and the places go in date order whatever
+ * the order of arrival (POLICY.md §3 "Order of arrival"; allocation.h,
+ * claims.h), so a replayed decision keeps the place its event's date gives,
+ * and one that becomes eligible only through a replay takes it. A formula of
+ * theirs describes the claim and builds the award for the place it was
+ * given. */
 #ifndef JIUYE_SUBSIDY_PROGRAMS_H
 #define JIUYE_SUBSIDY_PROGRAMS_H
 
@@ -18,12 +25,17 @@
 #include <stddef.h>
 
 #include "award.h"
+#include "allocation.h"
 #include "decisions.pb-c.h"
 #include "ledger.h"
 
 typedef struct award_list {
     Jiuye__Award **items;
     size_t n;
+    /* Decisions settled before whose awards a late claim moved (claims.h):
+     * sent with their new awards so that staff are told (owned). */
+    Jiuye__Decision **moved;
+    size_t n_moved;
 } award_list_t;
 
 void award_list_add(award_list_t *l, Jiuye__Award *a);
@@ -41,15 +53,31 @@ typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Decision *d, const ledg
 /* Undo what the corrected decision (d->corrects_decision_id) was granted. */
 typedef int (*program_reversal_fn)(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
 
-int r01_training_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
-int r03_tuition_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+/* What an eligible decision of a limited program claims (allocation.h): the
+ * limit (program, beneficiary, limit_key), the award's year, the date order
+ * and the amounts. */
+typedef struct program_claim {
+    char limit_key[32]; /* "2024", "AY2024", "once" */
+    int year;           /* the award's year */
+    alloc_claim_t place;
+} program_claim_t;
+
+/* Describe in *c what the eligible decision d claims; when award is not NULL,
+ * also build (not store) the award d gets for the place c->place was given by
+ * alloc_places: status, amount, reason and breakdown, caller owns it.
+ * Returns 0, or -1 when d lacks what the formula needs (err says what). */
+typedef int (*program_claim_fn)(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, char *err,
+                                size_t errlen);
+
+int r01_training_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
+int r03_tuition_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r04_post_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
 int r04_post_reversal(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
-int r05_graduate_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r05_graduate_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r06_internship_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
-int r07_startup_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
-int r08_placement_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
-int r09_quota_reward(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r07_startup_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
+int r08_placement_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
+int r09_quota_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 
 /* Mark a as the replacement of replaced (NULL: nothing). */
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced);
@@ -57,13 +85,13 @@ void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced);
 /* Reverse in full every granted award of the corrected decision not yet reversed. */
 int reversal_full(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 
-/* Store a once-per-period award (R05 and R07 "once", R09 per report year):
- * granted when the beneficiary holds no granted award of the program under
- * limit_key, else refused with the reason; a replacement (replaced not NULL)
- * keeps the place of the award it replaces. a carries amount and breakdown;
- * it is stored and added to out, or freed on error. */
-int ledger_once(PGconn *pg, Jiuye__Award *a, const char *limit_key, const ledger_place_t *replaced,
-                award_list_t *out, char *err, size_t errlen);
+/* The date order of d's claim: occurred_on, then event_id and source. */
+void program_claim_order(const Jiuye__Decision *d, program_claim_t *c);
+
+/* The reason and status of a once-per-period award (R05 and R07 "once", R09
+ * per report year) for the place it was given: granted, or refused because an
+ * earlier-dated claim holds the period's place. */
+void program_once_place(Jiuye__Award *a, const program_claim_t *c);
 
 /* Apply every program to the decisions of one event, inside the consumer's
  * transaction. Each decision is first recorded as settled (kpi_record, which

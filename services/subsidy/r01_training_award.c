@@ -2,19 +2,18 @@
  *
  *   amount = min(rate for the certificate, cost_fen)
  *   at most r01_max_awards_per_year granted awards per person per calendar
- *   year of occurred_on; a further eligible training is refused by the ledger
- *   (POLICY.md example 1), recorded with its reason and shown to staff. */
+ *   year of occurred_on, given in date order (POLICY.md §3 "Order of
+ *   arrival"); a further eligible training is refused by the ledger (POLICY.md
+ *   example 1), recorded with its reason and shown to staff. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
-#include "ledger.h"
 #include "money.h"
 #include "programs.h"
 
-int r01_training_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
-                       size_t errlen) {
+int r01_training_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, char *err, size_t errlen) {
     const Jiuye__ParameterValue *rate = decision_parameter(d, "r01_amount_fen.");
     int64_t rate_fen, cost_fen, max_per_year;
     jdate_t on;
@@ -26,9 +25,14 @@ int r01_training_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_
     }
     int64_t amount = rate_fen < cost_fen ? rate_fen : cost_fen;
     int year = date_year(on);
-    char limit_key[16], factor[160], label[96], yuan[32];
-    snprintf(limit_key, sizeof limit_key, "%d", year);
+    snprintf(c->limit_key, sizeof c->limit_key, "%d", year);
+    c->year = year;
+    program_claim_order(d, c);
+    c->place.want_fen = amount;
+    c->place.cap = max_per_year;
+    if (!award) return 0;
 
+    char factor[160], label[96], yuan[32];
     Jiuye__Award *a = award_new(d, "TRAINING_SUBSIDY", year);
     const char *certificate = decision_fact_text(d, "certificate");
     snprintf(label, sizeof label, "培训补贴标准（证书 %s）", certificate ? certificate : "?");
@@ -36,39 +40,12 @@ int r01_training_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_
     award_line(a, label, factor, rate_fen, rate->name, rate->effective_from);
     snprintf(factor, sizeof factor, "min(%lld, 培训费用 %lld)", (long long)rate_fen, (long long)cost_fen);
     award_line(a, "不超过实际培训费用", factor, amount, "", "");
-
-    if (replaced) { /* a replayed decision keeps the yearly place of the award it replaces */
-        program_replaces(a, replaced);
-        award_set(a, "granted", amount, "培训补贴 %s 元（%d 年第 %d 次，更正，沿用 %s 的名额）",
-                  money_format_yuan(amount, yuan, sizeof yuan), year, replaced->slot, replaced->award_id);
-        if (award_store(pg, a, limit_key, replaced->slot) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing award failed");
-            return -1;
-        }
-        award_list_add(out, a);
-        return 0;
-    }
-    long granted = ledger_granted_count(pg, "TRAINING_SUBSIDY", d->beneficiary, limit_key);
-    if (granted < 0) {
-        award_free(a);
-        snprintf(err, errlen, "ledger query failed");
-        return -1;
-    }
-    int slot = 0;
-    if (granted >= max_per_year) {
-        award_set(a, "refused", 0, "%d 年已发放 %ld 次培训补贴（每人每年至多 %lld 次），本次不予发放", year, granted,
-                  (long long)max_per_year);
-    } else {
-        slot = (int)granted + 1;
-        award_set(a, "granted", amount, "培训补贴 %s 元（%d 年第 %d 次）", money_format_yuan(amount, yuan, sizeof yuan),
-                  year, slot);
-    }
-    if (award_store(pg, a, limit_key, slot) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
+    if (c->place.granted)
+        award_set(a, "granted", amount, "培训补贴 %s 元（%d 年第 %d 次）", money_format_yuan(amount, yuan, sizeof yuan), year,
+                  c->place.number);
+    else
+        award_set(a, "refused", 0, "%d 年已发放 %ld 次培训补贴（每人每年至多 %lld 次，按培训日期在先者），本次不予发放", year,
+                  c->place.ahead, (long long)max_per_year);
+    *award = a;
     return 0;
 }

@@ -1,13 +1,13 @@
 /* r09_quota_reward.c: R09 EMPLOYER_QUOTA 超比例奖励 (plan 三(二)), to the employer:
  *   quota_persons × 2 × min_wage + (counted − quota_persons) × 4 × min_wage
  * with the minimum wage of 1 January of the report year (POLICY.md example 3);
- * once per employer per report year. */
+ * once per employer per report year: to the earliest-dated report (POLICY.md
+ * §3 "Order of arrival"). */
 #include <stdio.h>
 
 #include "programs.h"
 
-int r09_quota_reward(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
-                     size_t errlen) {
+int r09_quota_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, char *err, size_t errlen) {
     const Jiuye__ParameterValue *wage_p = decision_parameter(d, "min_wage_fen");
     int64_t wage, base_months, extra_months, counted, quota, year;
     if (!wage_p || decision_param_int(d, "min_wage_fen", &wage) != 0 ||
@@ -18,15 +18,20 @@ int r09_quota_reward(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t 
         snprintf(err, errlen, "decision %s lacks counted, quota_persons, year or a reward parameter", d->decision_id);
         return -1;
     }
-    Jiuye__Award *a = award_new(d, "EMPLOYER_QUOTA", (int)year);
-    char factor[128], limit_key[16];
     int64_t base = quota * base_months * wage, extra = (counted - quota) * extra_months * wage;
+    snprintf(c->limit_key, sizeof c->limit_key, "%lld", (long long)year);
+    c->year = (int)year;
+    program_claim_order(d, c);
+    c->place.want_fen = base + extra;
+    if (!award) return 0;
+    Jiuye__Award *a = award_new(d, "EMPLOYER_QUOTA", (int)year);
+    char factor[128];
     snprintf(factor, sizeof factor, "%lld 人 × %lld 个月 × %lld", (long long)quota, (long long)base_months, (long long)wage);
     award_line(a, "按比例应安排部分", factor, base, wage_p->name, wage_p->effective_from);
     snprintf(factor, sizeof factor, "%lld 人 × %lld 个月 × %lld", (long long)(counted - quota), (long long)extra_months,
              (long long)wage);
     award_line(a, "超比例部分", factor, extra, wage_p->name, wage_p->effective_from);
-    a->amount_fen = base + extra;
-    snprintf(limit_key, sizeof limit_key, "%lld", (long long)year);
-    return ledger_once(pg, a, limit_key, replaced, out, err, errlen);
+    program_once_place(a, c);
+    *award = a;
+    return 0;
 }

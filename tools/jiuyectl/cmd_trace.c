@@ -223,7 +223,7 @@ static void print_award(json_t *a, json_t *notifications) {
            (long long)json_integer_value(json_object_get(a, "amount_fen")), str(a, "beneficiary"),
            (long long)json_integer_value(json_object_get(a, "year")));
     if (*str(a, "reverses_award_id")) printf("        冲销 %s\n", str(a, "reverses_award_id"));
-    if (*str(a, "replaces_award_id")) printf("        接替 %s（沿用其限额名额）\n", str(a, "replaces_award_id"));
+    if (*str(a, "replaces_award_id")) printf("        接替 %s\n", str(a, "replaces_award_id"));
     if (*str(a, "reason")) printf("        理由 %s\n", str(a, "reason"));
     size_t k;
     json_t *l;

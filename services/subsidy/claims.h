@@ -1,0 +1,58 @@
+/* claims.h: limited places in date order, kept with appended rows only
+ * (POLICY.md §3 "Order of arrival").
+ *
+ * Each eligible decision of a limited program is recorded as a claim
+ * (subsidy.claims, migration 014: its limit, its date order, what it asks, and
+ * the decision itself). After each claim, and after each correction of one, the
+ * whole limit is allocated again in date order (allocation.h) and compared with
+ * what the ledger holds, claim by claim (the claim's head: its latest award, the
+ * one nothing replaces):
+ *
+ *   ledger holds             date order gives         appended rows
+ *   nothing (a new claim)    granted / refused        the award (replacing the head of
+ *                                                     the decision it corrects, if any)
+ *   granted (or waiting)     the same amount          nothing
+ *   granted (or waiting)     another amount/refused   a reversal of the head, then a new
+ *                                                     award that replaces it
+ *   refused                  granted                  a new award that replaces it
+ *   refused                  refused                  nothing
+ *
+ * A claim is withdrawn when a settled decision corrects its decision (its
+ * awards were reversed by reversal_full): it holds no place any more, and the
+ * claims behind it move up. Reversals come before new awards, so a place
+ * token is free when it is taken again (the ledger's guard: at most one
+ * holder not reversed per token, migration 014). Every row is written in the
+ * consumer's transaction, with the outbox message that tells staff: a
+ * redelivered decision is "already settled" before it gets here, and a kill
+ * -9 loses or doubles nothing. The decisions of moved claims travel in
+ * out->moved so that notify can word their new awards.
+ *
+ * Budgets: a place is decided by date order; money against a budget (budget.h)
+ * is judged when an award is written, in the order awards are written. A
+ * moved claim's new award may therefore wait for its budget where the
+ * date-ordered run granted it (or the reverse); a claim whose place and
+ * amount do not change keeps its award as it is, waiting or not. */
+#ifndef JIUYE_SUBSIDY_CLAIMS_H
+#define JIUYE_SUBSIDY_CLAIMS_H
+
+#include <libpq-fe.h>
+
+#include "allocation.h"
+#include "programs.h"
+
+/* A limited program: its name, the kind of its limit and its formula. */
+typedef struct program_limit {
+    const char *program;
+    alloc_kind_t kind;
+    program_claim_fn claim;
+} program_limit_t;
+
+/* Settle the fresh decision d for the limited program lim, after its
+ * corrected decision's awards were reversed: record its claim when it is
+ * eligible, and allocate again in date order its limit and the limit of the
+ * decision it corrects. New awards and reversals are stored and appended to
+ * out. Returns 0, or -1 (err says why; the transaction must roll back). */
+int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
+                  size_t errlen) __attribute__((warn_unused_result));
+
+#endif
