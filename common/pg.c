@@ -1,13 +1,19 @@
 /* pg.c: libpq helpers (see pg.h). */
 #include "pg.h"
 
+#include <assert.h>
+#include <endian.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "config.h"
 #include "log.h"
+#include "xalloc.h"
 
 PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
                    volatile sig_atomic_t *stop) {
@@ -37,17 +43,189 @@ PGconn *pg_connect(const char *user, const char *password_env, const char *app_n
     }
 }
 
-PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
-                      const int *lengths, const int *formats, int result_format) {
-    PGresult *r = PQexecParams(pg, sql, n, NULL, params, lengths, formats, result_format);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-    const char *msg = PQresultErrorMessage(r);
+/* ------------------------------------------------------- statement cache
+ *
+ * Most statements run thousands of times a second with the same text: each
+ * is prepared once per connection (PQprepare) and then only executed
+ * (PQexecPrepared), which saves the server's parse, analysis and planning
+ * of every call. The cache of a connection is keyed by the statement's text;
+ * it is forgotten when the connection's backend changes (PQreset after a lost
+ * connection gives a new backend pid, whose session has no statements) and
+ * when the server says a statement is gone or stale. Statement names come
+ * from one process-wide counter and are never reused, so a cache that was
+ * dropped while its session lived on cannot collide with the statements it
+ * left behind. Only plain DML and queries are prepared; anything else
+ * (transaction control, DDL) runs unprepared. Bounded: PG_CACHE_CONNS
+ * connections of PG_CACHE_SLOTS / 2 statements each; beyond that statements
+ * run unprepared, as they did before. */
+#define PG_CACHE_CONNS 16
+#define PG_CACHE_SLOTS 512 /* a power of two; kept at most half full */
+
+typedef struct {
+    char *sql; /* NULL: free slot */
+    uint64_t hash;
+    char name[24];
+} pg_stmt_t;
+
+typedef struct {
+    PGconn *conn; /* NULL: free entry */
+    int backend_pid;
+    size_t count;
+    pg_stmt_t slots[PG_CACHE_SLOTS];
+} pg_cache_t;
+
+static pg_cache_t *pg_caches[PG_CACHE_CONNS];
+static unsigned pg_cache_evict_next;
+static unsigned long long pg_stmt_counter;
+static pthread_mutex_t pg_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t sql_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void cache_clear(pg_cache_t *c) {
+    for (size_t i = 0; i < PG_CACHE_SLOTS; i++) {
+        free(c->slots[i].sql);
+        c->slots[i].sql = NULL;
+    }
+    c->count = 0;
+}
+
+/* The cache of pg, created or taken over as needed; NULL when out of memory.
+ * Called with pg_cache_lock held. */
+static pg_cache_t *cache_of(PGconn *pg) {
+    pg_cache_t *free_entry = NULL;
+    for (size_t i = 0; i < PG_CACHE_CONNS; i++) {
+        if (pg_caches[i] && pg_caches[i]->conn == pg) {
+            if (pg_caches[i]->backend_pid != PQbackendPID(pg)) { /* reconnected: a new session */
+                cache_clear(pg_caches[i]);
+                pg_caches[i]->backend_pid = PQbackendPID(pg);
+            }
+            return pg_caches[i];
+        }
+        if (!free_entry && pg_caches[i] && !pg_caches[i]->conn) free_entry = pg_caches[i];
+    }
+    if (!free_entry) {
+        for (size_t i = 0; i < PG_CACHE_CONNS && !free_entry; i++)
+            if (!pg_caches[i]) free_entry = pg_caches[i] = calloc(1, sizeof *pg_caches[i]);
+    }
+    if (!free_entry) { /* every entry taken (connections finished without pg_forget()): reuse one */
+        free_entry = pg_caches[pg_cache_evict_next++ % PG_CACHE_CONNS];
+        cache_clear(free_entry);
+    }
+    if (!free_entry) return NULL;
+    free_entry->conn = pg;
+    free_entry->backend_pid = PQbackendPID(pg);
+    return free_entry;
+}
+
+static int preparable(const char *sql) {
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(') sql++;
+    static const char *const verbs[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0) return 1;
+    return 0;
+}
+
+static void log_failure(PGconn *pg, const PGresult *r, const char *sql) {
+    const char *msg = r ? PQresultErrorMessage(r) : NULL;
     char first[120];
     snprintf(first, sizeof first, "%s", sql);
     for (char *p = first; *p; p++)
         if (*p == '\n') *p = ' ';
     log_error("sql failed: %s -- in: %s", (msg && *msg) ? msg : PQerrorMessage(pg), first);
+}
+
+/* The name of sql's prepared statement on pg, preparing it first when needed:
+ * 1 with *name set, 0 when it is to run unprepared, -1 when preparing failed
+ * (logged; *failed holds the server's result, caller clears it). */
+static int statement_for(PGconn *pg, const char *sql, int n, char name[24], PGresult **failed) {
+    if (!preparable(sql)) return 0;
+    uint64_t h = sql_hash(sql);
+    pthread_mutex_lock(&pg_cache_lock);
+    pg_cache_t *c = cache_of(pg);
+    size_t i = c ? (size_t)h & (PG_CACHE_SLOTS - 1) : 0;
+    while (c && c->slots[i].sql) {
+        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
+            memcpy(name, c->slots[i].name, 24);
+            pthread_mutex_unlock(&pg_cache_lock);
+            return 1;
+        }
+        i = (i + 1) & (PG_CACHE_SLOTS - 1);
+    }
+    if (!c || c->count >= PG_CACHE_SLOTS / 2) {
+        pthread_mutex_unlock(&pg_cache_lock);
+        return 0;
+    }
+    snprintf(name, 24, "jy%llu", ++pg_stmt_counter);
+    pthread_mutex_unlock(&pg_cache_lock);
+
+    PGresult *r = PQprepare(pg, name, sql, n, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *failed = r;
+        return -1;
+    }
+    PQclear(r);
+    char *copy = strdup(sql);
+    if (!copy) return 1; /* prepared but not remembered: prepared again next time */
+    pthread_mutex_lock(&pg_cache_lock);
+    c = cache_of(pg); /* the same entry: nothing else runs on pg meanwhile */
+    if (c && c->count < PG_CACHE_SLOTS / 2) {
+        i = (size_t)h & (PG_CACHE_SLOTS - 1);
+        while (c->slots[i].sql) i = (i + 1) & (PG_CACHE_SLOTS - 1);
+        c->slots[i].sql = copy;
+        c->slots[i].hash = h;
+        memcpy(c->slots[i].name, name, 24);
+        c->count++;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&pg_cache_lock);
+    free(copy);
+    return 1;
+}
+
+/* After an error that says the session lost its statements (or a schema
+ * change made one stale), forget them all: the next calls prepare again. */
+static void forget_if_stale(PGconn *pg, const PGresult *r) {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!state || (strcmp(state, "26000") != 0 && strcmp(state, "0A000") != 0)) return;
+    pthread_mutex_lock(&pg_cache_lock);
+    for (size_t i = 0; i < PG_CACHE_CONNS; i++)
+        if (pg_caches[i] && pg_caches[i]->conn == pg) cache_clear(pg_caches[i]);
+    pthread_mutex_unlock(&pg_cache_lock);
+}
+
+void pg_forget(PGconn *pg) {
+    pthread_mutex_lock(&pg_cache_lock);
+    for (size_t i = 0; i < PG_CACHE_CONNS; i++)
+        if (pg_caches[i] && pg_caches[i]->conn == pg) {
+            cache_clear(pg_caches[i]);
+            pg_caches[i]->conn = NULL;
+        }
+    pthread_mutex_unlock(&pg_cache_lock);
+}
+
+void pg_finish(PGconn *pg) {
+    if (!pg) return;
+    pg_forget(pg);
+    PQfinish(pg);
+}
+
+PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
+                      const int *lengths, const int *formats, int result_format) {
+    char name[24];
+    PGresult *r = NULL;
+    int prepared = statement_for(pg, sql, n, name, &r);
+    if (prepared == 1)
+        r = PQexecPrepared(pg, name, n, params, lengths, formats, result_format);
+    else if (prepared == 0)
+        r = PQexecParams(pg, sql, n, NULL, params, lengths, formats, result_format);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    log_failure(pg, r, sql);
+    if (r) forget_if_stale(pg, r);
     PQclear(r);
     return NULL;
 }
@@ -111,4 +289,54 @@ char *pg_text_array(const char *const *items, int n) {
     *p++ = '}';
     *p = '\0';
     return out;
+}
+
+/* Binary array: ndim, has-nulls flag, element oid, then (size, lower bound)
+ * per dimension, then (length, bytes) per element; integers big-endian. */
+static void array_put32(pg_array_t *a, size_t at, uint32_t v) {
+    v = htobe32(v);
+    memcpy(a->buf + at, &v, 4);
+}
+
+static void array_reserve(pg_array_t *a, size_t more) {
+    if (a->len + more <= a->cap) return;
+    size_t cap = a->cap ? a->cap : 4096;
+    while (cap < a->len + more) cap *= 2;
+    a->buf = xrealloc(a->buf, cap);
+    a->cap = cap;
+}
+
+void pg_array_reset(pg_array_t *a, unsigned elem_oid) {
+    a->len = 0;
+    a->count = 0;
+    array_reserve(a, 20);
+    array_put32(a, 0, 1);        /* one dimension */
+    array_put32(a, 4, 0);        /* no NULLs */
+    array_put32(a, 8, elem_oid); /* element type */
+    array_put32(a, 12, 0);       /* size: set as elements come */
+    array_put32(a, 16, 1);       /* lower bound */
+    a->len = 20;
+}
+
+void *pg_array_add_space(pg_array_t *a, size_t len) {
+    assert(a->len >= 20 && len <= INT32_MAX);
+    array_reserve(a, 4 + len);
+    array_put32(a, a->len, (uint32_t)len);
+    void *at = a->buf + a->len + 4;
+    a->len += 4 + len;
+    array_put32(a, 12, (uint32_t)++a->count);
+    return at;
+}
+
+void pg_array_add(pg_array_t *a, const void *data, size_t len) {
+    void *at = pg_array_add_space(a, len);
+    if (len) memcpy(at, data, len);
+}
+
+const char *pg_array_data(const pg_array_t *a) { return (const char *)a->buf; }
+int pg_array_len(const pg_array_t *a) { return (int)a->len; }
+
+void pg_array_free(pg_array_t *a) {
+    free(a->buf);
+    memset(a, 0, sizeof *a);
 }
