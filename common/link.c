@@ -477,17 +477,29 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
+/* Before a rollback: drop collected outbox rows, read deferred results. */
+static void consumer_abandon_writes(link_consumer_t *c) {
+    link_outbox_discard(c->pg);
+    if (pg_defer_end(c->pg) != 0) {
+        /* already failing: the rollback follows */
+    }
+}
+
 /* One transaction for the whole batch. In careful mode each message runs
  * under a savepoint so that a rejected one is dead-lettered alone; the fast
  * mode is tried first because savepoints cost two round trips a message.
  * The fast mode also collects the handlers' outbox rows and writes them with
- * one statement before COMMIT; if that fails, careful mode (rows written one
- * by one) finds the message at fault. */
+ * one statement before COMMIT, and defers their writes (pg_defer_begin(): no
+ * round trip per write); if either fails, careful mode (each statement waited
+ * for) finds the message at fault. */
 static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
     char err[512];
     if (pg_begin(c->pg) != 0) return BATCH_RETRY;
     if (consumer_mark_consumed(c) != 0) goto retry;
-    if (!careful) link_outbox_collect(c->pg, c->schema);
+    if (!careful) {
+        link_outbox_collect(c->pg, c->schema);
+        pg_defer_begin(c->pg);
+    }
     for (size_t i = 0; i < c->n; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
@@ -497,7 +509,7 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
         if (st == LINK_RETRY || (st != LINK_OK && PQstatus(c->pg) != CONNECTION_OK)) goto retry;
         if (st == LINK_REJECT) {
             if (!careful) {
-                link_outbox_discard(c->pg);
+                consumer_abandon_writes(c);
                 pg_rollback(c->pg);
                 return BATCH_CAREFUL;
             }
@@ -510,8 +522,9 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
             goto retry;
         }
     }
-    if (!careful && link_outbox_flush(c->pg) != 0) {
+    if (!careful && (link_outbox_flush(c->pg) != 0 || pg_defer_end(c->pg) != 0)) {
         if (PQstatus(c->pg) != CONNECTION_OK) goto retry;
+        consumer_abandon_writes(c);
         pg_rollback(c->pg);
         return BATCH_CAREFUL;
     }
@@ -519,6 +532,10 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
     return BATCH_DONE;
 retry:
     link_outbox_discard(c->pg);
+    if (!careful && pg_defer_end(c->pg) != 0 && PQstatus(c->pg) == CONNECTION_OK) {
+        pg_rollback(c->pg); /* a deferred write failed: find out which message */
+        return BATCH_CAREFUL;
+    }
     pg_rollback(c->pg);
     return BATCH_RETRY;
 }

@@ -70,6 +70,9 @@ typedef struct {
 typedef struct {
     PGconn *conn; /* NULL: free entry */
     int backend_pid;
+    int deferring;  /* pg_defer_begin() .. pg_defer_end() */
+    int queued;     /* commands sent in pipeline mode, results not yet read */
+    int failed;     /* a deferred command failed since pg_defer_begin() */
     size_t count;
     pg_stmt_t slots[PG_CACHE_SLOTS];
 } pg_cache_t;
@@ -213,10 +216,111 @@ void pg_finish(PGconn *pg) {
     PQfinish(pg);
 }
 
+/* ------------------------------------------------------- deferred commands
+ *
+ * Between pg_defer_begin() and pg_defer_end(), pg_cmd() of a statement that
+ * is already prepared does not wait for its result: it is sent in libpq's
+ * pipeline mode and its result read at the next statement that needs one
+ * (pg_exec*, a transaction command, pg_defer_end()), so a run of writes
+ * costs one round trip instead of one each. A deferred command that fails
+ * makes that next statement fail as well (the transaction is aborted anyway)
+ * and is remembered for pg_defer_end(). At most DEFER_MAX commands wait, so
+ * what the server sends back stays far below a socket buffer (blocking
+ * libpq could otherwise stall on a long pipeline). */
+#define DEFER_MAX 256
+
+static pg_cache_t *deferring_cache(PGconn *pg) {
+    pthread_mutex_lock(&pg_cache_lock);
+    pg_cache_t *c = NULL;
+    for (size_t i = 0; i < PG_CACHE_CONNS && !c; i++)
+        if (pg_caches[i] && pg_caches[i]->conn == pg && pg_caches[i]->deferring) c = pg_caches[i];
+    pthread_mutex_unlock(&pg_cache_lock);
+    return c;
+}
+
+/* Read the results of every command sent in pipeline mode and leave it.
+ * Returns 0, or -1 when one of them (or the pipeline) failed. */
+static int drain(PGconn *pg, pg_cache_t *c) {
+    if (!c || PQpipelineStatus(pg) == PQ_PIPELINE_OFF) return 0;
+    int rc = 0;
+    if (PQpipelineSync(pg) != 1) rc = -1;
+    for (int i = 0; i < c->queued && rc == 0; i++) {
+        PGresult *r = PQgetResult(pg);
+        if (!r) { /* connection gone */
+            rc = -1;
+            break;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (st != PGRES_PIPELINE_ABORTED) log_failure(pg, r, "(deferred command)");
+            forget_if_stale(pg, r);
+            rc = -1;
+        }
+        PQclear(r);
+        while ((r = PQgetResult(pg)) != NULL) PQclear(r); /* end of this command's results */
+    }
+    /* the rest up to the sync point (all of it when something failed early) */
+    for (PGresult *r; (r = PQgetResult(pg)) != NULL;) {
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC) break;
+    }
+    c->queued = 0;
+    if (PQexitPipelineMode(pg) != 1) {
+        log_error("leaving pipeline mode: %s", PQerrorMessage(pg));
+        rc = -1;
+    }
+    if (rc != 0) c->failed = 1;
+    return rc;
+}
+
+void pg_defer_begin(PGconn *pg) {
+    pthread_mutex_lock(&pg_cache_lock);
+    pg_cache_t *c = cache_of(pg);
+    if (c) c->deferring = 1, c->queued = 0, c->failed = 0;
+    pthread_mutex_unlock(&pg_cache_lock);
+}
+
+int pg_defer_end(PGconn *pg) {
+    pg_cache_t *c = deferring_cache(pg);
+    if (!c) return 0;
+    int rc = drain(pg, c) != 0 || c->failed ? -1 : 0;
+    c->deferring = c->failed = 0;
+    return rc;
+}
+
+/* Send a prepared command without waiting: 1 when sent, 0 when it is to run
+ * the ordinary way (not deferring, not prepared yet, pipeline full). */
+static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
+    pg_cache_t *c = deferring_cache(pg);
+    if (!c || !preparable(sql)) return 0;
+    if (c->queued >= DEFER_MAX && drain(pg, c) != 0) return 0;
+    uint64_t h = sql_hash(sql);
+    const char *name = NULL;
+    pthread_mutex_lock(&pg_cache_lock);
+    for (size_t i = (size_t)h & (PG_CACHE_SLOTS - 1); c->slots[i].sql; i = (i + 1) & (PG_CACHE_SLOTS - 1))
+        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
+            name = c->slots[i].name;
+            break;
+        }
+    pthread_mutex_unlock(&pg_cache_lock);
+    if (!name || PQbackendPID(pg) != c->backend_pid) return 0;
+    if (PQpipelineStatus(pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(pg) != 1) return 0;
+    if (PQsendQueryPrepared(pg, name, n, params, NULL, NULL, 0) != 1) {
+        log_error("sql not sent: %s", PQerrorMessage(pg));
+        c->failed = 1;
+        return -1;
+    }
+    c->queued++;
+    return 1;
+}
+
 PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format) {
     char name[24];
     PGresult *r = NULL;
+    pg_cache_t *deferring = deferring_cache(pg);
+    if (deferring && drain(pg, deferring) != 0) return NULL; /* the transaction failed before this */
     int prepared = statement_for(pg, sql, n, name, &r);
     if (prepared == 1)
         r = PQexecPrepared(pg, name, n, params, lengths, formats, result_format);
@@ -235,6 +339,8 @@ PGresult *pg_exec(PGconn *pg, const char *sql, int n, const char *const *params)
 }
 
 int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
+    int deferred = defer_cmd(pg, sql, n, params);
+    if (deferred) return deferred == 1 ? 0 : -1;
     PGresult *r = pg_exec(pg, sql, n, params);
     if (!r) return -1;
     PQclear(r);
@@ -245,6 +351,7 @@ int pg_begin(PGconn *pg) { return pg_cmd(pg, "BEGIN", 0, NULL); }
 int pg_commit(PGconn *pg) { return pg_cmd(pg, "COMMIT", 0, NULL); }
 
 void pg_rollback(PGconn *pg) {
+    drain(pg, deferring_cache(pg));
     PGresult *r = PQexec(pg, "ROLLBACK");
     PQclear(r);
 }

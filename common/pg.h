@@ -41,6 +41,16 @@ int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
 void pg_forget(PGconn *pg);
 void pg_finish(PGconn *pg);
 
+/* Deferred commands (one round trip for a run of writes): between
+ * pg_defer_begin() and pg_defer_end(), pg_cmd() of an already prepared
+ * statement is sent without waiting for its result and returns 0; its
+ * failure shows at the next pg_exec*() / pg_commit() (which then fail) and in
+ * pg_defer_end(), which reads what is outstanding and returns -1 when any
+ * deferred command failed since pg_defer_begin() (0 otherwise). Call
+ * pg_defer_end() before COMMIT to tell a deferred failure apart. */
+void pg_defer_begin(PGconn *pg);
+int pg_defer_end(PGconn *pg) __attribute__((warn_unused_result));
+
 int pg_begin(PGconn *pg) __attribute__((warn_unused_result));
 int pg_commit(PGconn *pg) __attribute__((warn_unused_result));
 void pg_rollback(PGconn *pg);
