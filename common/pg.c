@@ -238,36 +238,69 @@ static pg_cache_t *deferring_cache(PGconn *pg) {
     return c;
 }
 
-/* Read the results of every command sent in pipeline mode and leave it.
- * Returns 0, or -1 when one of them (or the pipeline) failed. */
-static int drain(PGconn *pg, pg_cache_t *c) {
+/* Read the results of every command sent in pipeline mode, up to the sync
+ * point, and leave pipeline mode. With tail (a statement that needs its
+ * result), that statement is sent last in the same pipeline, so the writes
+ * before it and the read cost one round trip: *tail_result is its result
+ * when it succeeded, else NULL. Returns 0, or -1 when a deferred command (or
+ * the pipeline) failed. A pipeline that cannot be left (lost connection) is
+ * reset, which gives a new session. */
+typedef struct {
+    const char *name;
+    int n;
+    const char *const *params;
+    const int *lengths, *formats;
+    int result_format;
+    const char *sql; /* for the log */
+} pg_tail_t;
+
+static int drain(PGconn *pg, pg_cache_t *c, const pg_tail_t *tail, PGresult **tail_result) {
+    if (tail_result) *tail_result = NULL;
     if (!c || PQpipelineStatus(pg) == PQ_PIPELINE_OFF) return 0;
-    int rc = 0;
-    if (PQpipelineSync(pg) != 1) rc = -1;
-    for (int i = 0; i < c->queued && rc == 0; i++) {
-        PGresult *r = PQgetResult(pg);
-        if (!r) { /* connection gone */
+    int rc = 0, commands = c->queued, done = 0, synced = 0;
+    if (tail) {
+        if (PQsendQueryPrepared(pg, tail->name, tail->n, tail->params, tail->lengths, tail->formats,
+                                tail->result_format) == 1) {
+            commands++;
+        } else {
+            log_error("sql not sent: %s", PQerrorMessage(pg));
+            tail = NULL;
             rc = -1;
+        }
+    }
+    if (PQpipelineSync(pg) != 1) rc = -1;
+    while (rc == 0 || PQstatus(pg) == CONNECTION_OK) {
+        PGresult *r = PQgetResult(pg);
+        if (!r) { /* end of one command's results */
+            if (++done > commands) break; /* more ends than commands: nothing left to read */
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            synced = 1;
             break;
         }
-        ExecStatusType st = PQresultStatus(r);
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            if (st != PGRES_PIPELINE_ABORTED) log_failure(pg, r, "(deferred command)");
+        int is_tail = tail && done == commands - 1;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (is_tail && tail_result && !*tail_result) {
+                *tail_result = r;
+                continue;
+            }
+        } else if (st != PGRES_PIPELINE_ABORTED) {
+            log_failure(pg, r, is_tail ? tail->sql : "(deferred command)");
             forget_if_stale(pg, r);
+            if (!is_tail) rc = -1;
+        } else if (!is_tail) {
             rc = -1;
         }
         PQclear(r);
-        while ((r = PQgetResult(pg)) != NULL) PQclear(r); /* end of this command's results */
-    }
-    /* the rest up to the sync point (all of it when something failed early) */
-    for (PGresult *r; (r = PQgetResult(pg)) != NULL;) {
-        ExecStatusType st = PQresultStatus(r);
-        PQclear(r);
-        if (st == PGRES_PIPELINE_SYNC) break;
     }
     c->queued = 0;
-    if (PQexitPipelineMode(pg) != 1) {
-        log_error("leaving pipeline mode: %s", PQerrorMessage(pg));
+    if (!synced || PQexitPipelineMode(pg) != 1) {
+        log_error("leaving pipeline mode: %s; resetting the connection", PQerrorMessage(pg));
+        if (tail_result) PQclear(*tail_result), *tail_result = NULL;
+        PQreset(pg);
         rc = -1;
     }
     if (rc != 0) c->failed = 1;
@@ -284,9 +317,25 @@ void pg_defer_begin(PGconn *pg) {
 int pg_defer_end(PGconn *pg) {
     pg_cache_t *c = deferring_cache(pg);
     if (!c) return 0;
-    int rc = drain(pg, c) != 0 || c->failed ? -1 : 0;
+    int rc = drain(pg, c, NULL, NULL) != 0 || c->failed ? -1 : 0;
     c->deferring = c->failed = 0;
     return rc;
+}
+
+/* The name of sql's statement when c already prepared it on pg's session. */
+static int cached_name(PGconn *pg, pg_cache_t *c, const char *sql, char name[24]) {
+    if (PQbackendPID(pg) != c->backend_pid) return 0;
+    uint64_t h = sql_hash(sql);
+    int found = 0;
+    pthread_mutex_lock(&pg_cache_lock);
+    for (size_t i = (size_t)h & (PG_CACHE_SLOTS - 1); c->slots[i].sql; i = (i + 1) & (PG_CACHE_SLOTS - 1))
+        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
+            memcpy(name, c->slots[i].name, 24);
+            found = 1;
+            break;
+        }
+    pthread_mutex_unlock(&pg_cache_lock);
+    return found;
 }
 
 /* Send a prepared command without waiting: 1 when sent, 0 when it is to run
@@ -294,17 +343,9 @@ int pg_defer_end(PGconn *pg) {
 static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
     pg_cache_t *c = deferring_cache(pg);
     if (!c || !preparable(sql)) return 0;
-    if (c->queued >= DEFER_MAX && drain(pg, c) != 0) return 0;
-    uint64_t h = sql_hash(sql);
-    const char *name = NULL;
-    pthread_mutex_lock(&pg_cache_lock);
-    for (size_t i = (size_t)h & (PG_CACHE_SLOTS - 1); c->slots[i].sql; i = (i + 1) & (PG_CACHE_SLOTS - 1))
-        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
-            name = c->slots[i].name;
-            break;
-        }
-    pthread_mutex_unlock(&pg_cache_lock);
-    if (!name || PQbackendPID(pg) != c->backend_pid) return 0;
+    if (c->queued >= DEFER_MAX && drain(pg, c, NULL, NULL) != 0) return -1;
+    char name[24];
+    if (!cached_name(pg, c, sql, name)) return 0;
     if (PQpipelineStatus(pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(pg) != 1) return 0;
     if (PQsendQueryPrepared(pg, name, n, params, NULL, NULL, 0) != 1) {
         log_error("sql not sent: %s", PQerrorMessage(pg));
@@ -320,7 +361,20 @@ PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *par
     char name[24];
     PGresult *r = NULL;
     pg_cache_t *deferring = deferring_cache(pg);
-    if (deferring && drain(pg, deferring) != 0) return NULL; /* the transaction failed before this */
+    if (deferring && PQpipelineStatus(pg) != PQ_PIPELINE_OFF) {
+        /* Writes are waiting: send this after them when it is prepared (one
+         * round trip for all), else read theirs first. Either way a failed
+         * write fails this statement too (the transaction is aborted). */
+        if (cached_name(pg, deferring, sql, name)) {
+            pg_tail_t tail = {name, n, params, lengths, formats, result_format, sql};
+            if (drain(pg, deferring, &tail, &r) != 0) {
+                PQclear(r);
+                return NULL;
+            }
+            return r; /* NULL when this statement failed (logged) */
+        }
+        if (drain(pg, deferring, NULL, NULL) != 0) return NULL;
+    }
     int prepared = statement_for(pg, sql, n, name, &r);
     if (prepared == 1)
         r = PQexecPrepared(pg, name, n, params, lengths, formats, result_format);
@@ -351,7 +405,7 @@ int pg_begin(PGconn *pg) { return pg_cmd(pg, "BEGIN", 0, NULL); }
 int pg_commit(PGconn *pg) { return pg_cmd(pg, "COMMIT", 0, NULL); }
 
 void pg_rollback(PGconn *pg) {
-    drain(pg, deferring_cache(pg));
+    drain(pg, deferring_cache(pg), NULL, NULL);
     PGresult *r = PQexec(pg, "ROLLBACK");
     PQclear(r);
 }
