@@ -84,6 +84,12 @@ static struct event *watch_socket(struct event_base *base, void *sock, event_cal
     return ev;
 }
 
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -617,8 +623,8 @@ static size_t consumer_receive(link_consumer_t *c) {
 /* jiuye_stage_seconds after a commit: the batch's time here, and for each
  * message taking effect for the first time, the time since its producer put
  * it in its outbox (wall clocks of two processes on one host). */
-static void consumer_observe(link_consumer_t *c, int64_t started_ms) {
-    histogram_observe(&c->batch_time, (double)(now_ms() - started_ms) / 1000.0);
+static void consumer_observe(link_consumer_t *c, int64_t started_us) {
+    histogram_observe(&c->batch_time, (double)(now_us() - started_us) / 1e6);
     int64_t now = wall_ms();
     for (size_t i = 0; i < c->n; i++) {
         const received_t *m = &c->batch[i];
@@ -636,7 +642,7 @@ static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     link_consumer_t *c = arg;
     if (socket_events(c->sock) & ZMQ_POLLIN) {
         if (consumer_receive(c) == 0) return;
-        int64_t started = now_ms();
+        int64_t started = now_us();
         batch_result_t res = consumer_run_batch(c, 0);
         if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
         if (res == BATCH_DONE) {
