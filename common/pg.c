@@ -191,13 +191,16 @@ static int statement_for(PGconn *pg, const char *sql, int n, char name[24], PGre
 
 /* After an error that says the session lost its statements (or a schema
  * change made one stale), forget them all: the next calls prepare again. */
-static void forget_if_stale(PGconn *pg, const PGresult *r) {
-    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    if (!state || (strcmp(state, "26000") != 0 && strcmp(state, "0A000") != 0)) return;
+static void forget_statements(PGconn *pg) {
     pthread_mutex_lock(&pg_cache_lock);
     for (size_t i = 0; i < PG_CACHE_CONNS; i++)
         if (pg_caches[i] && pg_caches[i]->conn == pg) cache_clear(pg_caches[i]);
     pthread_mutex_unlock(&pg_cache_lock);
+}
+
+static void forget_if_stale(PGconn *pg, const PGresult *r) {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (state && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0)) forget_statements(pg);
 }
 
 void pg_forget(PGconn *pg) {
@@ -301,6 +304,7 @@ static int drain(PGconn *pg, pg_cache_t *c, const pg_tail_t *tail, PGresult **ta
         log_error("leaving pipeline mode: %s; resetting the connection", PQerrorMessage(pg));
         if (tail_result) PQclear(*tail_result), *tail_result = NULL;
         PQreset(pg);
+        forget_statements(pg); /* a new session, whatever its pid */
         rc = -1;
     }
     if (rc != 0) c->failed = 1;
@@ -414,6 +418,7 @@ int pg_alive(PGconn *pg) {
     if (PQstatus(pg) == CONNECTION_OK) return 1;
     log_warn("PostgreSQL connection lost; reconnecting");
     PQreset(pg);
+    forget_statements(pg); /* a new session, whatever its pid */
     return PQstatus(pg) == CONNECTION_OK;
 }
 
