@@ -4,9 +4,12 @@
  *   --------                                      --------
  *   BEGIN; effect; link_outbox_put(); COMMIT
  *   link_producer_pump() --Envelope--> ROUTER     BEGIN
- *       (DEALER, ZMQ_IMMEDIATE)                   INSERT consumed(message_id)  -- taken? duplicate:
+ *       (DEALER, ZMQ_IMMEDIATE)                   INSERT consumed(the batch's ids)  -- one
+ *                                                   statement; an id not taken is a duplicate:
  *                                                   skip the effect, still ack
- *                                                 handler(): effect + its own outbox rows
+ *                                                 handler() per new message: effect + its own
+ *                                                   outbox rows (collected, written in one
+ *                                                   INSERT; writes deferred: pg_defer_begin)
  *                                                 COMMIT
  *   DELETE outbox row  <------Ack------------     ack every message of the batch
  *
