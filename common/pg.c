@@ -121,6 +121,7 @@ static pg_cache_t *cache_of(PGconn *pg) {
     if (!free_entry) return NULL;
     free_entry->conn = pg;
     free_entry->backend_pid = PQbackendPID(pg);
+    free_entry->deferring = free_entry->queued = free_entry->failed = 0;
     return free_entry;
 }
 
