@@ -294,13 +294,22 @@ static void producer_acked(link_producer_t *p, const Jiuye__Ack *ack) {
         return; /* rows stay; the re-send will be acknowledged again as a duplicate */
     }
     free(arr);
+    /* An Ack lists a batch in the order it was sent, which is the window's order:
+     * one merge pass finds them; ids it did not meet in that order are searched. */
+    unsigned char acked[LINK_WINDOW] = {0};
+    size_t j = 0;
+    for (size_t i = 0; i < p->count && j < ack->n_message_ids; i++)
+        if (strcmp(p->window[i].message_id, ack->message_ids[j]) == 0) acked[i] = 1, j++;
+    for (; j < ack->n_message_ids; j++)
+        for (size_t i = 0; i < p->count; i++)
+            if (!acked[i] && strcmp(p->window[i].message_id, ack->message_ids[j]) == 0) {
+                acked[i] = 1;
+                break;
+            }
     size_t kept = 0;
     for (size_t i = 0; i < p->count; i++) {
         inflight_t *m = &p->window[i];
-        int is_acked = 0;
-        for (size_t j = 0; j < ack->n_message_ids && !is_acked; j++)
-            is_acked = strcmp(m->message_id, ack->message_ids[j]) == 0;
-        if (is_acked) {
+        if (acked[i]) {
             free(m->message_id);
             free(m->payload);
             p->acked++;
