@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "curve.h"
+#include "histogram.h"
 #include "log.h"
 #include "pg.h"
 #include "svc.h"
@@ -21,6 +22,7 @@
 #define SQL_MAX 512
 
 static void *zmq_context_singleton;
+static void outbox_free(void);
 
 void *link_zmq_context(void) {
     if (!zmq_context_singleton) zmq_context_singleton = zmq_ctx_new();
@@ -28,6 +30,7 @@ void *link_zmq_context(void) {
 }
 
 void link_term(void) {
+    outbox_free();
     curve_shutdown();
     if (zmq_context_singleton) zmq_ctx_term(zmq_context_singleton);
     zmq_context_singleton = NULL;
@@ -81,15 +84,104 @@ static struct event *watch_socket(struct event_base *base, void *sock, event_cal
     return ev;
 }
 
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Outbox rows collected in memory between link_outbox_collect() and
+ * link_outbox_flush(): one INSERT of arrays for a whole batch instead of a
+ * statement per row. One collection at a time (one loop thread per process);
+ * its buffers are kept for the next batch. */
+#define OUTBOX_COLLECT_MAX 1024           /* rows: written early beyond this */
+#define OUTBOX_COLLECT_BYTES (8u << 20)   /* payload bytes: the same */
+static struct {
+    PGconn *pg; /* NULL: not collecting, rows go in at once */
+    char schema[32];
+    pg_array_t ids, payloads;
+    size_t bytes;
+} outbox_collected;
+
+static int outbox_insert(PGconn *pg, const char *schema, const char *ids, int ids_len, const char *payloads,
+                         int payloads_len) {
+    char sql[SQL_MAX];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.outbox (message_id, payload) SELECT * FROM unnest($1::text[], $2::bytea[])", schema);
+    const char *params[] = {ids, payloads};
+    int lengths[] = {ids_len, payloads_len}, formats[] = {1, 1};
+    PGresult *r = pg_exec_bin(pg, sql, 2, params, lengths, formats, 0);
+    if (!r) return -1;
+    PQclear(r);
+    return 0;
+}
+
+static void outbox_free(void) {
+    pg_array_free(&outbox_collected.ids);
+    pg_array_free(&outbox_collected.payloads);
+}
+
+static void outbox_restart(void) {
+    pg_array_reset(&outbox_collected.ids, PG_OID_TEXT);
+    pg_array_reset(&outbox_collected.payloads, PG_OID_BYTEA);
+    outbox_collected.bytes = 0;
+}
+
+void link_outbox_collect(PGconn *pg, const char *schema) {
+    assert(!outbox_collected.pg || outbox_collected.pg == pg);
+    outbox_collected.pg = pg;
+    snprintf(outbox_collected.schema, sizeof outbox_collected.schema, "%s", schema);
+    outbox_restart();
+}
+
+/* Write what was collected, keep collecting. */
+static int outbox_write_collected(void) {
+    if (outbox_collected.ids.count == 0) return 0;
+    int rc = outbox_insert(outbox_collected.pg, outbox_collected.schema, pg_array_data(&outbox_collected.ids),
+                           pg_array_len(&outbox_collected.ids), pg_array_data(&outbox_collected.payloads),
+                           pg_array_len(&outbox_collected.payloads));
+    outbox_restart();
+    return rc;
+}
+
+int link_outbox_flush(PGconn *pg) {
+    if (outbox_collected.pg != pg) return 0;
+    int rc = outbox_write_collected();
+    outbox_collected.pg = NULL;
+    return rc;
+}
+
+void link_outbox_discard(PGconn *pg) {
+    if (outbox_collected.pg != pg) return;
+    outbox_restart();
+    outbox_collected.pg = NULL;
+}
+
 int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env) {
-    size_t len = jiuye__envelope__get_packed_size(env);
+    Jiuye__Envelope stamped = *env; /* enqueue time, for jiuye_stage_seconds at the consumer */
+    if (!stamped.created_at_ms) stamped.created_at_ms = wall_ms();
+    size_t len = jiuye__envelope__get_packed_size(&stamped);
     if (len > LINK_MAX_MSG) {
         log_error("outbox: message %s is %zu bytes, over the %d limit", env->message_id, len, LINK_MAX_MSG);
         return -1;
     }
+    if (outbox_collected.pg == pg && strcmp(outbox_collected.schema, schema) == 0) {
+        pg_array_add(&outbox_collected.ids, env->message_id, strlen(env->message_id));
+        jiuye__envelope__pack(&stamped, pg_array_add_space(&outbox_collected.payloads, len));
+        outbox_collected.bytes += len;
+        if (outbox_collected.ids.count >= OUTBOX_COLLECT_MAX || outbox_collected.bytes >= OUTBOX_COLLECT_BYTES)
+            return outbox_write_collected();
+        return 0;
+    }
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf) return -1;
-    jiuye__envelope__pack(env, buf);
+    jiuye__envelope__pack(&stamped, buf);
     char sql[SQL_MAX];
     snprintf(sql, sizeof sql, "INSERT INTO %s.outbox (message_id, payload) VALUES ($1, $2)", schema);
     const char *params[] = {env->message_id, (const char *)buf};
@@ -202,13 +294,22 @@ static void producer_acked(link_producer_t *p, const Jiuye__Ack *ack) {
         return; /* rows stay; the re-send will be acknowledged again as a duplicate */
     }
     free(arr);
+    /* An Ack lists a batch in the order it was sent, which is the window's order:
+     * one merge pass finds them; ids it did not meet in that order are searched. */
+    unsigned char acked[LINK_WINDOW] = {0};
+    size_t j = 0;
+    for (size_t i = 0; i < p->count && j < ack->n_message_ids; i++)
+        if (strcmp(p->window[i].message_id, ack->message_ids[j]) == 0) acked[i] = 1, j++;
+    for (; j < ack->n_message_ids; j++)
+        for (size_t i = 0; i < p->count; i++)
+            if (!acked[i] && strcmp(p->window[i].message_id, ack->message_ids[j]) == 0) {
+                acked[i] = 1;
+                break;
+            }
     size_t kept = 0;
     for (size_t i = 0; i < p->count; i++) {
         inflight_t *m = &p->window[i];
-        int is_acked = 0;
-        for (size_t j = 0; j < ack->n_message_ids && !is_acked; j++)
-            is_acked = strcmp(m->message_id, ack->message_ids[j]) == 0;
-        if (is_acked) {
+        if (acked[i]) {
             free(m->message_id);
             free(m->payload);
             p->acked++;
@@ -317,6 +418,7 @@ typedef struct received {
     zmq_msg_t body;
     Jiuye__Envelope *env; /* NULL when the body does not parse */
     int ack;              /* acknowledge after commit */
+    int is_new;           /* first delivery: the handler runs */
 } received_t;
 
 struct link_consumer {
@@ -330,18 +432,50 @@ struct link_consumer {
     void *ctx;
     received_t batch[LINK_BATCH];
     size_t n;
+    pg_array_t ids; /* the batch's message ids, for one INSERT into consumed */
     unsigned long processed, duplicates, rejected;
+    histogram_t delivered; /* per message: producer's enqueue -> this consumer's commit */
+    histogram_t batch_time; /* per batch: BEGIN .. COMMIT here, handlers included */
 };
 
 typedef enum { BATCH_DONE, BATCH_CAREFUL, BATCH_RETRY } batch_result_t;
 
-static int consumer_mark_consumed(link_consumer_t *c, const char *message_id, int *is_new) {
+/* Record every message id of the batch in consumed with one statement, and
+ * mark the ones seen for the first time (the statement returns those; a
+ * message that came twice in one batch is new only the first time). Returns 0 or -1. */
+static int consumer_mark_consumed(link_consumer_t *c) {
+    pg_array_reset(&c->ids, PG_OID_TEXT);
+    for (size_t i = 0; i < c->n; i++) {
+        received_t *m = &c->batch[i];
+        m->ack = m->is_new = 0;
+        if (m->env) pg_array_add(&c->ids, m->env->message_id, strlen(m->env->message_id));
+    }
+    if (c->ids.count == 0) return 0;
     char sql[SQL_MAX];
-    snprintf(sql, sizeof sql, "INSERT INTO %s.consumed (message_id) VALUES ($1) ON CONFLICT DO NOTHING", c->schema);
-    const char *params[] = {message_id};
-    PGresult *r = pg_exec(c->pg, sql, 1, params);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.consumed (message_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING "
+             "RETURNING message_id",
+             c->schema);
+    const char *params[] = {pg_array_data(&c->ids)};
+    int lengths[] = {pg_array_len(&c->ids)}, formats[] = {1};
+    PGresult *r = pg_exec_bin(c->pg, sql, 1, params, lengths, formats, 0);
     if (!r) return -1;
-    *is_new = strcmp(PQcmdTuples(r), "1") == 0;
+    int rows = PQntuples(r), next = 0; /* rows come back in the array's order; searched if not */
+    char taken[LINK_BATCH] = {0};
+    for (size_t i = 0; i < c->n; i++) {
+        received_t *m = &c->batch[i];
+        if (!m->env) continue;
+        m->ack = 1;
+        int at = -1;
+        if (next < rows && !taken[next] && strcmp(PQgetvalue(r, next, 0), m->env->message_id) == 0)
+            at = next++;
+        for (int j = 0; at < 0 && j < rows; j++)
+            if (!taken[j] && strcmp(PQgetvalue(r, j, 0), m->env->message_id) == 0) at = j;
+        if (at >= 0) {
+            taken[at] = 1;
+            m->is_new = 1;
+        }
+    }
     PQclear(r);
     return 0;
 }
@@ -358,26 +492,39 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
+/* Before a rollback: drop collected outbox rows, read deferred results. */
+static void consumer_abandon_writes(link_consumer_t *c) {
+    link_outbox_discard(c->pg);
+    if (pg_defer_end(c->pg) != 0) {
+        /* already failing: the rollback follows */
+    }
+}
+
 /* One transaction for the whole batch. In careful mode each message runs
  * under a savepoint so that a rejected one is dead-lettered alone; the fast
- * mode is tried first because savepoints cost two round trips a message. */
+ * mode is tried first because savepoints cost two round trips a message.
+ * The fast mode also collects the handlers' outbox rows and writes them with
+ * one statement before COMMIT, and defers their writes (pg_defer_begin(): no
+ * round trip per write); if either fails, careful mode (each statement waited
+ * for) finds the message at fault. */
 static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
     char err[512];
     if (pg_begin(c->pg) != 0) return BATCH_RETRY;
+    if (consumer_mark_consumed(c) != 0) goto retry;
+    if (!careful) {
+        link_outbox_collect(c->pg, c->schema);
+        pg_defer_begin(c->pg);
+    }
     for (size_t i = 0; i < c->n; i++) {
         received_t *m = &c->batch[i];
-        m->ack = 0;
-        if (!m->env) continue;
-        int is_new;
-        if (consumer_mark_consumed(c, m->env->message_id, &is_new) != 0) goto retry;
-        m->ack = 1;
-        if (!is_new) continue;
+        if (!m->is_new) continue;
         if (careful && pg_cmd(c->pg, "SAVEPOINT msg", 0, NULL) != 0) goto retry;
         err[0] = '\0';
         link_status_t st = c->handler(c->ctx, c->pg, m->env, err, sizeof err);
         if (st == LINK_RETRY || (st != LINK_OK && PQstatus(c->pg) != CONNECTION_OK)) goto retry;
         if (st == LINK_REJECT) {
             if (!careful) {
+                consumer_abandon_writes(c);
                 pg_rollback(c->pg);
                 return BATCH_CAREFUL;
             }
@@ -390,9 +537,20 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
             goto retry;
         }
     }
+    if (!careful && (link_outbox_flush(c->pg) != 0 || pg_defer_end(c->pg) != 0)) {
+        if (PQstatus(c->pg) != CONNECTION_OK) goto retry;
+        consumer_abandon_writes(c);
+        pg_rollback(c->pg);
+        return BATCH_CAREFUL;
+    }
     if (pg_commit(c->pg) != 0) goto retry;
     return BATCH_DONE;
 retry:
+    link_outbox_discard(c->pg);
+    if (!careful && pg_defer_end(c->pg) != 0 && PQstatus(c->pg) == CONNECTION_OK) {
+        pg_rollback(c->pg); /* a deferred write failed: find out which message */
+        return BATCH_CAREFUL;
+    }
     pg_rollback(c->pg);
     return BATCH_RETRY;
 }
@@ -471,6 +629,19 @@ static size_t consumer_receive(link_consumer_t *c) {
     return c->n;
 }
 
+/* jiuye_stage_seconds after a commit: the batch's time here, and for each
+ * message taking effect for the first time, the time since its producer put
+ * it in its outbox (wall clocks of two processes on one host). */
+static void consumer_observe(link_consumer_t *c, int64_t started_us) {
+    histogram_observe(&c->batch_time, (double)(now_us() - started_us) / 1e6);
+    int64_t now = wall_ms();
+    for (size_t i = 0; i < c->n; i++) {
+        const received_t *m = &c->batch[i];
+        if (m->is_new && m->env->created_at_ms > 0)
+            histogram_observe(&c->delivered, (double)(now - m->env->created_at_ms) / 1000.0);
+    }
+}
+
 /* One batch per wake-up: a service that both consumes and produces must get
  * back to its loop between batches to read its own acks, or its window fills
  * and the next stage idles while this one drains its backlog. The event is
@@ -480,9 +651,11 @@ static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     link_consumer_t *c = arg;
     if (socket_events(c->sock) & ZMQ_POLLIN) {
         if (consumer_receive(c) == 0) return;
+        int64_t started = now_us();
         batch_result_t res = consumer_run_batch(c, 0);
         if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
         if (res == BATCH_DONE) {
+            consumer_observe(c, started);
             consumer_send_acks(c);
             c->processed += c->n;
             if (c->committed) c->committed(c->ctx);
@@ -532,6 +705,7 @@ void link_consumer_destroy(link_consumer_t **cp) {
     link_consumer_t *c = *cp;
     if (!c) return;
     consumer_clear_batch(c);
+    pg_array_free(&c->ids);
     if (c->sock_ev) event_free(c->sock_ev);
     if (c->sock) zmq_close(c->sock);
     free(c);
@@ -547,7 +721,20 @@ void link_producer_metrics(link_producer_t *p, struct evbuffer *out) {
     svc_metric(out, "jiuye_link_inflight", labels, (double)p->count);
 }
 
+static void consumer_stage_metrics(link_consumer_t *c, struct evbuffer *out) {
+    char labels[128];
+    evbuffer_add_printf(out, "# HELP jiuye_stage_seconds Time per stage of the delivery protocol: "
+                             "span=\"delivered\" from the producer's outbox insert to the consumer's commit, "
+                             "per message; span=\"batch\" the consumer's transaction, per batch.\n"
+                             "# TYPE jiuye_stage_seconds histogram\n");
+    snprintf(labels, sizeof labels, "link=\"%s\",span=\"delivered\"", c->name);
+    histogram_write(&c->delivered, out, "jiuye_stage_seconds", labels);
+    snprintf(labels, sizeof labels, "link=\"%s\",span=\"batch\"", c->name);
+    histogram_write(&c->batch_time, out, "jiuye_stage_seconds", labels);
+}
+
 void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
+    consumer_stage_metrics(c, out);
     char sql[SQL_MAX], labels[64];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.dead_letters", c->schema);
     PGresult *r = pg_exec(c->pg, sql, 0, NULL);

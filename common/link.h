@@ -4,9 +4,12 @@
  *   --------                                      --------
  *   BEGIN; effect; link_outbox_put(); COMMIT
  *   link_producer_pump() --Envelope--> ROUTER     BEGIN
- *       (DEALER, ZMQ_IMMEDIATE)                   INSERT consumed(message_id)  -- taken? duplicate:
+ *       (DEALER, ZMQ_IMMEDIATE)                   INSERT consumed(the batch's ids)  -- one
+ *                                                   statement; an id not taken is a duplicate:
  *                                                   skip the effect, still ack
- *                                                 handler(): effect + its own outbox rows
+ *                                                 handler() per new message: effect + its own
+ *                                                   outbox rows (collected, written in one
+ *                                                   INSERT; writes deferred: pg_defer_begin)
  *                                                 COMMIT
  *   DELETE outbox row  <------Ack------------     ack every message of the batch
  *
@@ -62,6 +65,18 @@ typedef void (*link_committed_fn)(void *ctx);
 int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env)
     __attribute__((warn_unused_result));
 
+/* Batching of outbox rows (one INSERT for a batch instead of one a row):
+ * after link_outbox_collect(pg, schema), link_outbox_put() on pg and schema
+ * keeps the rows in memory (writing them early past 1 024 rows or 8 MiB);
+ * link_outbox_flush() writes them and must come before the caller's COMMIT
+ * (returns 0 or -1; on -1 the transaction is to be rolled back);
+ * link_outbox_discard() drops them on a rollback. Both stop the collection
+ * and do nothing for a pg that is not collecting. One collection at a time
+ * per process. The consumer below does this for its handlers. */
+void link_outbox_collect(PGconn *pg, const char *schema);
+int link_outbox_flush(PGconn *pg) __attribute__((warn_unused_result));
+void link_outbox_discard(PGconn *pg);
+
 /* A producer that sends <schema>.outbox to the consumer at endpoint (connect).
  * name is for logs and metrics ("intake->rules"). Returns NULL on a socket error. */
 link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const char *name,
@@ -71,8 +86,10 @@ void link_producer_pump(link_producer_t *p);
 /* Messages in flight (loaded, not yet acknowledged). */
 size_t link_producer_inflight(const link_producer_t *p);
 const char *link_producer_name(const link_producer_t *p);
-/* Prometheus lines for a link (gauges): the producer's backlog (rows in its
- * outbox) and messages in flight; the consumer's dead letters. */
+/* Prometheus lines for a link: the producer's backlog (rows in its outbox) and
+ * messages in flight (gauges); the consumer's jiuye_stage_seconds histograms
+ * (span="delivered": a message's producer outbox insert to this consumer's
+ * commit; span="batch": the consumer's transaction) and dead letters (gauge). */
 struct evbuffer;
 void link_producer_metrics(link_producer_t *p, struct evbuffer *out);
 void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out);

@@ -1,7 +1,8 @@
 /* pg.h: the few libpq patterns every service uses.
  *
- * Every statement is parameterized (PQexecParams): no value is ever spliced
- * into SQL text. A service holds one connection, used by its single event
+ * Every statement is parameterized: no value is ever spliced into SQL text.
+ * Queries and DML are prepared once per connection and then only executed
+ * (a cache keyed by the statement's text, renewed after a reconnect; pg.c). A service holds one connection, used by its single event
  * loop thread; pg_connect() retries with backoff until the database answers,
  * so a service started before PostgreSQL waits for it instead of dying.
  *
@@ -35,6 +36,21 @@ PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *par
 int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
     __attribute__((warn_unused_result));
 
+/* Forget pg's prepared statements (before PQfinish, or when its session was
+ * replaced behind pg.c's back). pg_finish() forgets, then PQfinish()es; NULL is fine. */
+void pg_forget(PGconn *pg);
+void pg_finish(PGconn *pg);
+
+/* Deferred commands (one round trip for a run of writes): between
+ * pg_defer_begin() and pg_defer_end(), pg_cmd() of an already prepared
+ * statement is sent without waiting for its result and returns 0; its
+ * failure shows at the next pg_exec*() / pg_commit() (which then fail) and in
+ * pg_defer_end(), which reads what is outstanding and returns -1 when any
+ * deferred command failed since pg_defer_begin() (0 otherwise). Call
+ * pg_defer_end() before COMMIT to tell a deferred failure apart. */
+void pg_defer_begin(PGconn *pg);
+int pg_defer_end(PGconn *pg) __attribute__((warn_unused_result));
+
 int pg_begin(PGconn *pg) __attribute__((warn_unused_result));
 int pg_commit(PGconn *pg) __attribute__((warn_unused_result));
 void pg_rollback(PGconn *pg);
@@ -50,5 +66,27 @@ int pg_check_schema(PGconn *pg, int version) __attribute__((warn_unused_result))
 /* Build a PostgreSQL text[] literal ("{\"a\",\"b\"}") from n strings into a
  * malloc'd string; caller frees. */
 char *pg_text_array(const char *const *items, int n);
+
+/* A one-dimensional array parameter in PostgreSQL's binary format, for
+ * statements that take a whole batch at once ("... unnest($1::text[])").
+ * Pass pg_array_data()/pg_array_len() with format 1. The buffer is kept
+ * between batches (pg_array_reset()), so a batch costs no allocation once
+ * the largest one was seen. Allocation failure aborts (xalloc.h). */
+#define PG_OID_BYTEA 17
+#define PG_OID_TEXT 25
+typedef struct {
+    unsigned char *buf;
+    size_t len, cap;
+    int count;
+} pg_array_t;
+
+/* Start (or restart) an empty array of elements of type elem_oid. */
+void pg_array_reset(pg_array_t *a, unsigned elem_oid);
+void pg_array_add(pg_array_t *a, const void *data, size_t len);
+/* Append an element of len bytes and return where to write them (valid until the next add). */
+void *pg_array_add_space(pg_array_t *a, size_t len);
+const char *pg_array_data(const pg_array_t *a);
+int pg_array_len(const pg_array_t *a);
+void pg_array_free(pg_array_t *a);
 
 #endif

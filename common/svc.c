@@ -127,7 +127,7 @@ void svc_destroy(svc_t *s) {
     if (s->http) evhttp_free(s->http);
     if (s->sig_term) event_free(s->sig_term);
     if (s->sig_int) event_free(s->sig_int);
-    if (s->pg) PQfinish(s->pg);
+    pg_finish(s->pg);
     link_term();
     if (s->base) event_base_free(s->base);
     libevent_global_shutdown();

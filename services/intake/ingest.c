@@ -1,6 +1,7 @@
 /* ingest.c: storing accepted events with their outbox messages (see ingest.h). */
 #include "ingest.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,46 +34,71 @@ static void now_rfc3339(char *out, size_t len) {
     strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Insert one event; sets item->status. Returns 0, or -1 on a database error. */
-static int store_one(PGconn *pg, const char *source, ingest_item_t *item, const char *received_at) {
-    Jiuye__Event *ev = item->ev;
-    json_t *canon = event_to_json(ev);
-    char *body = canon ? json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(canon);
-    if (!body) {
-        item->status = INGEST_REJECTED;
-        snprintf(item->error, sizeof item->error, "event: cannot be encoded");
-        return 0;
+/* The batch's columns, as binary array parameters of one INSERT; kept between
+ * batches (one loop thread), so storing a batch allocates only the bodies. */
+static struct {
+    pg_array_t ids, types, dates, districts, bodies, digests;
+    char *body[INGEST_MAX_EVENTS];  /* canonical JSON per item, NULL when not stored */
+    uint8_t digest[INGEST_MAX_EVENTS][32];
+} cols;
+
+/* Canonical body and digest of every valid item (rejecting what cannot be
+ * encoded), appended to the column arrays. Returns how many rows. */
+static int build_rows(ingest_item_t *items, size_t n) {
+    pg_array_reset(&cols.ids, PG_OID_TEXT);
+    pg_array_reset(&cols.types, PG_OID_TEXT);
+    pg_array_reset(&cols.dates, PG_OID_TEXT);
+    pg_array_reset(&cols.districts, PG_OID_TEXT);
+    pg_array_reset(&cols.bodies, PG_OID_TEXT);
+    pg_array_reset(&cols.digests, PG_OID_BYTEA);
+    int rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        cols.body[i] = NULL;
+        Jiuye__Event *ev = items[i].ev;
+        if (!ev) continue;
+        json_t *canon = event_to_json(ev);
+        char *body = canon ? json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(canon);
+        if (!body) {
+            items[i].status = INGEST_REJECTED;
+            snprintf(items[i].error, sizeof items[i].error, "event: cannot be encoded");
+            continue;
+        }
+        size_t body_len = strlen(body);
+        sha256(body, body_len, cols.digest[i]);
+        cols.body[i] = body;
+        pg_array_add(&cols.ids, ev->event_id, strlen(ev->event_id));
+        pg_array_add(&cols.types, ev->type, strlen(ev->type));
+        pg_array_add(&cols.dates, ev->occurred_on, strlen(ev->occurred_on));
+        pg_array_add(&cols.districts, ev->district, strlen(ev->district));
+        pg_array_add(&cols.bodies, body, body_len);
+        pg_array_add(&cols.digests, cols.digest[i], 32);
+        rows++;
     }
-    uint8_t digest[32];
+    return rows;
+}
+
+/* An event_id the batch insert did not take: the same event again (duplicate)
+ * or the same id with other content (rejected). Returns 0, or -1 on a database error. */
+static int classify_conflict(PGconn *pg, const char *source, ingest_item_t *item, const uint8_t digest[32]) {
     char hex[65], digest_param[70];
-    sha256(body, strlen(body), digest);
     hex_encode(digest, 32, hex);
     snprintf(digest_param, sizeof digest_param, "\\x%s", hex);
-
-    const char *p[] = {source, ev->event_id, ev->type, ev->occurred_on, ev->district, body, digest_param};
-    PGresult *r = pg_exec(pg,
-                          "INSERT INTO intake.events (source, event_id, type, occurred_on, district, body, body_sha256) "
-                          "VALUES ($1, $2, $3, $4::date, $5, $6::jsonb, $7::bytea) ON CONFLICT DO NOTHING",
-                          7, p);
-    free(body);
+    const char *q[] = {source, item->ev->event_id, digest_param};
+    PGresult *r = pg_exec(pg, "SELECT body_sha256 = $3::bytea FROM intake.events WHERE source = $1 AND event_id = $2", 3, q);
     if (!r) return -1;
-    int inserted = strcmp(PQcmdTuples(r), "1") == 0;
+    int same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
-    if (!inserted) {
-        const char *q[] = {source, ev->event_id, digest_param};
-        r = pg_exec(pg, "SELECT body_sha256 = $3::bytea FROM intake.events WHERE source = $1 AND event_id = $2", 3, q);
-        if (!r) return -1;
-        int same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-        PQclear(r);
-        item->status = same ? INGEST_DUPLICATE : INGEST_REJECTED;
-        if (!same)
-            snprintf(item->error, sizeof item->error,
-                     "event_id: already used by this source for an event with different content");
-        return 0;
-    }
+    item->status = same ? INGEST_DUPLICATE : INGEST_REJECTED;
+    if (!same)
+        snprintf(item->error, sizeof item->error, "event_id: already used by this source for an event with different content");
+    return 0;
+}
 
-    /* The rules service sees the event exactly as stored, with who sent it and when. */
+/* The outbox message of a stored event: the rules service sees the event
+ * exactly as stored, with who sent it and when. Returns 0 or -1. */
+static int put_message(PGconn *pg, const char *source, ingest_item_t *item, const char *received_at) {
+    Jiuye__Event *ev = item->ev;
     /* Unset strings point at protobuf-c's shared empty string, which is not ours to free. */
     if (ev->source != protobuf_c_empty_string) free(ev->source);
     if (ev->received_at != protobuf_c_empty_string) free(ev->received_at);
@@ -91,17 +117,76 @@ static int store_one(PGconn *pg, const char *source, ingest_item_t *item, const 
     return 0;
 }
 
+/* One INSERT for the whole batch (unnest of the column arrays); it returns
+ * the event_ids it took, in the batch's order. An id that comes twice in a
+ * batch is taken the first time; later ones are classified like any conflict.
+ * Outbox rows are collected and written with one INSERT too (link.h). */
+static int store_rows(PGconn *pg, const char *source, ingest_item_t *items, size_t n, const char *received_at) {
+    const char *p[] = {source,
+                       pg_array_data(&cols.ids),
+                       pg_array_data(&cols.types),
+                       pg_array_data(&cols.dates),
+                       pg_array_data(&cols.districts),
+                       pg_array_data(&cols.bodies),
+                       pg_array_data(&cols.digests)};
+    int lengths[] = {0,
+                     pg_array_len(&cols.ids),
+                     pg_array_len(&cols.types),
+                     pg_array_len(&cols.dates),
+                     pg_array_len(&cols.districts),
+                     pg_array_len(&cols.bodies),
+                     pg_array_len(&cols.digests)};
+    int formats[] = {0, 1, 1, 1, 1, 1, 1};
+    PGresult *r = pg_exec_bin(pg,
+                              "INSERT INTO intake.events (source, event_id, type, occurred_on, district, body, body_sha256) "
+                              "SELECT $1, u.event_id, u.type, u.occurred_on::date, u.district, u.body::jsonb, u.sha "
+                              "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[]) "
+                              "AS u(event_id, type, occurred_on, district, body, sha) "
+                              "ON CONFLICT DO NOTHING RETURNING event_id",
+                              7, p, lengths, formats, 0);
+    if (!r) return -1;
+    int rows = PQntuples(r), next = 0, rc = 0;
+    char used[INGEST_MAX_EVENTS] = {0};
+    link_outbox_collect(pg, "intake");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!cols.body[i]) continue;
+        const char *id = items[i].ev->event_id;
+        int at = -1; /* the returned row for this item: the next one, else searched */
+        if (next < rows && !used[next] && strcmp(PQgetvalue(r, next, 0), id) == 0) at = next++;
+        for (int j = 0; at < 0 && j < rows; j++)
+            if (!used[j] && strcmp(PQgetvalue(r, j, 0), id) == 0) at = j;
+        if (at >= 0) {
+            used[at] = 1;
+            rc = put_message(pg, source, &items[i], received_at);
+        } else {
+            rc = classify_conflict(pg, source, &items[i], cols.digest[i]);
+        }
+    }
+    PQclear(r);
+    if (rc == 0) rc = link_outbox_flush(pg);
+    else link_outbox_discard(pg);
+    return rc;
+}
+
 int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n) {
+    assert(n <= INGEST_MAX_EVENTS);
     char received_at[32];
     now_rfc3339(received_at, sizeof received_at);
-    if (pg_begin(pg) != 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (!items[i].ev) continue;
-        if (store_one(pg, source, &items[i], received_at) != 0) goto fail;
+    int rows = build_rows(items, n), rc = -1;
+    if (pg_begin(pg) != 0) goto done;
+    if (rows > 0 && store_rows(pg, source, items, n, received_at) != 0) {
+        pg_rollback(pg);
+        goto done;
     }
-    if (pg_commit(pg) != 0) goto fail;
-    return 0;
-fail:
-    pg_rollback(pg);
-    return -1;
+    if (pg_commit(pg) != 0) {
+        pg_rollback(pg);
+        goto done;
+    }
+    rc = 0;
+done:
+    for (size_t i = 0; i < n; i++) {
+        free(cols.body[i]);
+        cols.body[i] = NULL;
+    }
+    return rc;
 }

@@ -22,7 +22,8 @@
 # Env: BENCH_EVENTS (20000), BENCH_LONG (0), BENCH_LONG_SECONDS (600), BENCH_LONG_RATE (1000),
 #      JIUYE_BENCH_PGPORT (55499), JIUYE_BENCH_PORT_OFFSET (0) added to the service ports
 #      19080-19083 (HTTP) and 16550-16553 (ZeroMQ), BENCH_CURVE (1: CURVE keys on the internal
-#      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1.
+#      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1,
+#      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
 set -euo pipefail
 
@@ -121,6 +122,11 @@ if ! ops/pg-local.sh start >"$tmp/logs/pg-start.log" 2>&1; then
     exit 1
 fi
 eval "$(ops/pg-local.sh env)"
+# BENCH_PG_SOCKET=1: the services reach PostgreSQL over its unix socket instead of TCP on
+# 127.0.0.1 (what a deployment with the database on the same host can do; see README).
+if [[ "${BENCH_PG_SOCKET:-0}" == 1 && -d "$JIUYE_PGDATA.sock" ]]; then
+    export JIUYE_DB="host=$JIUYE_PGDATA.sock port=$JIUYE_PGPORT dbname=jiuye"
+fi
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET track_commit_timestamp = on" >/dev/null
 # BENCH_PG_STATEMENTS=1 (diagnosis, costs some throughput): pg_stat_statements, and the
 # statements that took the most time printed at the end.

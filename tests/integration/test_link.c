@@ -39,8 +39,24 @@ static link_status_t handler(void *ctx, PGconn *pg, const Jiuye__Envelope *env, 
         snprintf(err, errlen, "poison message");
         return LINK_REJECT;
     }
+    /* As the services do: a database error on a live connection is this message's fault. */
+    link_status_t failed = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
     const char *p[] = {env->message_id};
-    return pg_cmd(pg, "INSERT INTO lt.effects (message_id) VALUES ($1)", 1, p) == 0 ? LINK_OK : LINK_RETRY;
+    if (pg_cmd(pg, "INSERT INTO lt.effects (message_id) VALUES ($1)", 1, p) != 0) {
+        snprintf(err, errlen, "effect not written");
+        return failed;
+    }
+    if (strncmp(env->message_id, "read", 4) == 0) { /* a read sees the (possibly deferred) write before it */
+        PGresult *r = pg_exec(pg, "SELECT count(*) FROM lt.effects WHERE message_id = $1", 1, p);
+        if (!r) return failed;
+        int seen = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+        PQclear(r);
+        if (!seen) {
+            snprintf(err, errlen, "own write not visible");
+            return LINK_REJECT;
+        }
+    }
+    return LINK_OK;
 }
 
 static void put_messages(PGconn *pg, const char *prefix, int from, int n) {
@@ -104,7 +120,7 @@ static int setup(void **state) {
                          " payload bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now());"
                          "CREATE TABLE lt.consumed (message_id text PRIMARY KEY, consumed_at timestamptz DEFAULT now());"
                          "CREATE TABLE lt.dead_letters (message_id text, error text, payload bytea, at timestamptz DEFAULT now());"
-                         "CREATE TABLE lt.effects (message_id text NOT NULL);");
+                         "CREATE TABLE lt.effects (message_id text NOT NULL CHECK (message_id NOT LIKE 'fail%'));");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     *state = f;
@@ -166,6 +182,37 @@ static void test_poison_message_is_dead_lettered_alone(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters WHERE message_id = 'bad-0' AND error = 'poison message'"), 1);
 }
 
+/* The consumer's fast mode defers the handlers' writes (pg_defer_begin): a write
+ * that fails only shows at the end of the batch, after its handler said OK. The
+ * batch is then run again in careful mode, where that message alone is dead-lettered. */
+static void test_failing_deferred_write_is_dead_lettered_alone(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "good", 0, 5);
+    put_messages(f->producer_pg, "fail", 0, 1);
+    put_messages(f->producer_pg, "good", 5, 5);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 10);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects WHERE message_id LIKE 'good-%'"), 10);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters WHERE message_id = 'fail-0'"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.consumed"), 11);
+}
+
+/* A read in a handler sees the writes sent before it in the same pipeline. */
+static void test_read_after_deferred_write(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "read", 0, 50);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.effects"), 50);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters"), 0);
+}
+
 static void test_stored_while_consumer_away_is_sent_after_restart(void **state) {
     fixture_t *f = *state;
     start_producer(f);
@@ -195,6 +242,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(test_every_message_takes_effect_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_has_no_effect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poison_message_is_dead_lettered_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_deferred_write_is_dead_lettered_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_after_deferred_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_while_consumer_away_is_sent_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consumer_restart_while_in_flight, setup, teardown),
     };
