@@ -17,12 +17,18 @@ esac
 # (tests/integration/prometheus_config.sh; 19 MB, under 20 s to install). On a host with
 # systemd the package also starts a Prometheus server on :9090 (`systemctl disable --now
 # prometheus` if it is not wanted).
+# podman .. iptables are for the compose test (tests/compose/compose_e2e.sh): rootful podman
+# on runc (crun fails on this machine kind's cgroup layout; naming runc also keeps apt from
+# choosing crun for podman's "crun | runc"), netavark with aardvark-dns so that containers
+# reach each other by service name, iptables for its published ports, debootstrap for the
+# base image (no image registry is reachable).
 PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev
     libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
     curl openssl docker-compose clang libclang-rt-14-dev llvm libxml2-utils prometheus jq
+    podman podman-compose runc netavark aardvark-dns iptables debootstrap
 )
 
 # dpkg-query prints "install ok installed" only for fully installed packages;

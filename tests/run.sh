@@ -5,7 +5,8 @@
 #   unit         build/san/tests/{,integration/}test_*   cmocka binaries (integration ones use the cluster); their PASSED/FAILED counts
 #   integration  tests/integration/*.sh   TAP-like "ok - NAME" / "not ok - NAME" lines
 #   e2e          tests/e2e/*.sh           same
-#   compose      docker-compose config -q one test, "compose config"
+#   compose      docker-compose config -q one test, "compose config"; tests/compose/*.sh
+#                (compose_e2e.sh: the compose deployment built and run with podman), like e2e
 #
 # PATTERN (an extended regex) selects test files by name, e.g. `tests/run.sh harness`
 # or `tests/run.sh 'test_money|intake'`. Each file's output goes to a log that is shown
@@ -199,7 +200,7 @@ for bin in "$ROOT"/build/san/tests/test_* "$ROOT"/build/san/tests/integration/te
     ran=$((ran + 1))
 done
 
-for kind in integration e2e; do
+for kind in integration e2e compose; do
     for script in tests/"$kind"/*.sh; do
         selected "$(basename "$script")" || continue
         run_script "$script" "$kind"
