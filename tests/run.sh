@@ -180,14 +180,16 @@ run_script() {
 }
 
 run_compose() {
-    local log rc=0
+    local log rc=0 p=0 f=0
     log=$(log_for compose)
+    # As shipped, and with every setting of the example env file (what an operator's .env
+    # starts from); the secret files need not exist for the file to be valid.
     docker-compose -f docker-compose.yml config -q >"$log" 2>&1 || rc=$?
-    if ((rc == 0)); then
-        report "compose config" compose 1 0 "$log"
-    else
-        report "compose config" compose 0 1 "$log" "exit status $rc"
-    fi
+    if ((rc == 0)); then p=$((p + 1)); else f=$((f + 1)); fi
+    rc=0
+    docker-compose --env-file ops/compose/env.example -f docker-compose.yml config -q >>"$log" 2>&1 || rc=$?
+    if ((rc == 0)); then p=$((p + 1)); else f=$((f + 1)); fi
+    report "compose config" compose "$p" "$f" "$log" "$( ((f == 0)) || echo "docker-compose config failed")"
 }
 
 shopt -s nullglob

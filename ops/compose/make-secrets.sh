@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make-secrets.sh [DIR]: the compose secrets of docker-compose.yml, one file each, in DIR
 # (default ./secrets): the PostgreSQL superuser's and the four service roles' passwords
-# (random) and each service's CURVE key pair (jiuyectl keygen). Files that exist are kept,
+# (random), each service's CURVE key pair (jiuyectl keygen), and upstream_sources, the
+# upstream systems' tokens ("NAME TOKEN" lines, empty at first: add a line per system,
+# then `docker-compose up -d migrate` or any restart of it). Files that exist are kept,
 # so running it again changes nothing; to rotate one, remove its file(s) and run it again
 # (ops/RUNBOOK.md "Keys and tokens" says in which order to restart).
 #
@@ -41,6 +43,12 @@ for name in postgres_password intake_db_password rules_db_password subsidy_db_pa
     # 32 characters of [A-Za-z0-9]: safe in a libpq conninfo and in any shell.
     put "$name" "$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)"
 done
+
+if [[ ! -e "$dir/upstream_sources" ]]; then
+    put upstream_sources "# Upstream sources: one \"NAME TOKEN\" line each (jiuyectl source sync, run by the
+# compose migrate step at every start). A token: printf 'jy_%s\\n' \"\$(openssl rand -hex 32)\"
+# Give it to the upstream system; change a token under a new NAME, then revoke the old one."
+fi
 
 for svc in intake rules subsidy notify; do
     [[ -s "$dir/${svc}_curve_public" && -s "$dir/${svc}_curve_secret" ]] && continue

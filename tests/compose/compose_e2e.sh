@@ -151,6 +151,11 @@ check_eq "the suite runs as a non-root user" "jiuye" "$(podman image inspect --f
 # --- 2. secrets and up ---------------------------------------------------------------------
 step "secrets made (ops/compose/make-secrets.sh)" \
     env JIUYECTL="podman run --rm --network none $APP_IMAGE jiuyectl" ops/compose/make-secrets.sh "$JIUYE_SECRETS_DIR" || finish
+# One upstream token provisioned through the upstream_sources secret (jiuyectl source sync
+# in the migrate step), another made with jiuyectl in the running intake container.
+EX_TOKEN=jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+chmod u+w "$JIUYE_SECRETS_DIR/upstream_sources"
+echo "examples $EX_TOKEN" >>"$JIUYE_SECRETS_DIR/upstream_sources"
 step "podman-compose up -d" "${COMPOSE[@]}" up -d || finish
 
 healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz" | grep -q '"status":"ok"'; }
@@ -179,11 +184,10 @@ check "links run under CURVE with the keys from the secrets" \
     grep -q 'curve: intake->rules encrypted' <<<"$(podman logs "${PROJECT}_rules_1" 2>&1)"
 
 # --- 3. worked examples -------------------------------------------------------------------
-# A token per upstream source, made inside the intake container as an operator would.
-token_for() { podman exec "${PROJECT}_intake_1" jiuyectl source add "$1"; }
-EX_TOKEN=$(token_for examples)
-FLIGHT_TOKEN=$(token_for inflight)
-check "tokens made with jiuyectl in the intake container" test -n "$EX_TOKEN" -a -n "$FLIGHT_TOKEN"
+check "migrate added the upstream source of the secret" grep -q 'sources: 1 added, 0 already there' \
+    <<<"$(podman logs "${PROJECT}_migrate_1" 2>&1)"
+FLIGHT_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add inflight)
+check "a token made with jiuyectl in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$FLIGHT_TOKEN"
 
 # publish TOKEN FILE: POST the NDJSON file to the published intake port; prints
 # "accepted duplicate rejected" counted from the answer.

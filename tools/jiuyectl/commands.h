@@ -4,6 +4,7 @@
 #ifndef JIUYE_JIUYECTL_COMMANDS_H
 #define JIUYE_JIUYECTL_COMMANDS_H
 
+#include <libpq-fe.h>
 #include <string.h>
 
 /* Does a command's argument list ask for its help (--help or -h anywhere after
@@ -40,5 +41,10 @@ int cmd_keygen(int argc, char **argv);
  * (breakdown) and notifications (acknowledgement, deliveries). Exit 0 when
  * anything was found, 1 when nothing was or a service did not answer. */
 int cmd_trace(int argc, char **argv);
+
+/* jiuyectl source sync FILE: add the sources of FILE ("NAME TOKEN" lines; a compose
+ * secret) that are not there yet, in one transaction, on pg (role jiuye_intake);
+ * cmd_source_sync.c says the rules. */
+int cmd_source_sync(PGconn *pg, const char *path);
 
 #endif
