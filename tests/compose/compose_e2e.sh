@@ -68,7 +68,7 @@ cleanup() {
     fi
     local label=label=io.podman.compose.project=$PROJECT ids
     ids=$(podman ps -aq --filter "$label" 2>/dev/null)
-    [[ -z "$ids" ]] || podman rm -f -t 5 $ids >/dev/null 2>&1
+    [[ -z "$ids" ]] || podman rm -f -v -t 5 $ids >/dev/null 2>&1 # -v: anonymous volumes too
     ids=$(podman volume ls -q --filter "$label" 2>/dev/null)
     [[ -z "$ids" ]] || podman volume rm -f $ids >/dev/null 2>&1
     ids=$(podman network ls -q --filter "$label" 2>/dev/null)
@@ -169,8 +169,14 @@ pg_contract() {
         -c "SELECT who || ' ' || current_setting('data_directory') || ' ' || pg_encoding_to_char(encoding) FROM init_ran, pg_database WHERE datname = 'app'")
     echo "$got"
     [[ "$got" == "alice /var/lib/postgresql/data/pgdata UTF8" ]] || return 1
-    podman logs "$name" 2>&1 | grep -q 'init script ran as postgres' || return 1
-    podman rm -f -t 2 "$name" >/dev/null
+    # (Into a variable first: grep -q leaving early would fail the pipe under pipefail.)
+    local logs
+    logs=$(podman logs "$name" 2>&1)
+    grep -q 'init script ran as postgres' <<<"$logs" || { echo "no init script output in: $logs"; return 1; }
+    local vol
+    vol=$(podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/lib/postgresql/data"}}{{.Name}}{{end}}{{end}}' "$name")
+    podman rm -f -v -t 2 "$name" >/dev/null # -v: its anonymous data volume (the image's VOLUME) too
+    ! podman volume exists "$vol" || { echo "anonymous volume $vol left behind"; return 1; }
 }
 step "PostgreSQL image: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA, initdb.d scripts" pg_contract
 
@@ -184,16 +190,18 @@ chmod u+w "$JIUYE_SECRETS_DIR/upstream_sources"
 echo "examples $EX_TOKEN" >>"$JIUYE_SECRETS_DIR/upstream_sources"
 step "podman-compose up -d" "${COMPOSE[@]}" up -d || finish
 
-healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz" | grep -q '"status":"ok"'; }
+healthy() { [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz")" == *'"status":"ok"'* ]]; }
+down=0
 for svc in intake rules subsidy notify; do
     var=JIUYE_${svc^^}_PORT
     if wait_until 180 healthy "${!var}"; then
         ok "$svc answers /healthz on published port ${!var}"
     else
         not_ok "$svc answers /healthz on published port ${!var}" "$(podman logs --tail 20 "${PROJECT}_${svc}_1" 2>&1)"
+        down=1
     fi
 done
-((LIB_FAIL == 0)) || finish
+((down == 0)) || finish
 echo "# up and healthy after $((SECONDS - t0)) s"
 check_eq "migrate ran once and exited 0" "exited 0" \
     "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "${PROJECT}_migrate_1")"
