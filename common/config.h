@@ -1,10 +1,15 @@
 /* config.h: configuration from environment variables (12-factor), with the
  * safe defaults of the local run. A value that is present but invalid is a
- * fatal error naming the variable: a service never runs on a guess. */
+ * fatal error naming the variable: a service never runs on a guess.
+ *
+ * Every variable read here may instead come from a file named by <VAR>_FILE
+ * (compose and Kubernetes secrets mounted under /run/secrets): the file's
+ * content, less its trailing line ending, is the value. Setting both VAR and
+ * VAR_FILE is refused, as is a file that cannot be read, is empty or holds a NUL. */
 #ifndef JIUYE_CONFIG_H
 #define JIUYE_CONFIG_H
 
-/* The value of name, or def when unset or empty. */
+/* The value of name (or of the file name_FILE points at), or def when unset or empty. */
 const char *config_str(const char *name, const char *def);
 
 /* An integer in [min, max]; exits with a message naming the variable when invalid. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "link.h"
 #include "log.h"
 
@@ -39,8 +40,7 @@ static const char *key_env(const char *name, const char *suffix, char *var, size
     size_t at = 0;
     for (const char *p = name; *p && at + 1 < len; p++) var[at++] = (char)toupper((unsigned char)*p);
     snprintf(var + at, len - at, "_%s", suffix);
-    const char *v = getenv(var);
-    return v && *v ? v : NULL;
+    return config_str(var, NULL); /* or <VAR>_FILE: keys as compose secrets */
 }
 
 static int valid_key(const char *var, const char *key) {

@@ -19,7 +19,7 @@ PGconn *pg_connect(const char *user, const char *password_env, const char *app_n
                    volatile sig_atomic_t *stop) {
     const char *keys[] = {"dbname", "user", "password", "application_name", "connect_timeout", NULL};
     const char *vals[] = {config_str("JIUYE_DB", "host=127.0.0.1 port=5433 dbname=jiuye"), user,
-                          password_env ? getenv(password_env) : NULL, app_name, "5", NULL};
+                          password_env ? config_str(password_env, NULL) : NULL, app_name, "5", NULL};
     if (!vals[2]) { /* no password: drop the key so libpq's own lookup applies */
         keys[2] = "application_name", vals[2] = app_name;
         keys[3] = "connect_timeout", vals[3] = "5";

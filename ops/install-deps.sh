@@ -19,6 +19,11 @@ esac
 # prometheus` if it is not wanted). chromium, chromium-driver and fonts-noto-cjk are for
 # tests/e2e/console.sh, which drives the staff console in headless Chromium (and the
 # Chinese text in its screenshots); the running suite does not need them.
+# podman .. iptables are for the compose test (tests/compose/compose_e2e.sh): rootful podman
+# on runc (crun fails on this machine kind's cgroup layout; naming runc also keeps apt from
+# choosing crun for podman's "crun | runc"), netavark with aardvark-dns so that containers
+# reach each other by service name, iptables for its published ports, debootstrap for the
+# base image (no image registry is reachable).
 PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev
@@ -26,6 +31,7 @@ PACKAGES=(
     postgresql-15 postgresql-client-15
     curl openssl docker-compose clang libclang-rt-14-dev llvm libxml2-utils prometheus jq
     chromium chromium-driver fonts-noto-cjk
+    podman podman-compose runc netavark aardvark-dns iptables debootstrap
 )
 
 # dpkg-query prints "install ok installed" only for fully installed packages;

@@ -8,8 +8,26 @@
 # conninfo string in JIUYE_ADMIN_DB. Then, for each service role whose password variable
 # (INTAKE_DB_PASSWORD, RULES_DB_PASSWORD, SUBSIDY_DB_PASSWORD, NOTIFY_DB_PASSWORD) is set,
 # sets that role's password. Prints one line per migration applied.
+# Each of those variables and PGPASSWORD may instead name a file in <VAR>_FILE (compose
+# secrets under /run/secrets); JIUYE_MIGRATE_WAIT_S=N waits up to N seconds for the
+# server to accept the connection first (compose engines that ignore health conditions).
 # Migrations must not contain BEGIN/COMMIT: psql -1 supplies the transaction.
 set -euo pipefail
+
+# <VAR>_FILE: the value of VAR from that file (less trailing newlines), never both.
+for var in PGPASSWORD JIUYE_ADMIN_DB INTAKE_DB_PASSWORD RULES_DB_PASSWORD \
+           SUBSIDY_DB_PASSWORD NOTIFY_DB_PASSWORD; do
+    fvar=${var}_FILE
+    [[ -n "${!fvar:-}" ]] || continue
+    if [[ -n "${!var:-}" ]]; then
+        echo "migrate: set $var or $fvar, not both" >&2
+        exit 2
+    fi
+    value=$(<"${!fvar}") || { echo "migrate: $fvar: cannot read ${!fvar}" >&2; exit 2; }
+    [[ -n "$value" ]] || { echo "migrate: $fvar: ${!fvar} is empty" >&2; exit 2; }
+    export "$var=$value"
+    unset "$fvar"
+done
 
 # Migrations sit beside this script (ops/ in the repo, /opt/jiuye in the image).
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,6 +35,18 @@ MIGRATIONS=${JIUYE_MIGRATIONS:-$HERE/migrations}
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 [[ -z "${JIUYE_ADMIN_DB:-}" ]] || PSQL+=(-d "$JIUYE_ADMIN_DB")
+
+if [[ -n "${JIUYE_MIGRATE_WAIT_S:-}" ]]; then
+    deadline=$((SECONDS + JIUYE_MIGRATE_WAIT_S))
+    until "${PSQL[@]}" -c "SELECT 1" >/dev/null 2>&1; do
+        if ((SECONDS >= deadline)); then
+            echo "migrate: PostgreSQL did not accept a connection within ${JIUYE_MIGRATE_WAIT_S} s:" >&2
+            "${PSQL[@]}" -c "SELECT 1" >&2 || true
+            exit 1
+        fi
+        sleep 1
+    done
+fi
 
 "${PSQL[@]}" -c "SET client_min_messages = warning" -c "CREATE TABLE IF NOT EXISTS public.schema_migrations (
     version    int PRIMARY KEY,

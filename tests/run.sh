@@ -5,7 +5,8 @@
 #   unit         build/san/tests/{,integration/}test_*   cmocka binaries (integration ones use the cluster); their PASSED/FAILED counts
 #   integration  tests/integration/*.sh   TAP-like "ok - NAME" / "not ok - NAME" lines
 #   e2e          tests/e2e/*.sh           same
-#   compose      docker-compose config -q one test, "compose config"
+#   compose      docker-compose config -q one test, "compose config"; tests/compose/*.sh
+#                (compose_e2e.sh: the compose deployment built and run with podman), like e2e
 #
 # PATTERN (an extended regex) selects test files by name, e.g. `tests/run.sh harness`
 # or `tests/run.sh 'test_money|intake'`. Each file's output goes to a log that is shown
@@ -179,14 +180,16 @@ run_script() {
 }
 
 run_compose() {
-    local log rc=0
+    local log rc=0 p=0 f=0
     log=$(log_for compose)
+    # As shipped, and with every setting of the example env file (what an operator's .env
+    # starts from); the secret files need not exist for the file to be valid.
     docker-compose -f docker-compose.yml config -q >"$log" 2>&1 || rc=$?
-    if ((rc == 0)); then
-        report "compose config" compose 1 0 "$log"
-    else
-        report "compose config" compose 0 1 "$log" "exit status $rc"
-    fi
+    if ((rc == 0)); then p=$((p + 1)); else f=$((f + 1)); fi
+    rc=0
+    docker-compose --env-file ops/compose/env.example -f docker-compose.yml config -q >>"$log" 2>&1 || rc=$?
+    if ((rc == 0)); then p=$((p + 1)); else f=$((f + 1)); fi
+    report "compose config" compose "$p" "$f" "$log" "$( ((f == 0)) || echo "docker-compose config failed")"
 }
 
 shopt -s nullglob
@@ -199,7 +202,7 @@ for bin in "$ROOT"/build/san/tests/test_* "$ROOT"/build/san/tests/integration/te
     ran=$((ran + 1))
 done
 
-for kind in integration e2e; do
+for kind in integration e2e compose; do
     for script in tests/"$kind"/*.sh; do
         selected "$(basename "$script")" || continue
         run_script "$script" "$kind"

@@ -24,21 +24,25 @@ int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namel
     return found;
 }
 
-int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen) {
+static int valid_name(const char *name, char *err, size_t errlen) {
     size_t n = strlen(name);
     int ok = n >= 1 && n <= 64;
     for (size_t i = 0; ok && i < n; i++) {
         char c = name[i];
         ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '.' || c == '_' || c == '-'));
     }
-    if (!ok) {
-        snprintf(err, errlen, "source name must be 1-64 characters of a-z 0-9 . _ - (starting with a letter or digit)");
-        return -1;
-    }
-    if (token_new(token) != 0) {
-        snprintf(err, errlen, "no randomness available for a token");
-        return -1;
-    }
+    if (!ok) snprintf(err, errlen, "source name must be 1-64 characters of a-z 0-9 . _ - (starting with a letter or digit)");
+    return ok;
+}
+
+int sources_token_valid(const char *token) {
+    if (strlen(token) != TOKEN_LEN || strncmp(token, "jy_", 3) != 0) return 0;
+    return strspn(token + 3, "0123456789abcdef") == TOKEN_LEN - 3;
+}
+
+/* Insert name with the hash of token. Returns 1 inserted, 0 when the name exists with
+ * the same token, -1 with err set (database error, or the name exists with another token). */
+static int insert_source(PGconn *pg, const char *name, const char *token, char *err, size_t errlen) {
     uint8_t digest[32];
     char hex[65], param[70];
     sha256(token, strlen(token), digest);
@@ -55,11 +59,39 @@ int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t err
     }
     int inserted = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
-    if (!inserted) {
-        snprintf(err, errlen, "source '%s' already exists", name);
+    if (inserted) return 1;
+    r = pg_exec(pg, "SELECT token_sha256 = $2::bytea AND revoked_at IS NULL FROM intake.sources WHERE name = $1", 2, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
         return -1;
     }
-    return 0;
+    int same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (same) return 0;
+    snprintf(err, errlen, "source '%s' already exists", name);
+    return -1;
+}
+
+int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen) {
+    if (!valid_name(name, err, errlen)) return -1;
+    if (token_new(token) != 0) {
+        snprintf(err, errlen, "no randomness available for a token");
+        return -1;
+    }
+    /* A fresh random token never matches an existing one: 0 cannot happen here. */
+    return insert_source(pg, name, token, err, errlen) == 1 ? 0 : -1;
+}
+
+int sources_add_token(PGconn *pg, const char *name, const char *token, char *err, size_t errlen) {
+    if (!valid_name(name, err, errlen)) return -1;
+    if (!sources_token_valid(token)) {
+        snprintf(err, errlen, "token of '%s' must be \"jy_\" and 64 lower-case hex digits", name);
+        return -1;
+    }
+    int r = insert_source(pg, name, token, err, errlen);
+    if (r < 0 && strstr(err, "already exists"))
+        snprintf(err, errlen, "source '%s' already exists with another token or is revoked (rotate under a new name)", name);
+    return r;
 }
 
 int sources_revoke(PGconn *pg, const char *name, char *err, size_t errlen) {

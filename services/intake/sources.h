@@ -13,6 +13,16 @@ int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namel
  * Returns 0, or -1 with err set ("name must be ...", "already exists"). */
 int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen);
 
+/* Create source `name` with a token the operator provisioned (a compose secret): the same
+ * checks, plus the token's form ("jy_" and 64 lower-case hex, as token_new makes them).
+ * Returns 1 when added, 0 when the source already exists with this very token and is not
+ * revoked (so provisioning may run at every start), -1 with err set otherwise. */
+int sources_add_token(PGconn *pg, const char *name, const char *token, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* 1 when token has the form of a token (see sources_add_token), else 0. */
+int sources_token_valid(const char *token);
+
 /* Revoke source name: from now on its token authenticates nothing (its events stay).
  * Returns 1 when revoked now, 0 when it was already revoked, -1 with err set ("no source
  * named ...", a database error). */

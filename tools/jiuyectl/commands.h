@@ -4,6 +4,7 @@
 #ifndef JIUYE_JIUYECTL_COMMANDS_H
 #define JIUYE_JIUYECTL_COMMANDS_H
 
+#include <libpq-fe.h>
 #include <string.h>
 
 /* Does a command's argument list ask for its help (--help or -h anywhere after
@@ -53,5 +54,10 @@ int cmd_replay(int argc, char **argv);
  * staff list: who may sign in to the web console (notify.staff, services/notify/staff.h);
  * add prints the token once. */
 int cmd_staff(int argc, char **argv);
+
+/* jiuyectl source sync FILE: add the sources of FILE ("NAME TOKEN" lines; a compose
+ * secret) that are not there yet, in one transaction, on pg (role jiuye_intake);
+ * cmd_source_sync.c says the rules. */
+int cmd_source_sync(PGconn *pg, const char *path);
 
 #endif

@@ -3,6 +3,8 @@
  *   jiuyectl source add NAME                 create an upstream source, print its token
  *   jiuyectl source revoke NAME              its token stops working at once
  *   jiuyectl source list                     name, created_at, active or revoked (when)
+ *   jiuyectl source sync FILE                add the sources of FILE ("NAME TOKEN" lines, a
+ *                                            compose secret) not there yet (cmd_source_sync.c)
  *   jiuyectl publish [--url U | --zmq ENDPOINT] [--token T] [--batch N] FILE...
  *                                            send JSON / NDJSON events to intake, N (1000) per
  *                                            request, over HTTP or as EventBatch messages
@@ -55,6 +57,7 @@ static const char usage_text[] =
     "  jiuyectl source add NAME\n"
     "  jiuyectl source revoke NAME\n"
     "  jiuyectl source list\n"
+    "  jiuyectl source sync FILE     (lines \"NAME TOKEN\"; tokens jy_ + 64 hex, made by you)\n"
     "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
     "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
     "  jiuyectl policy check FILE...\n"
@@ -91,7 +94,7 @@ static int command_usage(const char *name) {
 static int cmd_source(int argc, char **argv) {
     if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     const char *sub = argc >= 2 ? argv[1] : "";
-    int takes_name = strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0;
+    int takes_name = strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0 || strcmp(sub, "sync") == 0;
     if (!(takes_name && argc == 3) && !(strcmp(sub, "list") == 0 && argc == 2)) {
         usage(stderr);
         return 2;
@@ -100,7 +103,9 @@ static int cmd_source(int argc, char **argv) {
     if (!pg) return 1;
     char token[TOKEN_LEN + 1], err[256];
     int rc = 0;
-    if (strcmp(sub, "add") == 0) {
+    if (strcmp(sub, "sync") == 0) {
+        rc = cmd_source_sync(pg, argv[2]);
+    } else if (strcmp(sub, "add") == 0) {
         if (sources_add(pg, argv[2], token, err, sizeof err) != 0) {
             fprintf(stderr, "jiuyectl: cannot add source: %s\n", err);
             rc = 1;

@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# tests/compose/compose_e2e.sh: docker-compose.yml built and run for real (issue 8), with
+# rootful podman and podman-compose, as an operator would run it:
+#
+#  1. images: a Debian 12 base made here (debootstrap --variant=minbase bookworm, podman
+#     import; no image registry is reachable), PostgreSQL 15 from Debian's package behaving
+#     like the official image (ops/compose/postgres.Dockerfile), and ops/Dockerfile's image
+#     of the suite. Each is tagged with a hash of what it is built from and reused when
+#     present, so a second run builds nothing that did not change.
+#  2. secrets made by ops/compose/make-secrets.sh; `podman-compose up -d` with
+#     ops/compose/podman-test.override.yml, which only swaps the image names.
+#  3. POLICY.md §6 worked examples 1-6 published through the published intake port; awards
+#     checked to the fen through subsidy's /v1/awards, decisions through rules'
+#     /v1/decisions, notifications through notify's /v1/notifications.
+#  4. a stream of registrations and trainings while rules is killed (SIGKILL; its restart
+#     policy brings it back) and subsidy restarted: every award and notification arrives
+#     exactly once.
+#  5. `podman-compose down -v`; an EXIT trap removes whatever this run created (containers,
+#     network, volume, scratch dir) also when a step fails. Images stay as the cache.
+#
+# Prints "ok - ..." / "not ok - ..." lines (tests/lib.sh), then "N passed, N failed"; exit 1
+# when anything failed. Run by `make compose-test` and, as a part of the suite, by
+# tests/run.sh (so `make test` and CI run it).
+# Env: JIUYE_TEST_PORT_OFFSET moves the published ports (28080-28083 and 25550 plus it);
+#      JIUYE_COMPOSE_KEEP=1 leaves the project up for a post-mortem (then clean up by hand:
+#      podman-compose -p NAME down -v).
+# Healthchecks need systemd to run under podman, so this test polls /healthz itself.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+. tests/lib.sh
+START=$SECONDS
+
+# --- machine: rootful podman on runc, limits containers may not raise ----------------
+export CONTAINERS_CONF=$ROOT/ops/compose/containers.conf
+missing=()
+for c in podman podman-compose debootstrap runc curl jq; do command -v "$c" >/dev/null || missing+=("$c"); done
+if ((${#missing[@]})); then
+    not_ok "tools present" "missing: ${missing[*]} (ops/install-deps.sh installs them)"
+    echo "$LIB_PASS passed, $LIB_FAIL failed"
+    exit 1
+fi
+if [[ $(id -u) -ne 0 ]]; then
+    not_ok "running as root" "the compose test needs rootful podman"
+    echo "$LIB_PASS passed, $LIB_FAIL failed"
+    exit 1
+fi
+
+off=${JIUYE_TEST_PORT_OFFSET:-0}
+export JIUYE_PUBLISH_ADDR=127.0.0.1
+export JIUYE_INTAKE_PORT=$((28080 + off)) JIUYE_RULES_PORT=$((28081 + off))
+export JIUYE_SUBSIDY_PORT=$((28082 + off)) JIUYE_NOTIFY_PORT=$((28083 + off))
+export JIUYE_INTAKE_ZMQ_PORT=$((25550 + off))
+PROJECT=jiuyect$$
+work=$(mktemp -d /tmp/jiuye-compose.XXXXXX)
+export JIUYE_SECRETS_DIR=$work/secrets
+COMPOSE=(podman-compose -p "$PROJECT" -f docker-compose.yml -f ops/compose/podman-test.override.yml)
+
+# Everything this run created goes, whatever happened: containers, network, volume (by the
+# project label podman-compose puts on each), then the scratch dir.
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ "${JIUYE_COMPOSE_KEEP:-0}" == 1 ]]; then
+        echo "# JIUYE_COMPOSE_KEEP=1: project $PROJECT left up, scratch dir $work"
+        exit "$rc"
+    fi
+    local label=label=io.podman.compose.project=$PROJECT ids
+    ids=$(podman ps -aq --filter "$label" 2>/dev/null)
+    [[ -z "$ids" ]] || podman rm -f -v -t 5 $ids >/dev/null 2>&1 # -v: anonymous volumes too
+    ids=$(podman volume ls -q --filter "$label" 2>/dev/null)
+    [[ -z "$ids" ]] || podman volume rm -f $ids >/dev/null 2>&1
+    ids=$(podman network ls -q --filter "$label" 2>/dev/null)
+    [[ -z "$ids" ]] || podman network rm -f $ids >/dev/null 2>&1
+    rm -rf "$work"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+finish() {
+    echo "# compose_e2e: $((SECONDS - START)) s"
+    echo "$LIB_PASS passed, $LIB_FAIL failed"
+    ((LIB_FAIL == 0)) || exit 1
+    exit 0
+}
+# step NAME CMD...: run CMD with its output in $work/NAME.log; ok, or not ok with the log's tail.
+step() {
+    local name=$1 log=$work/${1//[^a-zA-Z0-9]/_}.log rc=0
+    shift
+    "$@" >"$log" 2>&1 || rc=$?
+    if ((rc == 0)); then ok "$name"; return 0; fi
+    not_ok "$name" "status $rc: $*"$'\n'"$(tail -25 "$log")"
+    return 1
+}
+
+# --- 1. images --------------------------------------------------------------------------
+# tree_hash PATH...: one hash of the files' names and contents (what a build depends on).
+tree_hash() { find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16; }
+
+# The Debian mirror this machine's apt uses (debootstrap's own default if none is found).
+debian_mirror() {
+    { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+        /^URIs:/ { u = $2 } /^Suites:/ { s = $0 }
+        /^$/ { if (s ~ /bookworm( |$)/ && u !~ /security/) { print u; exit } u = s = "" }
+        END { if (s ~ /bookworm( |$)/ && u !~ /security/) print u }'
+      awk '$1 == "deb" && $3 == "bookworm" { print $2 }' /etc/apt/sources.list 2>/dev/null; } | head -1
+}
+
+make_base() {
+    local dir=$work/rootfs
+    # shellcheck disable=SC2046 # no mirror: debootstrap's default
+    debootstrap --variant=minbase bookworm "$dir" $(debian_mirror) &&
+        rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* &&
+        tar -C "$dir" -c . | podman import --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" &&
+        rm -rf "$dir"
+}
+
+BASE_IMAGE=localhost/jiuye-base:bookworm
+PG_IMAGE=localhost/jiuye-postgres:15-$(tree_hash ops/compose/postgres.Dockerfile ops/compose/postgres-entrypoint.sh)
+APP_IMAGE=localhost/jiuye:test-$(tree_hash .dockerignore Makefile proto common services tools tests ops)
+export JIUYE_TEST_IMAGE=$APP_IMAGE JIUYE_TEST_PG_IMAGE=$PG_IMAGE
+build() { podman build --network host --build-arg "BASE=$BASE_IMAGE" "$@"; }
+
+t0=$SECONDS
+if podman image exists "$BASE_IMAGE"; then
+    ok "base image $BASE_IMAGE (cached)"
+else
+    step "base image: debootstrap --variant=minbase bookworm, podman import" make_base || finish
+fi
+if podman image exists "$PG_IMAGE"; then
+    ok "PostgreSQL image $PG_IMAGE (cached)"
+else
+    step "PostgreSQL image from Debian's postgresql-15 ($PG_IMAGE)" \
+        build -f ops/compose/postgres.Dockerfile -t "$PG_IMAGE" ops/compose || finish
+fi
+if podman image exists "$APP_IMAGE"; then
+    ok "suite image $APP_IMAGE (cached)"
+else
+    step "suite image from ops/Dockerfile ($APP_IMAGE)" build -f ops/Dockerfile -t "$APP_IMAGE" . || finish
+    # Older test builds of the suite only take space: untag them (their layers stay cached).
+    for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/jiuye:test-' | grep -vx "$APP_IMAGE"); do
+        podman rmi "$old" >/dev/null 2>&1 || true
+    done
+fi
+echo "# images ready after $((SECONDS - t0)) s"
+check_eq "the suite runs as a non-root user" "jiuye" "$(podman image inspect --format '{{.Config.User}}' "$APP_IMAGE")"
+
+# The PostgreSQL image keeps the official image's contract, so the compose file runs on
+# either: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA and the init folder.
+pg_contract() {
+    local init=$work/initdb name=${PROJECT}_pgcontract
+    mkdir -p "$init"
+    printf 'CREATE TABLE init_ran (who text);\nINSERT INTO init_ran VALUES (current_user);\n' >"$init/10-table.sql"
+    printf '#!/bin/sh\necho "init script ran as $(id -un)" >&2\n' >"$init/20-note.sh"
+    chmod 755 "$init/20-note.sh"
+    printf 's3cret-pg\n' >"$work/pgpw" && chmod 444 "$work/pgpw"
+    podman run -d --name "$name" --label "io.podman.compose.project=$PROJECT" --network none \
+        -e POSTGRES_USER=alice -e POSTGRES_PASSWORD_FILE=/run/secrets/pw -e POSTGRES_DB=app \
+        -e PGDATA=/var/lib/postgresql/data/pgdata \
+        -v "$work/pgpw:/run/secrets/pw:ro" -v "$init:/docker-entrypoint-initdb.d:ro" "$PG_IMAGE" >/dev/null || return 1
+    wait_until 60 podman exec "$name" pg_isready -q -h 127.0.0.1 -U alice -d app || { podman logs "$name"; return 1; }
+    # (Loopback inside the container is trusted, as in the official image: the password
+    # check over the network is below, against the compose PostgreSQL.)
+    local got
+    got=$(podman exec -e PGPASSWORD=s3cret-pg "$name" psql -X -tA -h 127.0.0.1 -U alice -d app \
+        -c "SELECT who || ' ' || current_setting('data_directory') || ' ' || pg_encoding_to_char(encoding) FROM init_ran, pg_database WHERE datname = 'app'")
+    echo "$got"
+    [[ "$got" == "alice /var/lib/postgresql/data/pgdata UTF8" ]] || return 1
+    # (Into a variable first: grep -q leaving early would fail the pipe under pipefail.)
+    local logs
+    logs=$(podman logs "$name" 2>&1)
+    grep -q 'init script ran as postgres' <<<"$logs" || { echo "no init script output in: $logs"; return 1; }
+    local vol
+    vol=$(podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/lib/postgresql/data"}}{{.Name}}{{end}}{{end}}' "$name")
+    podman rm -f -v -t 2 "$name" >/dev/null # -v: its anonymous data volume (the image's VOLUME) too
+    ! podman volume exists "$vol" || { echo "anonymous volume $vol left behind"; return 1; }
+}
+step "PostgreSQL image: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA, initdb.d scripts" pg_contract
+
+# --- 2. secrets and up ---------------------------------------------------------------------
+step "secrets made (ops/compose/make-secrets.sh)" \
+    env JIUYECTL="podman run --rm --network none $APP_IMAGE jiuyectl" ops/compose/make-secrets.sh "$JIUYE_SECRETS_DIR" || finish
+# One upstream token provisioned through the upstream_sources secret (jiuyectl source sync
+# in the migrate step), another made with jiuyectl in the running intake container.
+EX_TOKEN=jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+chmod u+w "$JIUYE_SECRETS_DIR/upstream_sources"
+echo "examples $EX_TOKEN" >>"$JIUYE_SECRETS_DIR/upstream_sources"
+step "podman-compose up -d" "${COMPOSE[@]}" up -d || finish
+
+healthy() { [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz")" == *'"status":"ok"'* ]]; }
+down=0
+for svc in intake rules subsidy notify; do
+    var=JIUYE_${svc^^}_PORT
+    if wait_until 180 healthy "${!var}"; then
+        ok "$svc answers /healthz on published port ${!var}"
+    else
+        not_ok "$svc answers /healthz on published port ${!var}" "$(podman logs --tail 20 "${PROJECT}_${svc}_1" 2>&1)"
+        down=1
+    fi
+done
+((down == 0)) || finish
+echo "# up and healthy after $((SECONDS - t0)) s"
+check_eq "migrate ran once and exited 0" "exited 0" \
+    "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "${PROJECT}_migrate_1")"
+check_eq "services run as the image's user, not root" "999 999 999 999" \
+    "$(for s in intake rules subsidy notify; do podman exec "${PROJECT}_${s}_1" id -u; done | xargs)"
+check_eq "resource limits applied (256 MiB, 1 CPU)" "268435456 1000000000" \
+    "$(podman inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}' "${PROJECT}_rules_1")"
+check_eq "restart policy unless-stopped" "unless-stopped" \
+    "$(podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "${PROJECT}_rules_1")"
+pw=$(<"$JIUYE_SECRETS_DIR/rules_db_password")
+check_eq "passwords are not in the containers' environment (secrets only)" "0" \
+    "$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "${PROJECT}_rules_1" | grep -c -- "$pw")"
+check "PostgreSQL refuses a wrong password over the compose network" grep -q 'password authentication failed' \
+    <<<"$(podman exec "${PROJECT}_intake_1" psql "host=postgres dbname=jiuye user=jiuye_intake password=wrong" -c 'SELECT 1' 2>&1)"
+check "links run under CURVE with the keys from the secrets" \
+    grep -q 'curve: intake->rules encrypted' <<<"$(podman logs "${PROJECT}_rules_1" 2>&1)"
+
+# --- 3. worked examples -------------------------------------------------------------------
+check "migrate added the upstream source of the secret" grep -q 'sources: 1 added, 0 already there' \
+    <<<"$(podman logs "${PROJECT}_migrate_1" 2>&1)"
+FLIGHT_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add inflight)
+check "a token made with jiuyectl in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$FLIGHT_TOKEN"
+
+# publish TOKEN FILE: POST the NDJSON file to the published intake port; prints
+# "accepted duplicate rejected" counted from the answer.
+publish() {
+    curl -fsS --max-time 60 -H "Authorization: Bearer $1" -H 'Content-Type: application/x-ndjson' \
+        --data-binary "@$2" "http://127.0.0.1:$JIUYE_INTAKE_PORT/v1/events" |
+        jq -r '[.results[].status] | "\(map(select(. == "accepted")) | length) \(map(select(. == "duplicate")) | length) \(map(select(. != "accepted" and . != "duplicate")) | length)"'
+}
+
+F=$work/examples.ndjson
+: >"$F"
+ev() { printf '{"event_id":"%s","type":"%s","occurred_on":"%s","district":"%s","payload":%s}\n' "$@" >>"$F"; }
+reg() { ev "$1" person.registered "$2" "$3" "{\"cert_no\":\"$4\",\"name\":\"测试\",\"employment_status\":\"employed\",\"wants_job\":false}"; }
+PROV=$(make_credit_code 91320706MA1111110)
+train() { ev "$1" training.completed "$2" 320706 "{\"cert_no\":\"$3\",\"provider_code\":\"$PROV\",\"course\":\"vocational\",\"hours\":60,\"certificate\":\"level4\",\"cost_fen\":$4}"; }
+start() { # start ID DATE DISTRICT CERT EMPLOYER CHANNEL MONTHS [AGENCY]
+    local agency=""
+    [[ -z "${8:-}" ]] || agency=",\"agency_code\":\"$8\""
+    ev "$1" employment.started "$2" "$3" "{\"cert_no\":\"$4\",\"employer_code\":\"$5\",\"channel\":\"$6\",\"contract_months\":$7,\"monthly_wage_fen\":300000,\"social_insurance\":true$agency}"
+}
+# Example 1 (training, 海州区) and example 6 (2026 is outside the 2023-2025 plan).
+P=$(make_cert_no 32070619900307123 4 3)
+reg r1 2024-01-15 320706 "$P"
+train t1 2024-05-10 "$P" 180000
+train t2 2024-06-10 "$P" 120000
+train t3 2024-07-10 "$P" 180000
+train t4 2024-08-10 "$P" 180000
+train t6 2026-03-01 "$P" 180000
+# Example 2: public-welfare post in 东海县 from 2023-11-01, 24 months, ended 2024-04-30.
+PW=$(make_cert_no 32072219800101456 4 3)
+PWE=$(make_credit_code 12320722MB0000000)
+reg reg-pw 2023-01-01 320722 "$PW"
+start pw-start 2023-11-01 320722 "$PW" "$PWE" public_welfare_post 24
+ev pw-end employment.ended 2024-04-30 320722 "{\"cert_no\":\"$PW\",\"employer_code\":\"$PWE\",\"reason\":\"合同终止\"}"
+# Examples 3 and 4: employer annual reports for 2024.
+g2=$(make_cert_no 32070619800101111 4 2)
+g4a=$(make_cert_no 32070619800101122 4 4)
+g4b=$(make_cert_no 32070619800101133 4 4)
+staff() { printf '{"cert_no":"%s","contract_months":%s,"monthly_wage_fen":%s,"social_insurance":true}' "$@"; }
+report() { ev "$1" employer.annual_report 2025-03-01 320706 "{\"employer_code\":\"$2\",\"employer_kind\":\"private\",\"year\":2024,\"staff_count\":$3,\"avg_wage_fen\":900000,\"levy_paid\":$4,\"disabled_staff\":[$5]}"; }
+report rep-ex3 "$(make_credit_code 91320706MA7777770)" 200 true "$(staff "$g2" 12 226000),$(staff "$g4a" 24 300000),$(staff "$g4b" 12 226000)"
+report rep-ex4 "$(make_credit_code 91320706MA8888880)" 200 false "$(staff "$g4a" 24 300000)"
+report rep-ex4b "$(make_credit_code 91320706MA9999990)" 150 false "$(staff "$g4a" 24 300000),$(staff "$g4b" 12 226000)"
+# Example 5: agency placements; A1's 21st anniversary of 2025 pays 600 yuan, A2's first 400.
+EMP=$(make_credit_code 91320706MA2222220)
+A1=$(make_credit_code 91320706MA5555550)
+A2=$(make_credit_code 91320706MA6666660)
+for i in $(seq 1 20); do
+    c=$(make_cert_no "320706198501$(printf '%02d' "$i")$(printf '%03d' $((i + 100)))" 4 3)
+    reg "reg-a$i" 2023-06-01 320706 "$c"
+    start "a1-$i" "2024-01-$(printf '%02d' "$i")" 320706 "$c" "$EMP" regular 24 "$A1"
+done
+PA=$(make_cert_no 32070619850201456 4 3)
+reg reg-pa 2023-06-01 320706 "$PA"
+start a1-21 2024-02-01 320706 "$PA" "$EMP" regular 24 "$A1"
+PB=$(make_cert_no 32070619850202456 4 3)
+reg reg-pb 2023-06-01 320706 "$PB"
+start a2-1 2024-02-01 320706 "$PB" "$EMP" regular 24 "$A2"
+
+total=$(grep -c . "$F")
+check_eq "worked examples: all $total events accepted through the published intake port" \
+    "$total 0 0" "$(publish "$EX_TOKEN" "$F")"
+
+api() { curl -fsS --max-time 10 "http://127.0.0.1:$1$2"; }
+awards_json() { api "$JIUYE_SUBSIDY_PORT" "/v1/awards?source=$1"; }
+award() { # award SOURCE DECISION-SUFFIX: "status amount" of each award of that decision
+    awards_json "$1" | jq -r --arg d "$1/$2" '[.awards[] | select(.decision_id == $d) | "\(.status) \(.amount_fen)"] | join(",")'
+}
+decision() { # decision EVENT RULE FIELD: a field of that event's decision of RULE (from rules' API)
+    api "$JIUYE_RULES_PORT" "/v1/decisions?event_id=$1&source=examples" |
+        jq -r --arg r "$2" --arg f "$3" '[.decisions[] | select(.rule == $r) | (.[$f] // .facts[$f]) | tostring] | join(",")'
+}
+# Every notification of SOURCE, through the inbox's cursor paging.
+notifications() {
+    local after=0 page n
+    while :; do
+        page=$(api "$JIUYE_NOTIFY_PORT" "/v1/notifications?source=$1&after=$after&limit=1000") || return 1
+        jq -c '.notifications[]' <<<"$page"
+        n=$(jq '.notifications | length' <<<"$page")
+        ((n == 1000)) || return 0
+        after=$(jq '.next_after' <<<"$page")
+    done
+}
+count_awards() { awards_json "$1" | jq '.awards | length'; }
+count_notifications() { notifications "$1" | grep -c .; }
+
+# Settled: the last award (A1's 21st anniversary, from a timer) is there and the
+# notification count has stopped moving.
+wait_until 120 output_is "granted 60000" award examples a1-21/R08/anniversary
+echo "# examples settled after $((SECONDS - t0)) s"
+check_eq "example 1: level4, cost 1800 yuan -> 1500 yuan" "granted 150000" "$(award examples t1/R01)"
+check_eq "example 1: cost 1200 yuan -> 1200 yuan" "granted 120000" "$(award examples t2/R01)"
+check_eq "example 1: third training of 2024 granted" "granted 150000" "$(award examples t3/R01)"
+check_eq "example 1: 4th eligible training of 2024 refused by the yearly cap" "refused 0" "$(award examples t4/R01)"
+check_eq "example 6: 2026-03-01 is not_in_force" "not_in_force" "$(decision t6 R01 outcome)"
+check_eq "example 6: no award" "" "$(award examples t6/R01)"
+check_eq "example 2: R04 award 70 700 yuan" "granted 7070000" "$(award examples pw-start/R04)"
+check_eq "example 2: ended after 6 months, reversal -53 280 yuan" "granted -5328000" "$(award examples pw-end/R04)"
+check_eq "example 3: counted 4, quota 3" "4 3" "$(decision rep-ex3 R09 counted) $(decision rep-ex3 R09 quota_persons)"
+check_eq "example 3: reward 22 600 yuan" "granted 2260000" "$(award examples rep-ex3/R09)"
+check_eq "example 4: action_required" "action_required" "$(decision rep-ex4 R09 outcome)"
+check_eq "example 4: levy estimate 194 400 yuan at 90 %" "19440000 90" \
+    "$(decision rep-ex4 R09 levy_estimate_fen) $(decision rep-ex4 R09 levy_rate_pct)"
+check_eq "example 4, staff 150: levy 13 500 yuan at 50 %" "1350000 50" \
+    "$(decision rep-ex4b R09 levy_estimate_fen) $(decision rep-ex4b R09 levy_rate_pct)"
+check_eq "example 5: A2's placement from 2024-02-01, 400 yuan on 2025-02-01" "granted 40000" "$(award examples a2-1/R08/anniversary)"
+check_eq "example 5: A1's 21st placement that year, 600 yuan" "granted 60000" "$(award examples a1-21/R08/anniversary)"
+check_eq "example 5: A1's 20th, 400 yuan" "granted 40000" "$(award examples a1-20/R08/anniversary)"
+
+stable_notifications() { # the count is the same twice, 2 s apart, and not 0
+    local a b
+    a=$(count_notifications "$1") && sleep 2 && b=$(count_notifications "$1") && [[ "$a" == "$b" && "$a" != 0 ]]
+}
+wait_until 60 stable_notifications examples
+inbox=$(notifications examples)
+check "inbox: the 1500-yuan training notification" grep -q '培训补贴 1500.00 元' <<<"$inbox"
+check "inbox: the refusal names the yearly cap" grep -q '每人每年至多 3 次' <<<"$inbox"
+check_eq "inbox never shows a full cert_no" "0" "$(grep -c "$P" <<<"$inbox")"
+check_eq "every award has its notification, once" "$(awards_json examples | jq -r '.awards[].award_id' | sort)" \
+    "$(jq -r 'select(.kind == "award") | .ref_id' <<<"$inbox" | sort)"
+
+# --- 4. a service killed and one restarted while events are in flight ----------------------
+N=${JIUYE_COMPOSE_INFLIGHT:-200} # persons (at most 999), each registered then trained once: N awards
+B=$work/inflight
+mkdir -p "$B"
+for ((i = 1; i <= N; i++)); do
+    c=$(make_cert_no "$(printf '32070619900101%03d' "$i")" 4 3)
+    printf '{"event_id":"f-reg-%d","type":"person.registered","occurred_on":"2024-01-15","district":"320706","payload":{"cert_no":"%s","name":"测试","employment_status":"employed","wants_job":false}}\n' "$i" "$c"
+    printf '{"event_id":"f-t-%d","type":"training.completed","occurred_on":"2024-05-10","district":"320706","payload":{"cert_no":"%s","provider_code":"%s","course":"vocational","hours":60,"certificate":"level4","cost_fen":100000}}\n' "$i" "$c" "$PROV"
+done | split -l 40 -d -a 3 - "$B/batch-"
+batches=("$B"/batch-*)
+sent=(0 0 0) # accepted, duplicate, rejected
+send() {
+    local r
+    r=$(publish "$FLIGHT_TOKEN" "$1") || return 0
+    read -r -a r <<<"$r"
+    sent=($((sent[0] + r[0])) $((sent[1] + r[1])) $((sent[2] + r[2])))
+}
+restarts_before=$(podman inspect --format '{{.RestartCount}}' "${PROJECT}_rules_1")
+half=$((${#batches[@]} / 2))
+for ((b = 0; b < ${#batches[@]}; b++)); do
+    send "${batches[b]}"
+    # A crash, not a stop: SIGKILL to the service's process (podman kill would count as
+    # stopped by the operator, which a restart policy rightly leaves alone).
+    if ((b == 0)); then kill -KILL "$(podman inspect --format '{{.State.Pid}}' "${PROJECT}_rules_1")"; fi
+    if ((b == half)); then podman restart -t 10 "${PROJECT}_subsidy_1" >"$work/restart-subsidy.log" 2>&1 & fi
+done
+wait
+check_eq "in flight: all $((2 * N)) events accepted while rules was down (accepted duplicate rejected)" \
+    "$((2 * N)) 0 0" "${sent[*]}"
+running_again() { [[ "$(podman inspect --format '{{.State.Status}} {{.RestartCount}}' "${PROJECT}_rules_1")" == "running $((restarts_before + 1))" ]]; }
+if wait_until 60 running_again; then
+    ok "rules killed with SIGKILL is started again by its restart policy"
+else
+    not_ok "rules killed with SIGKILL is started again by its restart policy" \
+        "$(podman inspect --format '{{.State.Status}} restarts {{.RestartCount}}' "${PROJECT}_rules_1")"
+    podman start "${PROJECT}_rules_1" >/dev/null 2>&1
+fi
+wait_until 60 healthy "$JIUYE_RULES_PORT"
+wait_until 60 healthy "$JIUYE_SUBSIDY_PORT"
+wait_until 180 output_is "$N" count_awards inflight
+echo "# in-flight awards complete after $((SECONDS - t0)) s"
+sleep 3 # anything doubled would show up now
+check_eq "in flight: exactly $N awards, none lost, none doubled" "$N" "$(count_awards inflight)"
+check_eq "in flight: every award granted 1000 yuan, $((N * 1000)) yuan in all" "$N $((N * 100000))" \
+    "$(awards_json inflight | jq -r '[.awards[] | select(.status == "granted")] | "\(length) \(map(.amount_fen) | add)"')"
+check_eq "in flight: one award per training" "$N" "$(awards_json inflight | jq -r '.awards[].event_id' | sort -u | grep -c .)"
+wait_until 60 output_is "$N" count_notifications inflight
+sleep 2
+check_eq "in flight: exactly $N notifications, one per training" "$N" "$(count_notifications inflight)"
+psql_pg() { podman exec "${PROJECT}_postgres_1" psql -X -tAq -U postgres -d jiuye -c "$1"; }
+check_eq "every outbox drained, no dead letters" "0 0" \
+    "$(psql_pg "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)") $(psql_pg "SELECT (SELECT count(*) FROM rules.dead_letters) + (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
+check_eq "PostgreSQL data is on the named volume" "${PROJECT}_pgdata" \
+    "$(podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/lib/postgresql/data"}}{{.Name}}{{end}}{{end}}' "${PROJECT}_postgres_1")"
+
+# --- 5. down --------------------------------------------------------------------------------
+step "podman-compose down -v" "${COMPOSE[@]}" down -v
+label=label=io.podman.compose.project=$PROJECT
+check_eq "no container or volume of the project is left" "0 0" \
+    "$(podman ps -aq --filter "$label" | grep -c .) $(podman volume ls -q --filter "$label" | grep -c .)"
+finish
