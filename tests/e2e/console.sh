@@ -133,9 +133,12 @@ done
 # --- the console in headless Chromium ----------------------------------------------------
 WD_PORT=$((17600 + ${JIUYE_TEST_PORT_OFFSET:-0}))
 WD=http://127.0.0.1:$WD_PORT
-chromedriver --port="$WD_PORT" --allowed-ips=127.0.0.1 >"$JIUYE_TEST_TMP/logs/chromedriver.log" 2>&1 &
-WD_PID=$!
-echo "$WD_PID" >>"$JIUYE_TEST_TMP/svc.pids"
+start_chromedriver() {
+    chromedriver --port="$WD_PORT" --allowed-ips=127.0.0.1 >>"$JIUYE_TEST_TMP/logs/chromedriver.log" 2>&1 &
+    WD_PID=$!
+    echo "$WD_PID" >>"$JIUYE_TEST_TMP/svc.pids"
+}
+start_chromedriver
 stop_chrome() {
     [[ -n "${SID:-}" ]] && curl -s -X DELETE "$WD/session/$SID" >/dev/null 2>&1
     kill "$WD_PID" 2>/dev/null
@@ -148,7 +151,19 @@ caps=$(jq -nc --arg dir "$JIUYE_TEST_TMP/chromium-profile" '{capabilities: {alwa
     "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--user-data-dir=\($dir)", "--window-size=1280,1000", "--lang=zh-CN"]},
     "goog:loggingPrefs": {browser: "ALL"}}}}')
-SID=$(curl -sS -X POST -H 'Content-Type: application/json' --data "$caps" "$WD/session" | jq -r '.value.sessionId // empty')
+# A session start can fail on a loaded machine (chromedriver or Chromium gone while starting):
+# up to three tries, restarting chromedriver when it is no longer there.
+SID=
+for try in 1 2 3; do
+    SID=$(curl -sS -X POST -H 'Content-Type: application/json' --data "$caps" "$WD/session" | jq -r '.value.sessionId // empty')
+    [[ -n "$SID" ]] && break
+    echo "# no Chromium session (try $try)"
+    if ! kill -0 "$WD_PID" 2>/dev/null; then
+        start_chromedriver
+        wait_until 20 bash -c "curl -fsS '$WD/status' | jq -e '.value.ready' >/dev/null" || true
+    fi
+    rm -rf "$JIUYE_TEST_TMP/chromium-profile"
+done
 if [[ -z "$SID" ]]; then
     not_ok "a Chromium session" "$(tail -20 "$JIUYE_TEST_TMP/logs/chromedriver.log")"
     stop_chrome
