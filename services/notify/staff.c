@@ -142,21 +142,27 @@ long staff_list(PGconn *pg, staff_info_t **out, char *err, size_t errlen) {
     return n;
 }
 
-int staff_authenticate(PGconn *pg, const char *token, staff_t *who) {
-    if (!token_shaped(token, strlen(token))) return 0;
+/* The staff member whose secret (a token or a ticket) hashes to the one sql's $1
+ * selects: 1 found, 0 not (also for a string not shaped like a token), -1 DB error.
+ * The lookup is by hash, so response time reveals nothing about the secret. */
+static int staff_by_secret(PGconn *pg, const char *sql, const char *secret, staff_t *who) {
+    if (!token_shaped(secret, strlen(secret))) return 0;
     char param[70];
-    digest_param(token, param);
+    digest_param(secret, param);
     const char *p[] = {param};
-    /* The lookup is by hash, so response time reveals nothing about the token. */
-    PGresult *r = pg_exec(pg,
-                          "SELECT staff_id, name, district, department FROM notify.staff "
-                          "WHERE token_sha256 = $1::bytea AND revoked_at IS NULL",
-                          1, p);
+    PGresult *r = pg_exec(pg, sql, 1, p);
     if (!r) return -1;
     int found = PQntuples(r) == 1;
     if (found) fill(who, r, 0);
     PQclear(r);
     return found;
+}
+
+int staff_authenticate(PGconn *pg, const char *token, staff_t *who) {
+    return staff_by_secret(pg,
+                           "SELECT staff_id, name, district, department FROM notify.staff "
+                           "WHERE token_sha256 = $1::bytea AND revoked_at IS NULL",
+                           token, who);
 }
 
 int staff_ticket_new(PGconn *pg, long long staff_id, long ttl_s, char *ticket) {
@@ -174,18 +180,9 @@ int staff_ticket_new(PGconn *pg, long long staff_id, long ttl_s, char *ticket) {
 }
 
 int staff_ticket_authenticate(PGconn *pg, const char *ticket, staff_t *who) {
-    if (!token_shaped(ticket, strlen(ticket))) return 0;
-    char param[70];
-    digest_param(ticket, param);
-    const char *p[] = {param};
-    PGresult *r = pg_exec(pg,
-                          "SELECT s.staff_id, s.name, s.district, s.department FROM notify.staff_tickets t "
-                          "JOIN notify.staff s USING (staff_id) WHERE t.ticket_sha256 = $1::bytea "
-                          "AND t.expires_at > now() AND s.revoked_at IS NULL",
-                          1, p);
-    if (!r) return -1;
-    int found = PQntuples(r) == 1;
-    if (found) fill(who, r, 0);
-    PQclear(r);
-    return found;
+    return staff_by_secret(pg,
+                           "SELECT s.staff_id, s.name, s.district, s.department FROM notify.staff_tickets t "
+                           "JOIN notify.staff s USING (staff_id) WHERE t.ticket_sha256 = $1::bytea "
+                           "AND t.expires_at > now() AND s.revoked_at IS NULL",
+                           ticket, who);
 }
