@@ -19,13 +19,15 @@
 # service does not come up, since nothing after it can work.
 # Stopping a service also checks it: a service that ignores SIGTERM for 10 s, exits
 # nonzero, or left a sanitizer report in its log is a "not ok".
-# Do not install another EXIT trap after lib_init (it would replace the cleanup).
+# Do not install another EXIT trap after lib_init (it would replace the cleanup);
+# register extra cleanup with lib_at_exit instead.
 
 LIB_PASS=0
 LIB_FAIL=0
 declare -A LIB_PID=()  # NAME -> pid of the running instance
 declare -A LIB_LOG=()  # NAME -> log of the latest instance
 declare -A LIB_RUNS=() # NAME -> instances started so far (numbers the logs)
+LIB_AT_EXIT=()         # commands run at exit, after the services are stopped
 
 lib_init() {
     local v
@@ -47,9 +49,16 @@ _lib_on_exit() {
     local rc=$?
     trap - EXIT
     svc_stop_all
+    local cmd
+    for cmd in "${LIB_AT_EXIT[@]}"; do eval "$cmd" || rc=1; done
     if ((LIB_FAIL > 0 && rc == 0)); then rc=1; fi
     exit "$rc"
 }
+
+# lib_at_exit 'CMD ...': run CMD (a string, eval'd) when the script exits, however it
+# exits, after every service is stopped; in the order registered. A failing CMD makes
+# the exit status nonzero.
+lib_at_exit() { LIB_AT_EXIT+=("$1"); }
 
 # --- results ---------------------------------------------------------------
 

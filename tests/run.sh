@@ -43,6 +43,12 @@ finish() {
     # Quietly: nothing may follow the summary line.
     kill_leftovers >/dev/null 2>&1 || true
     ops/pg-local.sh stop >/dev/null 2>&1 || true
+    # A second cluster a test started (backup_restore.sh) and could not stop itself (killed).
+    local d
+    for d in "$tmp"/*/postmaster.pid; do
+        [[ -f "$d" ]] || continue
+        JIUYE_PGDATA=${d%/postmaster.pid} ops/pg-local.sh stop >/dev/null 2>&1 || true
+    done
     [[ "${JIUYE_KEEP_TMP:-0}" == 1 ]] || rm -rf "$tmp"
     # Interrupted or broken harness: still end with the summary line, as a failure.
     if ((!summary_printed)); then

@@ -1,30 +1,58 @@
 #!/usr/bin/env bash
 # Back up and restore (issue 10, ops/RUNBOOK.md "Back up and restore"): the suite
-# continues from a pg_dump restored into a new database without loss.
+# continues from a backup restored into a NEW PostgreSQL cluster without loss, as after
+# losing the server. The commands are the RUNBOOK's, with -h/-p for the two clusters.
 #
-#   reference  on the test database, all services up: batches A1, A2, B and A again;
+#   reference  on the harness's cluster, all services up: batches A1, A2, B and A again;
 #              every table's row count and a fingerprint of the awards and notifications
 #   real run   db_reset; A1 processed; notify stopped and A2 published, so its award
-#              messages wait in subsidy.outbox; pg_dump -Fc; every service stopped; a new
-#              database <db>_restored in the same cluster (the roles are cluster-wide),
-#              pg_restore into it, JIUYE_DB pointed at it, services started: subsidy re-sends
-#              A2's messages; then B (new persons, plus a 4th training of a year whose first
-#              three are in the dump, and the end of a post whose award is in the dump) and
-#              A again
-#   checks     every table of the four schemas counts exactly what the reference does; the
-#              same awards (ids, amounts, statuses) and notifications; A again is all
-#              duplicates; the ledger cap and the reversal saw the restored rows; no dead
-#              letters (tables and /metrics); jiuyectl trace reads the restored chain.
+#              messages wait in subsidy.outbox; backup: pg_dumpall --roles-only (with a
+#              password on every service role, to see the hashes carried over) and
+#              pg_dump -Fc; every service stopped; the old cluster STOPPED (nothing can be
+#              read from it after this point); a second cluster initialised by
+#              ops/pg-local.sh (data in the scratch dir, port PGPORT+1, 127.0.0.1 only);
+#              the roles restored, the empty jiuye database it made dropped, pg_restore
+#              --create; migrate.sh applies nothing; JIUYE_DB and PGPORT pointed at the new
+#              cluster, services started: subsidy re-sends A2's messages; then B (new
+#              persons, plus a 4th training of a year whose first three are in the dump,
+#              and the end of a post whose award is in the dump) and A again
+#   checks     the new cluster holds every row of the dump, the same roles (attributes and
+#              password hashes), owners and per-database role settings; every table of the
+#              four schemas counts exactly what the reference does; the same awards (ids,
+#              amounts, statuses) and notifications; A again is all duplicates; the ledger
+#              cap and the reversal saw the restored rows; no dead letters (tables and
+#              /metrics); jiuyectl trace reads the restored chain.
+#   cleanup    the new cluster stopped and its directories removed, and the harness's
+#              cluster started again for the next test (also on failure: lib_at_exit).
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset
 export JIUYE_TODAY=2026-01-15
 CTL=$JIUYE_BIN/jiuyectl
 DB=$(sed -n 's/.*dbname=\([^ ]*\).*/\1/p' <<<"$JIUYE_DB")
-NEW=${DB}_restored
-DUMP=$JIUYE_TEST_TMP/jiuye.dump
+DUMP=$JIUYE_TEST_TMP/jiuye.dump ROLES=$JIUYE_TEST_TMP/jiuye-roles.sql
 [[ -n "$DB" ]] || { not_ok "JIUYE_DB names a database" "$JIUYE_DB"; lib_finish; }
-sql "DROP DATABASE IF EXISTS $NEW" >/dev/null
+OPS=$(cd "$(dirname "$0")/../../ops" && pwd)
+# The harness's cluster (run.sh: JIUYE_PGDATA, JIUYE_PGPORT = PGPORT) and the new one,
+# beside it in the scratch dir (owned by postgres) on the next port.
+OLD_PORT=$PGPORT NEW_PORT=$((PGPORT + 1))
+NEW_PGDATA=$JIUYE_TEST_TMP/pg-restored
+new_cluster() { JIUYE_PGDATA=$NEW_PGDATA JIUYE_PGPORT=$NEW_PORT "$OPS/pg-local.sh" "$@"; }
+reachable() { pg_isready -q -h 127.0.0.1 -p "$1"; }
+# Idempotent; quiet, so it can run from the exit trap after a failure too.
+restore_cleanup() {
+    if [[ -d "$NEW_PGDATA" ]]; then
+        new_cluster stop >/dev/null 2>&1 || true
+        cp "$NEW_PGDATA.log" "$JIUYE_TEST_TMP/logs/pg-restored.log" 2>/dev/null || true
+        rm -rf "$NEW_PGDATA" "$NEW_PGDATA.sock" "$NEW_PGDATA.log" "$NEW_PGDATA.initdb.log"
+    fi
+    reachable "$OLD_PORT" || "$OPS/pg-local.sh" start >/dev/null
+}
+lib_at_exit restore_cleanup
+if reachable "$NEW_PORT"; then
+    not_ok "port $NEW_PORT is free for the new cluster" "something answers there already"
+    lib_finish
+fi
 
 # --- the events -----------------------------------------------------------------
 PROV=$(make_credit_code 91320706MA1111110)
@@ -118,18 +146,60 @@ wait_until 60 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT coun
                              (SELECT count(*) FROM rules.consumed) = $NA" t
 held=$(sql "SELECT count(*) FROM subsidy.outbox")
 check "A2's award messages wait in subsidy.outbox at backup time ($held)" test "$held" -gt 0
-check "pg_dump -Fc" pg_dump -Fc -U postgres -d "$DB" -f "$DUMP"
+# The roles' attributes and password hashes, their per-database settings (001's
+# search_path) and the tables' owners: what the new cluster must hold as well.
+ROLE_PRINT="SELECT string_agg(concat_ws(':', rolname, rolsuper, rolcreaterole, rolcreatedb, rolcanlogin, md5(rolpassword)), ' ' ORDER BY rolname)
+              FROM pg_authid WHERE rolname LIKE 'jiuye\_%'"
+ROLE_SETTINGS="SELECT string_agg(r.rolname || '=' || array_to_string(s.setconfig, ','), ' ' ORDER BY r.rolname)
+                 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+                 JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()"
+for r in intake rules subsidy notify; do sql "ALTER ROLE jiuye_$r PASSWORD 'restore-test-$r'"; done
+check "pg_dumpall --roles-only" pg_dumpall -h 127.0.0.1 -p "$OLD_PORT" -U postgres --roles-only -f "$ROLES"
+check "pg_dump -Fc" pg_dump -h 127.0.0.1 -p "$OLD_PORT" -U postgres -d "$DB" -Fc -f "$DUMP"
+check "pg_restore --list reads the dump" pg_restore --list "$DUMP"
 before=$(counts)
+old_roles=$(sql "$ROLE_PRINT")
+old_settings=$(sql "$ROLE_SETTINGS")
+check_eq "the four service roles, each with a password hash" 4 "$(grep -o ':[0-9a-f]\{32\}' <<<"$old_roles" | wc -l)"
+check "the roles file carries the hashes" grep -q "ROLE jiuye_notify .*PASSWORD 'SCRAM-SHA-256" "$ROLES"
+# Under trust the passwords mean nothing here; the harness's cluster goes back as it was.
+for r in intake rules subsidy notify; do sql "ALTER ROLE jiuye_$r PASSWORD NULL"; done
 svc_stop_all
 
-check "a new database in the same cluster" sql "CREATE DATABASE $NEW"
-check "pg_restore into it" pg_restore -U postgres -d "$NEW" --exit-on-error "$DUMP"
-export JIUYE_DB="host=$PGHOST port=$PGPORT dbname=$NEW" PGDATABASE=$NEW
+# --- the server is lost: a new cluster from the backup ---------------------------------
+check "the old cluster stops" "$OPS/pg-local.sh" stop
+if reachable "$OLD_PORT"; then not_ok "the old cluster is unreachable"; lib_finish; fi
+ok "the old cluster is unreachable (127.0.0.1:$OLD_PORT)"
+if ! out=$(new_cluster start 2>&1); then
+    not_ok "a new cluster starts (ops/pg-local.sh, port $NEW_PORT)" "$out"
+    lib_finish
+fi
+ok "a new cluster starts (ops/pg-local.sh, port $NEW_PORT)"
+export PGPORT=$NEW_PORT
+restore_roles() (
+    set -o pipefail
+    grep -vx 'CREATE ROLE postgres;' "$ROLES" |
+        psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$NEW_PORT" -U postgres -d postgres
+)
+check "the roles first (all but the bootstrap superuser, which initdb made)" restore_roles
+check "drop the empty database the new cluster was made with" \
+    dropdb -h 127.0.0.1 -p "$NEW_PORT" -U postgres --if-exists "$DB"
+check "pg_restore --create" \
+    pg_restore -h 127.0.0.1 -p "$NEW_PORT" -U postgres -d postgres --create --exit-on-error "$DUMP"
+out=$(PGHOST=127.0.0.1 PGDATABASE=$DB "$OPS/migrate.sh" 2>&1) && rc=0 || rc=$?
+check_eq "migrate.sh on the restored database applies nothing (the dump is at this version)" "0:" "$rc:$out"
 check_eq "the restored database holds every row of the dump" "$before" "$(counts)"
+check_eq "the same roles: attributes and password hashes" "$old_roles" "$(sql "$ROLE_PRINT")"
+check_eq "the roles' per-database settings (001's search_path) came with the dump" "$old_settings" "$(sql "$ROLE_SETTINGS")"
+check_eq "the settings compared are 001's search_path of the four roles" \
+    "jiuye_intake=search_path=intake, public jiuye_notify=search_path=notify, public jiuye_rules=search_path=rules, public jiuye_subsidy=search_path=subsidy, public" \
+    "$old_settings"
 check_eq "tables keep their owners (the service roles)" \
     "intake:jiuye_intake notify:jiuye_notify rules:jiuye_rules subsidy:jiuye_subsidy" \
     "$(sql "SELECT string_agg(DISTINCT schemaname || ':' || tableowner, ' ') FROM pg_tables
             WHERE schemaname IN ('intake', 'rules', 'subsidy', 'notify')")"
+# Point the services (and jiuyectl) at the new cluster; the old one is down.
+export JIUYE_DB="host=127.0.0.1 port=$NEW_PORT dbname=$DB"
 start_all
 wait_until 60 sql_is "SELECT count(*) FROM subsidy.outbox" 0 ||
     not_ok "subsidy re-sends what notify had not acknowledged at backup time" "$(sql "SELECT count(*) FROM subsidy.outbox") left"
@@ -159,5 +229,8 @@ check_eq "jiuyectl trace on the restored database" 0 "$rc"
 check "trace shows the stored event from the restored intake.events" grep -q "事件 pw-end（来源 e2e-backup）" <<<"$out"
 check "trace shows the reversal" grep -qF "金额 -53280.00 元" <<<"$out"
 svc_stop_all
-PGDATABASE=$DB sql "DROP DATABASE $NEW" >/dev/null || true
+restore_cleanup
+check "the new cluster is stopped" test -z "$(reachable "$NEW_PORT" && echo up)"
+check "its directories are removed" test ! -e "$NEW_PGDATA" -a ! -e "$NEW_PGDATA.sock"
+check "the harness's cluster is back for the next test" reachable "$OLD_PORT"
 lib_finish
