@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "money.h"
 #include "pg.h"
 #include "xalloc.h"
@@ -50,6 +51,16 @@ enum {
     "  AND NOT EXISTS (SELECT 1 FROM subsidy.awards y WHERE y.replaces_award_id = a.award_id) "                      \
     "  AND NOT EXISTS (SELECT 1 FROM subsidy.decisions dd JOIN subsidy.claims c2 ON c2.decision_id = dd.decision_id " \
     "    AND c2.program = a.program WHERE dd.corrects_decision_id = a.decision_id)) h"
+
+/* Is there any award of a limited program that may hold a place without a
+ * claim of its own? Every row HELD_BEFORE_CLAIMS counts is one. */
+#define ANY_HELD_BEFORE_CLAIMS                                                                                         \
+    "SELECT EXISTS (SELECT 1 FROM subsidy.awards a WHERE a.limit_key IS NOT NULL AND a.reverses_award_id IS NULL "     \
+    "  AND a.amount_fen > 0 AND a.status IN ('granted', 'waiting_budget') "                                            \
+    "  AND NOT EXISTS (SELECT 1 FROM subsidy.claims c WHERE c.decision_id = a.decision_id AND c.program = a.program))"
+
+/* Whether HELD_BEFORE_CLAIMS can find anything (claims_open); until then it is asked. */
+static int held_before_claims = 1;
 
 static int is_true(const PGresult *r, int row, int col) { return !PQgetisnull(r, row, col) && *PQgetvalue(r, row, col) == 't'; }
 
@@ -176,17 +187,18 @@ static int reallocate(PGconn *pg, const program_limit_t *lim, const char *benefi
     const char *key[] = {lim->program, beneficiary, limit_key};
     alloc_before_t before = {0};
     int *before_slots = NULL;
-    if (load_before(pg, key, &before, &before_slots) != 0) {
-        snprintf(err, errlen, "reading the places held before claims failed");
-        return -1;
-    }
     PGresult *r = pg_exec(pg, CLAIMS_OF_LIMIT, 3, key);
     if (!r) {
-        free(before_slots);
         snprintf(err, errlen, "reading the claims of a limit failed");
         return -1;
     }
     int n = PQntuples(r), rc = 0;
+    /* No claims: nothing to place. No award before claims: HELD_BEFORE_CLAIMS would count nothing. */
+    if (n > 0 && held_before_claims && load_before(pg, key, &before, &before_slots) != 0) {
+        PQclear(r);
+        snprintf(err, errlen, "reading the places held before claims failed");
+        return -1;
+    }
     alloc_claim_t *claims = xrealloc(NULL, (size_t)(n ? n : 1) * sizeof *claims);
     move_t *moves = xrealloc(NULL, (size_t)(n ? n : 1) * sizeof *moves);
     int n_moves = 0;
@@ -306,6 +318,15 @@ out:
     free(before_slots);
     PQclear(r);
     return rc;
+}
+
+int claims_open(PGconn *pg) {
+    PGresult *r = pg_exec(pg, ANY_HELD_BEFORE_CLAIMS, 0, NULL);
+    if (!r) return -1;
+    held_before_claims = is_true(r, 0, 0);
+    PQclear(r);
+    if (held_before_claims) log_info("awards settled before claims (migration 014) hold places: counted on every allocation");
+    return 0;
 }
 
 int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,

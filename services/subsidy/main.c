@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "claims.h"
 #include "config.h"
 #include "http_awards.h"
 #include "http_kpi.h"
@@ -117,6 +118,7 @@ int main(void) {
     if (policy_set_load_logged(&ss.plans, ss.policy_dir) != 0) return 2;
     budget_use(&ss.plans);
     if (svc_init(&ss.svc, "subsidy", "jiuye_subsidy", "SUBSIDY_DB_PASSWORD", "SUBSIDY_HTTP_PORT", 8082) != 0) goto out;
+    if (claims_open(ss.svc.pg) != 0) goto out;
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");
     const char *bind = config_str("SUBSIDY_ZMQ_BIND", config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552"));
     ss.to_notify = link_producer_new(ss.svc.base, ss.svc.pg, "subsidy->notify", "subsidy", notify);

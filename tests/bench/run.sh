@@ -128,6 +128,9 @@ if [[ "${BENCH_PG_SOCKET:-0}" == 1 && -d "$JIUYE_PGDATA.sock" ]]; then
     export JIUYE_DB="host=$JIUYE_PGDATA.sock port=$JIUYE_PGPORT dbname=jiuye"
 fi
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET track_commit_timestamp = on" >/dev/null
+# pg.log (JIUYE_KEEP_TMP=1) shows each checkpoint and autovacuum/autoanalyze with its time, to set
+# against a latency spike.
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" >/dev/null
 # BENCH_PG_STATEMENTS=1 (diagnosis, costs some throughput): pg_stat_statements, and the
 # statements that took the most time printed at the end.
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
@@ -143,6 +146,10 @@ fi
 export JIUYE_BENCH_DB="host=127.0.0.1 port=$JIUYE_PGPORT dbname=jiuye user=postgres"
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
     psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+    # Statements inside functions and triggers too, and the time spent planning each one
+    # (a statement replanned on every call shows a plan_ms close to or above its exec_ms).
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+        -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
 fi
 
 # --- the services --------------------------------------------------------------------------
@@ -276,11 +283,13 @@ END {
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
     echo
     echo "== statements by total time (pg_stat_statements, all scenarios)"
-    psql -X -P pager=off -c "SELECT u.rolname AS role, calls, round(total_exec_time::numeric, 0) AS total_ms,
-            round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+    psql -X -P pager=off -c "SELECT u.rolname AS role, calls, plans, round(total_exec_time::numeric, 0) AS total_ms,
+            round(total_plan_time::numeric, 0) AS plan_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+            left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
         FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
-        WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time DESC LIMIT 30"
-    psql -X -P pager=off -c "SELECT u.rolname AS role, sum(calls) AS calls, round(sum(total_exec_time)::numeric, 0) AS total_ms
+        WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 30"
+    psql -X -P pager=off -c "SELECT u.rolname AS role, sum(calls) AS calls, round(sum(total_exec_time)::numeric, 0) AS total_ms,
+            round(sum(total_plan_time)::numeric, 0) AS plan_ms
         FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
         WHERE u.rolname LIKE 'jiuye%' GROUP BY 1 ORDER BY 1"
 fi

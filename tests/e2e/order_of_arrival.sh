@@ -277,6 +277,11 @@ reg p4 "$P4" >"$T/p4.ndjson"
 publish "$T/p4.ndjson"
 sql "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, amount_fen, status, slot, body, limit_key)
      VALUES ('old/x/R01/TRAINING_SUBSIDY', 'old/x/R01', 'TRAINING_SUBSIDY', 'R01', '$P4', '320706', 2024, 150000, 'granted', 1, '{}', '2024')" >/dev/null
+# Such awards exist only before the first start of a version with claims: subsidy looks for them
+# when it starts (claims_open), so it starts again, as after the upgrade.
+svc_stop subsidy
+svc_start subsidy || lib_finish
+check "subsidy noticed the award settled before claims" grep -q "awards settled before claims" "${LIB_LOG[subsidy]}"
 {
     train p4-c 2024-12-01 level4 180000
     train p4-a 2024-01-05 level4 180000
