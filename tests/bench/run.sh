@@ -23,7 +23,9 @@
 #      JIUYE_BENCH_PGPORT (55499), JIUYE_BENCH_PORT_OFFSET (0) added to the service ports
 #      19080-19083 (HTTP) and 16550-16553 (ZeroMQ), BENCH_CURVE (1: CURVE keys on the internal
 #      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1,
-#      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP).
+#      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP),
+#      BENCH_PG_STATEMENTS (0; 1: pg_stat_statements with planning time, printed at the end),
+#      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
 set -euo pipefail
 
@@ -131,6 +133,12 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET track_commit_time
 # pg.log (JIUYE_KEEP_TMP=1) shows each checkpoint and autovacuum/autoanalyze with its time, to set
 # against a latency spike.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" >/dev/null
+# BENCH_PG_WAL=1: the WAL and checkpoint settings ops/RUNBOOK.md discusses for large backfills
+# ("PostgreSQL settings"), to compare with PostgreSQL's defaults (what the figures use).
+if [[ "${BENCH_PG_WAL:-0}" == 1 ]]; then
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET wal_compression = 'lz4'" \
+        -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" >/dev/null
+fi
 # BENCH_PG_STATEMENTS=1 (diagnosis, costs some throughput): pg_stat_statements, and the
 # statements that took the most time printed at the end.
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
