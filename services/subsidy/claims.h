@@ -54,11 +54,11 @@ typedef struct program_limit {
  * decision of a limited program records its claim before its award; moved
  * awards carry their claim's decision; reversals hold nothing), so the
  * answer cannot change while it runs. That statement, with its four
- * subqueries, was planned again on most calls (PostgreSQL kept choosing
- * custom plans for it: ~0.1 ms of planning against 0.005 ms of execution,
- * a third of subsidy's database time). Awards from before 014 can only be
- * there before the first start of this version. Returns -1 on a database
- * error. */
+ * subqueries, was planned again on a third of its calls (PostgreSQL kept
+ * choosing custom plans for it: ~0.27 ms of planning each time against
+ * 0.005 ms of execution, 40 % of subsidy's database time in the bench).
+ * Awards from before 014 can only be there before the first start of this
+ * version. Returns -1 on a database error. */
 int claims_open(PGconn *pg);
 
 /* Settle the fresh decision d for the limited program lim, after its
