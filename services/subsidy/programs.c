@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "claims.h"
+#include "date.h"
 #include "kpi.h"
 #include "ledger.h"
 #include "money.h"
@@ -69,6 +70,27 @@ void program_once_place(Jiuye__Award *a, const program_claim_t *c) {
         award_set(a, "refused", 0, "已享受过该项补贴（每人一次，按发生日期在先者享受），不重复发放");
     else
         award_set(a, "refused", 0, "%s 年度已享受过该项奖励（按发生日期在先者享受），不重复发放", c->limit_key);
+}
+
+int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, const char *param,
+                             const char *program, const char *line, char *err, size_t errlen) {
+    const Jiuye__ParameterValue *p = decision_parameter(d, param);
+    int64_t amount;
+    jdate_t on;
+    if (!p || decision_param_int(d, param, &amount) != 0 || date_parse(d->occurred_on, &on) != 0) {
+        snprintf(err, errlen, "decision %s lacks %s", d->decision_id, param);
+        return -1;
+    }
+    snprintf(c->limit_key, sizeof c->limit_key, "once");
+    c->year = date_year(on);
+    program_claim_order(d, c);
+    c->place.want_fen = amount;
+    if (!award) return 0;
+    Jiuye__Award *a = award_new(d, program, c->year);
+    award_line(a, line, p->value, amount, p->name, p->effective_from);
+    program_once_place(a, c);
+    *award = a;
+    return 0;
 }
 
 int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,

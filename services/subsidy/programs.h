@@ -93,6 +93,12 @@ void program_claim_order(const Jiuye__Decision *d, program_claim_t *c);
  * earlier-dated claim holds the period's place. */
 void program_once_place(Jiuye__Award *a, const program_claim_t *c);
 
+/* The claim of a fixed amount once per person (R05, R07): the amount is the
+ * decision's parameter `param`, the award one breakdown line `line` under
+ * program; `award` as for program_claim_fn. */
+int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, const char *param,
+                             const char *program, const char *line, char *err, size_t errlen);
+
 /* Apply every program to the decisions of one event, inside the consumer's
  * transaction. Each decision is first recorded as settled (kpi_record, which
  * also keeps the facts the plan targets are counted from); one settled before
