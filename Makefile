@@ -34,6 +34,9 @@ PROTOS := $(wildcard proto/*.proto)
 PROTO_C := $(patsubst proto/%.proto,build/proto/%.pb-c.c,$(PROTOS))
 PROTO_H := $(PROTO_C:.c=.h)
 
+# `make` alone builds everything (the service rules below would otherwise be the first target).
+.DEFAULT_GOAL := all
+
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(COMMON_SRC)) \
               $(patsubst build/proto/%.c,$(B)/obj/proto/%.o,$(PROTO_C))

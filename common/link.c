@@ -429,9 +429,12 @@ struct link_consumer {
     struct event *sock_ev;
     link_handler_fn handler;
     link_committed_fn committed;
+    link_flush_fn flush;
+    link_discard_fn discard;
     void *ctx;
     received_t batch[LINK_BATCH];
-    size_t n;
+    size_t n;          /* received, not yet cleared */
+    size_t off, end;   /* the slice in the current transaction: batch[off..end) */
     pg_array_t ids; /* the batch's message ids, for one INSERT into consumed */
     unsigned long processed, duplicates, rejected;
     histogram_t delivered; /* per message: producer's enqueue -> this consumer's commit */
@@ -445,7 +448,7 @@ typedef enum { BATCH_DONE, BATCH_CAREFUL, BATCH_RETRY } batch_result_t;
  * message that came twice in one batch is new only the first time). Returns 0 or -1. */
 static int consumer_mark_consumed(link_consumer_t *c) {
     pg_array_reset(&c->ids, PG_OID_TEXT);
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         m->ack = m->is_new = 0;
         if (m->env) pg_array_add(&c->ids, m->env->message_id, strlen(m->env->message_id));
@@ -462,7 +465,7 @@ static int consumer_mark_consumed(link_consumer_t *c) {
     if (!r) return -1;
     int rows = PQntuples(r), next = 0; /* rows come back in the array's order; searched if not */
     char taken[LINK_BATCH] = {0};
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->env) continue;
         m->ack = 1;
@@ -492,9 +495,14 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
-/* Before a rollback: drop collected outbox rows, read deferred results. */
+static void consumer_discard_rows(link_consumer_t *c, int whole) {
+    if (c->discard) c->discard(c->ctx, whole);
+}
+
+/* Before a rollback: drop collected outbox rows and kept rows, read deferred results. */
 static void consumer_abandon_writes(link_consumer_t *c) {
     link_outbox_discard(c->pg);
+    consumer_discard_rows(c, 1);
     if (pg_defer_end(c->pg) != 0) {
         /* already failing: the rollback follows */
     }
@@ -515,12 +523,17 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
         link_outbox_collect(c->pg, c->schema);
         pg_defer_begin(c->pg);
     }
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
         if (careful && pg_cmd(c->pg, "SAVEPOINT msg", 0, NULL) != 0) goto retry;
         err[0] = '\0';
         link_status_t st = c->handler(c->ctx, c->pg, m->env, err, sizeof err);
+        if (careful && st == LINK_OK && c->flush && c->flush(c->ctx, c->pg) != 0) {
+            snprintf(err, sizeof err, "writing its rows failed (see the log)");
+            st = LINK_REJECT;
+        }
+        if (careful && st != LINK_OK) consumer_discard_rows(c, 0);
         if (st == LINK_RETRY || (st != LINK_OK && PQstatus(c->pg) != CONNECTION_OK)) goto retry;
         if (st == LINK_REJECT) {
             if (!careful) {
@@ -537,7 +550,8 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
             goto retry;
         }
     }
-    if (!careful && (link_outbox_flush(c->pg) != 0 || pg_defer_end(c->pg) != 0)) {
+    if (!careful && ((c->flush && c->flush(c->ctx, c->pg) != 0) || link_outbox_flush(c->pg) != 0 ||
+                     pg_defer_end(c->pg) != 0)) {
         if (PQstatus(c->pg) != CONNECTION_OK) goto retry;
         consumer_abandon_writes(c);
         pg_rollback(c->pg);
@@ -547,6 +561,7 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
     return BATCH_DONE;
 retry:
     link_outbox_discard(c->pg);
+    consumer_discard_rows(c, 1);
     if (!careful && pg_defer_end(c->pg) != 0 && PQstatus(c->pg) == CONNECTION_OK) {
         pg_rollback(c->pg); /* a deferred write failed: find out which message */
         return BATCH_CAREFUL;
@@ -559,11 +574,11 @@ static void consumer_send_acks(link_consumer_t *c) {
     /* Group by identity: with one producer per link this is one Ack per batch. */
     char *ids[LINK_BATCH];
     int sent[LINK_BATCH] = {0};
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = c->off; i < c->end; i++) {
         if (!c->batch[i].ack || sent[i]) continue;
         size_t k = 0;
         zmq_msg_t *who = &c->batch[i].identity;
-        for (size_t j = i; j < c->n; j++) {
+        for (size_t j = i; j < c->end; j++) {
             zmq_msg_t *other = &c->batch[j].identity;
             if (!c->batch[j].ack || sent[j] || zmq_msg_size(other) != zmq_msg_size(who) ||
                 memcmp(zmq_msg_data(other), zmq_msg_data(who), zmq_msg_size(who)) != 0)
@@ -593,7 +608,7 @@ static void consumer_clear_batch(link_consumer_t *c) {
         zmq_msg_close(&c->batch[i].body);
         if (c->batch[i].env) jiuye__envelope__free_unpacked(c->batch[i].env, NULL);
     }
-    c->n = 0;
+    c->n = c->off = c->end = 0;
 }
 
 /* Read up to LINK_BATCH messages. Returns how many. */
@@ -635,38 +650,51 @@ static size_t consumer_receive(link_consumer_t *c) {
 static void consumer_observe(link_consumer_t *c, int64_t started_us) {
     histogram_observe(&c->batch_time, (double)(now_us() - started_us) / 1e6);
     int64_t now = wall_ms();
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = c->off; i < c->end; i++) {
         const received_t *m = &c->batch[i];
         if (m->is_new && m->env->created_at_ms > 0)
             histogram_observe(&c->delivered, (double)(now - m->env->created_at_ms) / 1000.0);
     }
 }
 
-/* One batch per wake-up: a service that both consumes and produces must get
- * back to its loop between batches to read its own acks, or its window fills
- * and the next stage idles while this one drains its backlog. The event is
- * re-activated while messages wait, after whatever else is ready. */
+size_t link_slice(size_t received, size_t done) {
+    size_t left = received - done;
+    if (received >= LINK_BATCH) return left;
+    size_t slice = (received + LINK_SLICES - 1) / LINK_SLICES;
+    if (slice < LINK_MIN_SLICE) slice = LINK_MIN_SLICE;
+    /* no tail shorter than half a slice: it would cost a commit for little */
+    return left < slice + slice / 2 ? left : slice;
+}
+
+/* One transaction per wake-up: a service that both consumes and produces must
+ * get back to its loop between transactions to read its own acks, or its window
+ * fills and the next stage idles while this one drains its backlog. The event
+ * is re-activated while messages wait, after whatever else is ready. */
 static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     link_consumer_t *c = arg;
-    if (socket_events(c->sock) & ZMQ_POLLIN) {
-        if (consumer_receive(c) == 0) return;
-        int64_t started = now_us();
-        batch_result_t res = consumer_run_batch(c, 0);
-        if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
-        if (res == BATCH_DONE) {
-            consumer_observe(c, started);
-            consumer_send_acks(c);
-            c->processed += c->n;
-            if (c->committed) c->committed(c->ctx);
-        } else {
-            /* Not committed, not acknowledged: the producer sends these again. */
-            log_warn("%s: batch of %zu not committed; waiting for the producer to resend", c->name, c->n);
-            pg_alive(c->pg);
-        }
+    if (c->off == c->n) {
         consumer_clear_batch(c);
+        if (!(socket_events(c->sock) & ZMQ_POLLIN) || consumer_receive(c) == 0) return;
     }
-    if (socket_events(c->sock) & ZMQ_POLLIN) event_active(c->sock_ev, EV_READ, 0);
+    c->end = c->off + link_slice(c->n, c->off);
+    int64_t started = now_us();
+    batch_result_t res = consumer_run_batch(c, 0);
+    if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
+    if (res == BATCH_DONE) {
+        consumer_observe(c, started);
+        consumer_send_acks(c);
+        c->processed += c->end - c->off;
+        c->off = c->end;
+        if (c->committed) c->committed(c->ctx);
+    } else {
+        /* Not committed, not acknowledged: the producer sends these again,
+         * and the rest of what was received with them. */
+        log_warn("%s: batch of %zu not committed; waiting for the producer to resend", c->name, c->n - c->off);
+        pg_alive(c->pg);
+        c->off = c->n;
+    }
+    if (c->off < c->n || (socket_events(c->sock) & ZMQ_POLLIN)) event_active(c->sock_ev, EV_READ, 0);
 }
 
 link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const char *name,
@@ -699,6 +727,11 @@ link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const ch
 err:
     link_consumer_destroy(&c);
     return NULL;
+}
+
+void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discard_fn discard) {
+    c->flush = flush;
+    c->discard = discard;
 }
 
 void link_consumer_destroy(link_consumer_t **cp) {

@@ -500,6 +500,15 @@ void pg_array_add(pg_array_t *a, const void *data, size_t len) {
     if (len) memcpy(at, data, len);
 }
 
+void pg_array_add_null(pg_array_t *a) {
+    assert(a->len >= 20);
+    array_reserve(a, 4);
+    array_put32(a, a->len, UINT32_MAX); /* length -1: NULL */
+    a->len += 4;
+    array_put32(a, 4, 1); /* has NULLs */
+    array_put32(a, 12, (uint32_t)++a->count);
+}
+
 const char *pg_array_data(const pg_array_t *a) { return (const char *)a->buf; }
 int pg_array_len(const pg_array_t *a) { return (int)a->len; }
 

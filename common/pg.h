@@ -83,6 +83,8 @@ typedef struct {
 /* Start (or restart) an empty array of elements of type elem_oid. */
 void pg_array_reset(pg_array_t *a, unsigned elem_oid);
 void pg_array_add(pg_array_t *a, const void *data, size_t len);
+/* Append a NULL element. */
+void pg_array_add_null(pg_array_t *a);
 /* Append an element of len bytes and return where to write them (valid until the next add). */
 void *pg_array_add_space(pg_array_t *a, size_t len);
 const char *pg_array_data(const pg_array_t *a);

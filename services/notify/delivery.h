@@ -1,6 +1,6 @@
 /* delivery.h: the sender of notify.deliveries (webhooks and email).
  *
- * A delivery row is created with its notification (subscriptions_fan_out); this
+ * A delivery row is created with its notification (SUBSCRIPTIONS_FAN_OUT); this
  * worker sends the due ones from the service's libevent loop with libcurl's multi
  * interface, never blocking the loop: libcurl tells which sockets to watch
  * (CURLMOPT_SOCKETFUNCTION -> one libevent event per socket) and when to call it

@@ -25,7 +25,7 @@ typedef struct notify_svc {
     stream_hub_t *streams;
     console_t *console;
     unsigned long notifications;
-    long stored_in_batch; /* notifications stored since the last commit */
+    long stored_pending; /* notifications stored in the open transaction */
 } notify_svc_t;
 
 static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
@@ -34,21 +34,32 @@ static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *en
         snprintf(err, errlen, "expected settled decisions, got body %d", (int)env->body_case);
         return LINK_REJECT;
     }
-    long n = notice_store_settled(pg, env->settled);
-    if (n < 0) {
-        snprintf(err, errlen, "storing notifications failed");
-        return PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
-    }
-    ns->notifications += (unsigned long)n;
-    ns->stored_in_batch += n;
+    (void)ns, (void)pg;
+    notice_keep_settled(env->settled);
     return LINK_OK;
+}
+
+/* Before the consumer's COMMIT: store what the handlers kept (notice.h). */
+static int flush_notices(void *ctx, PGconn *pg) {
+    notify_svc_t *ns = ctx;
+    long n = notice_flush(pg);
+    if (n < 0) return -1;
+    ns->stored_pending += n;
+    return 0;
+}
+
+static void discard_notices(void *ctx, int whole) {
+    notify_svc_t *ns = ctx;
+    notice_discard();
+    if (whole) ns->stored_pending = 0; /* what this transaction stored is gone */
 }
 
 /* After a commit: new notifications may have deliveries due and streams to feed. */
 static void on_committed(void *ctx) {
     notify_svc_t *ns = ctx;
-    if (ns->stored_in_batch == 0) return;
-    ns->stored_in_batch = 0;
+    if (ns->stored_pending == 0) return;
+    ns->notifications += (unsigned long)ns->stored_pending;
+    ns->stored_pending = 0;
     delivery_worker_wake(ns->deliveries);
     stream_hub_wake(ns->streams);
 }
@@ -72,6 +83,7 @@ int main(void) {
     ns.from_subsidy =
         link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, on_committed, &ns);
     if (!ns.from_subsidy) goto out;
+    link_consumer_on_flush(ns.from_subsidy, flush_notices, discard_notices);
     ns.svc.metrics = notify_metrics;
     ns.svc.metrics_ctx = &ns;
     svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);

@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "money.h"
 #include "pg.h"
+#include "pg_rows.h"
 #include "subscriptions.h"
 
 /* Per rule: the name staff know the program by. Rules absent here use their id. */
@@ -56,27 +57,49 @@ static void subject_text(const char *subject, char *out, size_t len) {
         snprintf(out, len, "%s", subject);
 }
 
-static int store(PGconn *pg, const char *ref_id, const char *kind, const Jiuye__Decision *d, const char *title,
-                 const char *body, const int64_t *amount, long *stored) {
+/* The notifications of the consumer's transaction, written by notice_flush(). */
+enum { N_REF, N_KIND, N_RULE, N_DISTRICT, N_AUDIENCE, N_EVENT, N_SOURCE, N_TITLE, N_BODY, N_AMOUNT, N_CLAUSE, N_COLS };
+static pg_rows_t kept;
+static int kept_ready;
+
+static void keep(const char *ref_id, const char *kind, const Jiuye__Decision *d, const char *title, const char *body,
+                 const int64_t *amount) {
+    if (!kept_ready) pg_rows_init(&kept, N_COLS, NULL), kept_ready = 1;
     char *aud = pg_text_array((const char *const *)d->audience, (int)d->n_audience);
+    if (!aud) abort();
     char amount_text[32];
     if (amount) snprintf(amount_text, sizeof amount_text, "%lld", (long long)*amount);
-    const char *p[] = {ref_id, kind, d->rule, d->district, aud, d->event_id, d->source, title, body,
-                       amount ? amount_text : NULL, d->clause};
-    PGresult *r = pg_exec(pg,
-                          "INSERT INTO notify.notifications (ref_id, kind, rule, district, audience, event_id, source, "
-                          "title, body, amount_fen, clause) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, "
-                          "$10::bigint, $11) ON CONFLICT (ref_id) DO NOTHING RETURNING notification_id",
-                          11, p);
+    const char *row[N_COLS] = {ref_id, kind, d->rule, d->district, aud, d->event_id, d->source, title, body,
+                               amount ? amount_text : NULL, d->clause};
+    pg_rows_add(&kept, row, NULL);
     free(aud);
+}
+
+long notice_flush(PGconn *pg) {
+    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    /* One statement for every notification of the transaction and its deliveries.
+     * Only a notification stored now gets deliveries: a redelivered one finds its
+     * ref_id taken and adds nothing (one notification per decision or award and
+     * subscription); a ref_id twice in the batch is stored once. */
+    PGresult *r = pg_rows_exec(
+        pg, &kept,
+        "WITH n AS (INSERT INTO notify.notifications (ref_id, kind, rule, district, audience, event_id, source, "
+        "title, body, amount_fen, clause) "
+        "SELECT ref_id, kind, rule, district, audience::text[], event_id, source, title, body, amount_fen::bigint, "
+        "clause FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[]) "
+        "AS u(ref_id, kind, rule, district, audience, event_id, source, title, body, amount_fen, clause) "
+        "ON CONFLICT (ref_id) DO NOTHING RETURNING notification_id, district, audience, rule), "
+        "d AS (" SUBSCRIPTIONS_FAN_OUT("n") ") "
+        "SELECT count(*) FROM n");
     if (!r) return -1;
-    /* Only a notification stored now gets deliveries: a redelivered message finds its
-     * ref_id taken and adds nothing (one notification per decision or award and subscription). */
-    long long id = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    long stored = strtol(PQgetvalue(r, 0, 0), NULL, 10); /* server-produced integer */
     PQclear(r);
-    if (id == 0) return 0;
-    (*stored)++;
-    return subscriptions_fan_out(pg, id) < 0 ? -1 : 0;
+    return stored;
+}
+
+void notice_discard(void) {
+    if (kept_ready) pg_rows_clear(&kept);
 }
 
 static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *decision_id) {
@@ -85,8 +108,8 @@ static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *d
     return NULL;
 }
 
-long notice_store_settled(PGconn *pg, const Jiuye__Settled *s) {
-    long stored = 0;
+long notice_keep_settled(const Jiuye__Settled *s) {
+    long kept_now = 0;
     char title[256], body[2048], who[64], aud[128], yuan[32];
     for (size_t i = 0; i < s->n_awards; i++) {
         const Jiuye__Award *a = s->awards[i];
@@ -112,7 +135,8 @@ long notice_store_settled(PGconn *pg, const Jiuye__Settled *s) {
             snprintf(body + at, sizeof body - at, " 请%s%s。事件 %s/%s。", aud,
                      granted ? "按规定办理发放" : waiting ? "知悉：等待预算，预算到位后按规定发放" : "知悉",
                      d->source, d->event_id);
-        if (store(pg, a->award_id, "award", d, title, body, &a->amount_fen, &stored) != 0) return -1;
+        keep(a->award_id, "award", d, title, body, &a->amount_fen);
+        kept_now++;
     }
     for (size_t i = 0; i < s->n_decisions; i++) {
         const Jiuye__Decision *d = s->decisions[i];
@@ -125,7 +149,8 @@ long notice_store_settled(PGconn *pg, const Jiuye__Settled *s) {
         snprintf(title, sizeof title, "%s：%s（%s）", rule_title(d->rule), outcome_label(d->outcome), who);
         snprintf(body, sizeof body, "%s：%s（%s）。%s（方案%s）。请%s知悉。事件 %s/%s。", district ? district : d->district,
                  rule_title(d->rule), d->occurred_on, d->reason, d->clause, aud, d->source, d->event_id);
-        if (store(pg, d->decision_id, "decision", d, title, body, NULL, &stored) != 0) return -1;
+        keep(d->decision_id, "decision", d, title, body, NULL);
+        kept_now++;
     }
-    return stored;
+    return kept_now;
 }

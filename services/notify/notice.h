@@ -13,10 +13,16 @@
 
 #include "awards.pb-c.h"
 
-/* Store the notifications of one settled event inside the open transaction;
- * a notification already stored for the same decision or award is skipped.
- * Each one stored gets its deliveries (subscriptions_fan_out) in the same
- * transaction. Returns the number stored, or -1 on a database error. */
-long notice_store_settled(PGconn *pg, const Jiuye__Settled *settled) __attribute__((warn_unused_result));
+/* Keep the notifications of one settled event in memory for the consumer's
+ * transaction (notify's handler); returns how many. notice_flush() stores all
+ * that are kept with one statement inside the open transaction (before its
+ * COMMIT: notify's link flush hook): a notification already stored for the
+ * same decision or award is skipped, and each one stored gets its deliveries
+ * (SUBSCRIPTIONS_FAN_OUT) in the same statement. Returns the number stored, or
+ * -1 on a database error. notice_discard() drops what is kept (a rollback).
+ * One loop thread uses these (the rows are the module's). */
+long notice_keep_settled(const Jiuye__Settled *settled);
+long notice_flush(PGconn *pg) __attribute__((warn_unused_result));
+void notice_discard(void);
 
 #endif

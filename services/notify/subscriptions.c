@@ -179,23 +179,3 @@ long subscriptions_list(PGconn *pg, subscription_info_t **out, char *err, size_t
     *out = list;
     return n;
 }
-
-long subscriptions_fan_out(PGconn *pg, long long notification_id) {
-    char id[24];
-    snprintf(id, sizeof id, "%lld", notification_id);
-    const char *p[] = {id};
-    PGresult *r = pg_exec(pg,
-                          "INSERT INTO notify.deliveries (notification_id, subscription_id, channel) "
-                          "SELECT n.notification_id, s.subscription_id, s.channel "
-                          "FROM notify.notifications n JOIN notify.subscriptions s ON s.channel <> 'inbox' "
-                          "AND (cardinality(s.districts) = 0 OR n.district = ANY (s.districts)) "
-                          "AND (cardinality(s.audiences) = 0 OR n.audience && s.audiences) "
-                          "AND (cardinality(s.rules) = 0 OR n.rule = ANY (s.rules)) "
-                          "WHERE n.notification_id = $1::bigint "
-                          "ON CONFLICT (notification_id, subscription_id) DO NOTHING",
-                          1, p);
-    if (!r) return -1;
-    long n = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return n;
-}

@@ -4,8 +4,8 @@
  * A subscription chooses a channel (inbox, webhook, email), a target (a URL or
  * an address), a webhook format (json, wecom, dingtalk), an optional secret, and
  * filters by district, audience and rule (an empty filter matches everything).
- * subscriptions_fan_out() turns a newly stored notification into one delivery row
- * per matching webhook or email subscription, inside the caller's transaction;
+ * SUBSCRIPTIONS_FAN_OUT() turns newly stored notifications into one delivery row
+ * per matching webhook or email subscription, inside the caller's statement;
  * jiuyectl manages the table with the other three functions. Inbox subscriptions
  * get no delivery rows: the inbox API is their delivery. */
 #ifndef JIUYE_NOTIFY_SUBSCRIPTIONS_H
@@ -54,9 +54,17 @@ typedef struct subscription_info {
 long subscriptions_list(PGconn *pg, subscription_info_t **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Inside the open transaction that stored notification_id: one pending delivery
- * per matching webhook or email subscription (an existing pair is left alone).
- * Returns how many were created, or -1 on a database error. */
-long subscriptions_fan_out(PGconn *pg, long long notification_id) __attribute__((warn_unused_result));
+/* SQL that gives the notifications of `n` (a CTE of notification_id, district,
+ * audience and rule: those just stored) one pending delivery per matching
+ * webhook or email subscription (an existing pair is left alone); part of the
+ * statement that stores them (notice.c), so it costs no statement of its own. */
+#define SUBSCRIPTIONS_FAN_OUT(n)                                                                   \
+    "INSERT INTO notify.deliveries (notification_id, subscription_id, channel) "                  \
+    "SELECT n.notification_id, s.subscription_id, s.channel "                                     \
+    "FROM " n " n JOIN notify.subscriptions s ON s.channel <> 'inbox' "                           \
+    "AND (cardinality(s.districts) = 0 OR n.district = ANY (s.districts)) "                       \
+    "AND (cardinality(s.audiences) = 0 OR n.audience && s.audiences) "                            \
+    "AND (cardinality(s.rules) = 0 OR n.rule = ANY (s.rules)) "                                   \
+    "ON CONFLICT (notification_id, subscription_id) DO NOTHING"
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pg.h"
+#include "pg_rows.h"
 #include "xalloc.h"
 
 Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *key, const char *rule, const char *rule_name,
@@ -134,17 +135,59 @@ static json_t *decision_to_json_base(const Jiuye__Decision *d) {
                      d->beneficiary, "beneficiary_kind", d->beneficiary_kind);
 }
 
-int decision_store(PGconn *pg, const Jiuye__Decision *d) {
+#define DECISION_INSERT_COLUMNS "decision_id, source, event_id, rule, outcome, subject, district, occurred_on, body"
+
+/* d's row for rules.decisions (body: malloc'd JSON, caller frees); -1 without memory. */
+static int decision_row(const Jiuye__Decision *d, const char *row[9], char **body) {
     json_t *j = decision_to_json(d);
-    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    if (!body) return -1;
-    const char *p[] = {d->decision_id, d->source, d->event_id, d->rule, d->outcome,
-                       d->subject, d->district, d->occurred_on, body};
+    if (!*body) return -1;
+    const char *values[] = {d->decision_id, d->source, d->event_id, d->rule, d->outcome,
+                            d->subject, d->district, d->occurred_on, *body};
+    memcpy(row, values, sizeof values);
+    return 0;
+}
+
+int decision_store(PGconn *pg, const Jiuye__Decision *d) {
+    const char *row[9];
+    char *body;
+    if (decision_row(d, row, &body) != 0) return -1;
     int rc = pg_cmd(pg,
-                    "INSERT INTO rules.decisions (decision_id, source, event_id, rule, outcome, subject, district, "
-                    "occurred_on, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::jsonb)",
-                    9, p);
+                    "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::jsonb)",
+                    9, row);
     free(body);
     return rc;
+}
+
+/* The decisions of the consumer's transaction, written by decisions_flush_kept(). */
+static pg_rows_t kept;
+static int kept_ready;
+
+int decision_keep(const Jiuye__Decision *d) {
+    const char *row[9];
+    char *body;
+    if (decision_row(d, row, &body) != 0) return -1;
+    if (!kept_ready) pg_rows_init(&kept, 9, NULL), kept_ready = 1;
+    pg_rows_add(&kept, row, NULL);
+    free(body);
+    return 0;
+}
+
+int decisions_flush_kept(PGconn *pg) {
+    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    PGresult *r = pg_rows_exec(pg, &kept,
+                               "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
+                               "SELECT decision_id, source, event_id, rule, outcome, subject, district, "
+                               "occurred_on::date, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "
+                               "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) "
+                               "AS u(" DECISION_INSERT_COLUMNS ")");
+    if (!r) return -1;
+    PQclear(r);
+    return 0;
+}
+
+void decisions_discard_kept(void) {
+    if (kept_ready) pg_rows_clear(&kept);
 }

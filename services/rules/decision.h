@@ -36,5 +36,13 @@ json_t *decision_to_json(const Jiuye__Decision *d);
 
 /* Insert into rules.decisions inside the open transaction. Returns 0 or -1. */
 int decision_store(PGconn *pg, const Jiuye__Decision *d) __attribute__((warn_unused_result));
+/* The same row kept in memory until decisions_flush_kept() writes every kept
+ * one with one statement in the open transaction (rules' consumer, before
+ * COMMIT: its link flush hook); decisions_discard_kept() drops them (a
+ * rollback). Nothing reads rules.decisions inside the consumer's transaction.
+ * Each returns 0 or -1. */
+int decision_keep(const Jiuye__Decision *d) __attribute__((warn_unused_result));
+int decisions_flush_kept(PGconn *pg) __attribute__((warn_unused_result));
+void decisions_discard_kept(void);
 
 #endif

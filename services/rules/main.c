@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "decision.h"
 #include "emit.h"
 #include "http_decisions.h"
 #include "http_replay.h"
@@ -14,6 +15,7 @@
 #include "link.h"
 #include "log.h"
 #include "pg.h"
+#include "replay.h"
 #include "rules.h"
 #include "svc.h"
 #include "timers.h"
@@ -42,7 +44,7 @@ static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
     link_status_t st = LINK_OK;
     char message_id[400];
     snprintf(message_id, sizeof message_id, "rules/%s/%s", ev->source, ev->event_id);
-    if (rules_apply(pg, &rs->plans, ev, &decided) != 0 || decisions_emit(pg, ev, &decided, message_id) != 0) {
+    if (rules_apply(pg, &rs->plans, ev, &decided) != 0 || decisions_emit(pg, ev, &decided, message_id, 1) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         snprintf(err, errlen, "deciding %s/%s failed: %s", ev->source, ev->event_id, PQerrorMessage(pg));
     } else {
@@ -51,6 +53,19 @@ static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
     }
     decision_list_clear(&decided);
     return st;
+}
+
+/* Before the consumer's COMMIT: the events kept for replay (replay.h) and the
+ * decisions (decision.h), one statement each for the whole transaction. */
+static int flush_kept(void *ctx, PGconn *pg) {
+    (void)ctx;
+    return replay_flush_events(pg) != 0 || decisions_flush_kept(pg) != 0 ? -1 : 0;
+}
+
+static void discard_kept(void *ctx, int whole) {
+    (void)ctx, (void)whole;
+    replay_discard_events();
+    decisions_discard_kept();
 }
 
 static void on_committed(void *ctx) {
@@ -113,6 +128,7 @@ int main(void) {
     const char *bind = config_str("RULES_ZMQ_BIND", config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
     rs.to_subsidy = link_producer_new(rs.svc.base, rs.svc.pg, "rules->subsidy", "rules", subsidy);
     rs.from_intake = link_consumer_new(rs.svc.base, rs.svc.pg, "intake->rules", "rules", bind, on_event, on_committed, &rs);
+    if (rs.from_intake) link_consumer_on_flush(rs.from_intake, flush_kept, discard_kept);
     rs.tick = event_new(rs.svc.base, -1, EV_PERSIST, on_tick, &rs);
     rs.sighup = evsignal_new(rs.svc.base, SIGHUP, on_sighup, &rs);
     if (!rs.to_subsidy || !rs.from_intake || !rs.tick || !rs.sighup) goto out;

@@ -46,7 +46,9 @@ static const char *rule_key(const char *decision_id) {
 
 int pending_release(PGconn *pg, const policy_set_t *plans, const char *cert_no, decision_list_t *out) {
     const char *p[] = {cert_no};
-    PGresult *r = pg_exec_bin(pg, "SELECT event, decision_id FROM rules.pending WHERE cert_no = $1", 1, p, NULL, NULL, 1);
+    /* Taken out as they are read (one statement): a failure below rolls back. */
+    PGresult *r = pg_exec_bin(pg, "DELETE FROM rules.pending WHERE cert_no = $1 RETURNING event, decision_id", 1, p,
+                              NULL, NULL, 1);
     if (!r) return -1;
     int n = PQntuples(r), rc = 0;
     waiting_t *w = calloc((size_t)n + 1, sizeof *w);
@@ -76,7 +78,6 @@ int pending_release(PGconn *pg, const policy_set_t *plans, const char *cert_no, 
         free(w[i].decision_id);
     }
     free(w);
-    if (rc == 0 && pg_cmd(pg, "DELETE FROM rules.pending WHERE cert_no = $1", 1, p) != 0) rc = -1;
     return rc;
 }
 

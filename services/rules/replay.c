@@ -8,23 +8,40 @@
 #include "emit.h"
 #include "log.h"
 #include "pg.h"
+#include "pg_rows.h"
 #include "timers.h"
 
-int replay_keep_event(PGconn *pg, const Jiuye__Event *ev) {
+/* The events of the consumer's transaction, written by replay_flush_events(). */
+static pg_rows_t kept;
+static int kept_ready;
+
+void replay_keep_event(const Jiuye__Event *ev) {
+    static const unsigned oids[] = {PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA};
+    if (!kept_ready) pg_rows_init(&kept, 5, oids), kept_ready = 1;
     size_t len = jiuye__event__get_packed_size(ev);
     uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) return -1;
+    if (!buf) abort();
     jiuye__event__pack(ev, buf);
-    const char *p[] = {ev->source, ev->event_id, ev->type, ev->occurred_on, (const char *)buf};
-    int lengths[] = {0, 0, 0, 0, (int)len}, formats[] = {0, 0, 0, 0, 1};
-    PGresult *r = pg_exec_bin(pg,
-                              "INSERT INTO rules.events (source, event_id, type, occurred_on, event) "
-                              "VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT DO NOTHING",
-                              5, p, lengths, formats, 0);
+    const char *row[] = {ev->source, ev->event_id, ev->type, ev->occurred_on, (const char *)buf};
+    const int lengths[] = {-1, -1, -1, -1, (int)len};
+    pg_rows_add(&kept, row, lengths);
     free(buf);
+}
+
+int replay_flush_events(PGconn *pg) {
+    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    PGresult *r = pg_rows_exec(pg, &kept,
+                               "INSERT INTO rules.events (source, event_id, type, occurred_on, event) "
+                               "SELECT source, event_id, type, occurred_on::date, event "
+                               "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) "
+                               "AS u(source, event_id, type, occurred_on, event) ON CONFLICT DO NOTHING");
     if (!r) return -1;
     PQclear(r);
     return 0;
+}
+
+void replay_discard_events(void) {
+    if (kept_ready) pg_rows_clear(&kept);
 }
 
 /* ------------------------------------------------------------ request */
@@ -446,7 +463,7 @@ static int replay_event(replay_state_t *st, const Jiuye__Event *ev) {
     if (rc == 0 && out.n) {
         char message_id[400];
         snprintf(message_id, sizeof message_id, "rules/replay/%lld/%s/%s", st->replay_id, ev->source, ev->event_id);
-        if (decisions_emit(st->pg, ev, &out, message_id) != 0) {
+        if (decisions_emit(st->pg, ev, &out, message_id, 0) != 0) {
             snprintf(st->err, st->errlen, "storing the corrections of %s/%s failed", ev->source, ev->event_id);
             rc = -1;
         } else {

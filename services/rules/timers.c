@@ -66,7 +66,7 @@ static int fire_one(PGconn *pg, const policy_set_t *plans, jdate_t today, PGresu
             ctx.plan = policy_for_date(plans, on); /* the plan of the fact that set the timer */
             char message_id[300];
             snprintf(message_id, sizeof message_id, "rules/timer/%s", timer_id);
-            if (fire(&ctx, ev, detail, &out) == 0 && decisions_emit(pg, ev, &out, message_id) == 0) rc = 0;
+            if (fire(&ctx, ev, detail, &out) == 0 && decisions_emit(pg, ev, &out, message_id, 0) == 0) rc = 0;
         }
     }
     const char *p[] = {timer_id};

@@ -16,6 +16,7 @@
 
 #include "link.h"
 #include "pg.h"
+#include "pg_rows.h"
 
 
 typedef struct fixture {
@@ -33,8 +34,33 @@ static long count(PGconn *pg, const char *sql) {
     return n;
 }
 
+/* Rows "keep" messages leave for the consumer's flush hook (pg_rows.h). */
+static pg_rows_t kept;
+static int flushes_with_rows, discards;
+
+static int flush_kept(void *ctx, PGconn *pg) {
+    (void)ctx;
+    if (pg_rows_count(&kept) == 0) return 0;
+    flushes_with_rows++;
+    PGresult *r = pg_rows_exec(pg, &kept, "INSERT INTO lt.kept (message_id) SELECT unnest($1::text[])");
+    if (!r) return -1;
+    PQclear(r);
+    return 0;
+}
+
+static void discard_kept(void *ctx, int whole) {
+    (void)ctx, (void)whole;
+    discards++;
+    pg_rows_clear(&kept);
+}
+
 static link_status_t handler(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
     (void)ctx;
+    if (strncmp(env->message_id, "keep", 4) == 0) { /* no statement now: the flush hook writes it */
+        const char *row[] = {env->message_id};
+        pg_rows_add(&kept, row, NULL);
+        return LINK_OK;
+    }
     if (strncmp(env->message_id, "bad", 3) == 0) {
         snprintf(err, errlen, "poison message");
         return LINK_REJECT;
@@ -97,6 +123,7 @@ static const char *endpoint(void) {
 static void start_consumer(fixture_t *f) {
     f->consumer = link_consumer_new(f->base, f->consumer_pg, "test-consumer", "lt", endpoint(), handler, NULL, NULL);
     assert_non_null(f->consumer);
+    link_consumer_on_flush(f->consumer, flush_kept, discard_kept);
 }
 
 static void start_producer(fixture_t *f) {
@@ -120,7 +147,10 @@ static int setup(void **state) {
                          " payload bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now());"
                          "CREATE TABLE lt.consumed (message_id text PRIMARY KEY, consumed_at timestamptz DEFAULT now());"
                          "CREATE TABLE lt.dead_letters (message_id text, error text, payload bytea, at timestamptz DEFAULT now());"
-                         "CREATE TABLE lt.effects (message_id text NOT NULL CHECK (message_id NOT LIKE 'fail%'));");
+                         "CREATE TABLE lt.effects (message_id text NOT NULL CHECK (message_id NOT LIKE 'fail%'));"
+                         "CREATE TABLE lt.kept (message_id text NOT NULL CHECK (message_id NOT LIKE 'keepfail%'));");
+    pg_rows_init(&kept, 1, NULL);
+    flushes_with_rows = discards = 0;
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     *state = f;
@@ -133,6 +163,7 @@ static int teardown(void **state) {
     link_consumer_destroy(&f->consumer);
     PGresult *r = PQexec(f->admin, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS lt CASCADE");
     PQclear(r);
+    pg_rows_free(&kept);
     PQfinish(f->admin);
     PQfinish(f->producer_pg);
     PQfinish(f->consumer_pg);
@@ -201,6 +232,40 @@ static void test_failing_deferred_write_is_dead_lettered_alone(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.consumed"), 11);
 }
 
+/* Rows a handler keeps are written by the flush hook, a statement per
+ * transaction, not per message; a kept row that fails dead-letters its own
+ * message alone (careful mode flushes after each message, under its savepoint)
+ * and the other messages' rows are written once. */
+static void test_kept_rows_flushed_per_transaction(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "keep", 0, 60);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.kept"), 60);
+    assert_int_equal(count(f->admin, "SELECT count(DISTINCT message_id) FROM lt.kept"), 60);
+    assert_true(flushes_with_rows >= 1 && flushes_with_rows < 60 / 4); /* 60 messages: a few transactions */
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters"), 0);
+}
+
+static void test_failing_kept_row_is_dead_lettered_alone(void **state) {
+    fixture_t *f = *state;
+    start_consumer(f);
+    start_producer(f);
+    put_messages(f->producer_pg, "keep", 0, 20);
+    put_messages(f->producer_pg, "keepfail", 0, 1);
+    put_messages(f->producer_pg, "keep", 20, 20);
+    link_producer_pump(f->producer);
+    assert_int_equal(run_until(f, "SELECT count(*) FROM lt.outbox", 0), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.kept"), 40);
+    assert_int_equal(count(f->admin, "SELECT count(DISTINCT message_id) FROM lt.kept"), 40);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters WHERE message_id = 'keepfail-0'"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.consumed"), 41);
+    assert_true(discards >= 1); /* the fast attempt was rolled back, its kept rows dropped */
+}
+
 /* A read in a handler sees the writes sent before it in the same pipeline. */
 static void test_read_after_deferred_write(void **state) {
     fixture_t *f = *state;
@@ -244,6 +309,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(test_poison_message_is_dead_lettered_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_deferred_write_is_dead_lettered_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_after_deferred_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_rows_flushed_per_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_kept_row_is_dead_lettered_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_while_consumer_away_is_sent_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consumer_restart_while_in_flight, setup, teardown),
     };

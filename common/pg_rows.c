@@ -1,0 +1,46 @@
+/* pg_rows.c: rows kept in memory and written with one statement (see pg_rows.h). */
+#include "pg_rows.h"
+
+#include <assert.h>
+#include <string.h>
+
+void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids) {
+    assert(ncols > 0 && ncols <= PG_ROWS_MAX_COLS);
+    memset(r, 0, sizeof *r);
+    r->ncols = ncols;
+    for (int i = 0; i < ncols; i++) r->oids[i] = oids ? oids[i] : PG_OID_TEXT;
+    pg_rows_clear(r);
+}
+
+void pg_rows_add(pg_rows_t *r, const char *const *values, const int *lengths) {
+    for (int i = 0; i < r->ncols; i++) {
+        if (!values[i])
+            pg_array_add_null(&r->cols[i]);
+        else
+            pg_array_add(&r->cols[i], values[i], lengths && lengths[i] >= 0 ? (size_t)lengths[i] : strlen(values[i]));
+    }
+    r->count++;
+}
+
+PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) {
+    const char *params[PG_ROWS_MAX_COLS];
+    int lengths[PG_ROWS_MAX_COLS], formats[PG_ROWS_MAX_COLS];
+    for (int i = 0; i < r->ncols; i++) {
+        params[i] = pg_array_data(&r->cols[i]);
+        lengths[i] = pg_array_len(&r->cols[i]);
+        formats[i] = 1;
+    }
+    PGresult *res = pg_exec_bin(pg, sql, r->ncols, params, lengths, formats, 0);
+    pg_rows_clear(r);
+    return res;
+}
+
+void pg_rows_clear(pg_rows_t *r) {
+    for (int i = 0; i < r->ncols; i++) pg_array_reset(&r->cols[i], r->oids[i]);
+    r->count = 0;
+}
+
+void pg_rows_free(pg_rows_t *r) {
+    for (int i = 0; i < r->ncols; i++) pg_array_free(&r->cols[i]);
+    r->count = 0;
+}

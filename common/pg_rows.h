@@ -1,0 +1,43 @@
+/* pg_rows.h: rows kept in memory and written with one statement.
+ *
+ * A consumer's handlers run once per message; a table they only write (nothing
+ * in the same transaction reads it back) need not cost a statement per row:
+ * the handler adds its row here and the consumer's flush hook (link.h,
+ * link_consumer_on_flush) writes them all before COMMIT with one statement
+ * that takes each column as an array parameter, for instance
+ *
+ *   INSERT INTO t (a, b, c) SELECT a, b::date, c FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(a, b, c)
+ *
+ * Columns are text (cast in the statement as needed) or bytea; a NULL value is
+ * SQL NULL. Rows keep their order (unnest preserves it). Buffers are kept from
+ * one batch to the next: a batch costs no allocation once the largest was seen.
+ * Allocation failure aborts (xalloc.h). */
+#ifndef JIUYE_PG_ROWS_H
+#define JIUYE_PG_ROWS_H
+
+#include <libpq-fe.h>
+
+#include "pg.h"
+
+#define PG_ROWS_MAX_COLS 16
+
+typedef struct {
+    int ncols, count;
+    unsigned oids[PG_ROWS_MAX_COLS];
+    pg_array_t cols[PG_ROWS_MAX_COLS];
+} pg_rows_t;
+
+/* ncols columns; oids gives each one's type (PG_OID_TEXT or PG_OID_BYTEA), NULL: all text. */
+void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids);
+/* One row: values[ncols] (NULL: SQL NULL); lengths NULL or per value (bytea needs it). */
+void pg_rows_add(pg_rows_t *r, const char *const *values, const int *lengths);
+static inline int pg_rows_count(const pg_rows_t *r) { return r->count; }
+/* Run sql with the columns as $1..$ncols (binary arrays) and empty the rows.
+ * Returns the result (caller PQclear()s it) or NULL after logging the failure.
+ * Empty rows are fine (unnest of empty arrays: no row). */
+PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__((warn_unused_result));
+/* Drop the rows (a rollback). */
+void pg_rows_clear(pg_rows_t *r);
+void pg_rows_free(pg_rows_t *r);
+
+#endif
