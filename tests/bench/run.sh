@@ -25,7 +25,8 @@
 #      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1,
 #      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP),
 #      BENCH_PG_STATEMENTS (0; 1: pg_stat_statements with planning time, printed at the end),
-#      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised).
+#      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised),
+#      BENCH_TIMELINE (0; 1: every scenario prints its commits per second and stage).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
 set -euo pipefail
 
@@ -206,7 +207,18 @@ run_bench() {
     local name=$1 rc=0
     shift
     scenarios=$((scenarios + 1))
-    if "$BENCH" --name "$name" "$@" 2>&1 | tee "$tmp/logs/bench-$name.log"; then rc=0; else rc=${PIPESTATUS[0]}; fi
+    local timeline=()
+    [[ "${BENCH_TIMELINE:-0}" != 1 ]] || timeline=(--timeline)
+    [[ "${BENCH_PG_STATEMENTS:-0}" != 1 ]] || psql -X -q -c "SELECT pg_stat_statements_reset()" >/dev/null
+    if "$BENCH" --name "$name" "$@" "${timeline[@]}" 2>&1 | tee "$tmp/logs/bench-$name.log"; then rc=0; else rc=${PIPESTATUS[0]}; fi
+    if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then # this scenario's statements, kept for the end
+        psql -X -P pager=off -c "SELECT u.rolname AS role, calls, plans, round(total_exec_time::numeric, 0) AS total_ms,
+                round(total_plan_time::numeric, 0) AS plan_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+                left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+            FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
+            WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 15" \
+            >"$tmp/logs/statements-$name.log" 2>&1 || true
+    fi
     local line
     line=$(grep -m1 '^SUMMARY ' "$tmp/logs/bench-$name.log" || true)
     [[ -z "$line" ]] || summaries+=("$line")
@@ -290,16 +302,11 @@ END {
 
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
     echo
-    echo "== statements by total time (pg_stat_statements, all scenarios)"
-    psql -X -P pager=off -c "SELECT u.rolname AS role, calls, plans, round(total_exec_time::numeric, 0) AS total_ms,
-            round(total_plan_time::numeric, 0) AS plan_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
-            left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
-        FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
-        WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 30"
-    psql -X -P pager=off -c "SELECT u.rolname AS role, sum(calls) AS calls, round(sum(total_exec_time)::numeric, 0) AS total_ms,
-            round(sum(total_plan_time)::numeric, 0) AS plan_ms
-        FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
-        WHERE u.rolname LIKE 'jiuye%' GROUP BY 1 ORDER BY 1"
+    for f in "$tmp"/logs/statements-*.log; do
+        n=${f##*/statements-}
+        echo "== statements by total time (pg_stat_statements), scenario ${n%.log}"
+        cat "$f"
+    done
 fi
 
 stop_services
