@@ -341,7 +341,12 @@ static void producer_readable(evutil_socket_t fd, short what, void *arg) {
         jiuye__ack__free_unpacked(ack, NULL);
         got = 1;
     }
-    if (got) link_producer_pump(p);
+    /* Room in the window: load only what a full window left in the outbox
+     * (may_have_rows); rows of later commits come with their own pump. */
+    if (got) {
+        producer_load(p);
+        producer_send_due(p);
+    }
 }
 
 static void producer_tick(evutil_socket_t fd, short what, void *arg) {
