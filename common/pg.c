@@ -17,14 +17,19 @@
 
 PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
                    volatile sig_atomic_t *stop) {
-    const char *keys[] = {"dbname", "user", "password", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {config_str("JIUYE_DB", "host=127.0.0.1 port=5433 dbname=jiuye"), user,
-                          password_env ? config_str(password_env, NULL) : NULL, app_name, "5", NULL};
-    if (!vals[2]) { /* no password: drop the key so libpq's own lookup applies */
-        keys[2] = "application_name", vals[2] = app_name;
-        keys[3] = "connect_timeout", vals[3] = "5";
-        keys[4] = NULL, vals[4] = NULL;
-    }
+    return pg_connect_with(user, password_env, app_name, NULL, stop);
+}
+
+PGconn *pg_connect_with(const char *user, const char *password_env, const char *app_name, const char *options,
+                        volatile sig_atomic_t *stop) {
+    const char *keys[7] = {"dbname", "user"}, *vals[7] = {config_str("JIUYE_DB", "host=127.0.0.1 port=5433 dbname=jiuye"), user};
+    int n = 2;
+    const char *password = password_env ? config_str(password_env, NULL) : NULL;
+    if (password) keys[n] = "password", vals[n++] = password; /* else libpq's own lookup applies */
+    keys[n] = "application_name", vals[n++] = app_name;
+    keys[n] = "connect_timeout", vals[n++] = "5";
+    if (options) keys[n] = "options", vals[n++] = options; /* kept by PQreset too */
+    keys[n] = NULL, vals[n] = NULL;
     long delay_ms = 200;
     for (int attempt = 1;; attempt++) {
         PGconn *pg = PQconnectdbParams(keys, vals, 1);

@@ -19,6 +19,10 @@
  * connected or *stop becomes non-zero (then returns NULL). Caller owns the result. */
 PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
                    volatile sig_atomic_t *stop);
+/* The same with session settings for the server ("-c name=value ..."), which
+ * a reset connection keeps. */
+PGconn *pg_connect_with(const char *user, const char *password_env, const char *app_name, const char *options,
+                        volatile sig_atomic_t *stop);
 
 /* Run sql with n text parameters (NULL entries are SQL NULL). Returns the
  * result (caller PQclear()s it) when its status is COMMAND_OK or TUPLES_OK,

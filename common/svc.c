@@ -85,6 +85,8 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
     event_add(s->sig_int, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    s->db_user = db_user;
+    s->password_env = password_env;
     s->pg = pg_connect(db_user, password_env, name, &s->stopping);
     if (!s->pg) return -1;
     if (pg_check_schema(s->pg, SCHEMA_VERSION) != 0) return -1;
@@ -109,6 +111,16 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
     return 0;
 }
 
+PGconn *svc_queue_connect(svc_t *s) {
+    if (!s->queue_pg) {
+        char app[64];
+        snprintf(app, sizeof app, "%s-outbox", s->name);
+        s->queue_pg = pg_connect_with(s->db_user, s->password_env, app,
+                                      "-c enable_seqscan=off -c plan_cache_mode=force_generic_plan", &s->stopping);
+    }
+    return s->queue_pg;
+}
+
 void svc_route(svc_t *s, const char *path, svc_route_fn fn, void *ctx) { evhttp_set_cb(s->http, path, fn, ctx); }
 
 int svc_route_prefix(svc_t *s, const char *prefix, svc_route_fn fn, void *ctx) {
@@ -128,6 +140,7 @@ void svc_destroy(svc_t *s) {
     if (s->sig_term) event_free(s->sig_term);
     if (s->sig_int) event_free(s->sig_int);
     pg_finish(s->pg);
+    pg_finish(s->queue_pg);
     link_term();
     if (s->base) event_base_free(s->base);
     libevent_global_shutdown();

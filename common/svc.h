@@ -30,6 +30,8 @@ struct svc {
     struct event_base *base;
     struct evhttp *http;
     PGconn *pg;
+    PGconn *queue_pg; /* the outbox producer's own connection (svc_queue_connect) */
+    const char *db_user, *password_env; /* borrowed from svc_init's caller */
     struct event *sig_term, *sig_int;
     volatile sig_atomic_t stopping;
     void (*metrics)(void *ctx, struct evbuffer *out);
@@ -55,6 +57,15 @@ int svc_route_prefix(svc_t *s, const char *prefix, svc_route_fn fn, void *ctx) _
 /* Run until SIGTERM/SIGINT. Returns 0. */
 int svc_run(svc_t *s);
 void svc_destroy(svc_t *s);
+
+/* A second connection, as the service's role, for its outbox producer
+ * (link.h): the producer's statements (load the next rows by seq, delete the
+ * acknowledged ones by message_id) are the queue's, and must never become a
+ * scan of the whole outbox, which holds every row deleted since the last
+ * vacuum: PostgreSQL chose that plan (3-6 ms a call) after an analyze had
+ * seen the outbox near empty. This session disables sequential scans and
+ * keeps generic plans. Owned by s (svc_destroy). NULL when stopping. */
+PGconn *svc_queue_connect(svc_t *s);
 
 /* Append one Prometheus sample line "name{labels} value". labels may be NULL. */
 void svc_metric(struct evbuffer *out, const char *name, const char *labels, double value);

@@ -22,7 +22,7 @@ int main(void) {
     static intake_t in; /* static: the metrics table is about 100 KiB */
     int rc = 1;
     if (svc_init(&in.svc, "intake", "jiuye_intake", "INTAKE_DB_PASSWORD", "INTAKE_HTTP_PORT", 8080) != 0) goto out;
-    in.to_rules = link_producer_new(in.svc.base, in.svc.pg, "intake->rules", "intake",
+    in.to_rules = link_producer_new(in.svc.base, svc_queue_connect(&in.svc), "intake->rules", "intake",
                                     config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
     if (!in.to_rules) goto out;
     in.zmq = zmq_ingest_new(in.svc.base, in.svc.pg,

@@ -126,7 +126,7 @@ int main(void) {
     if (svc_init(&rs.svc, "rules", "jiuye_rules", "RULES_DB_PASSWORD", "RULES_HTTP_PORT", 8081) != 0) goto out;
     const char *subsidy = config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552");
     const char *bind = config_str("RULES_ZMQ_BIND", config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
-    rs.to_subsidy = link_producer_new(rs.svc.base, rs.svc.pg, "rules->subsidy", "rules", subsidy);
+    rs.to_subsidy = link_producer_new(rs.svc.base, svc_queue_connect(&rs.svc), "rules->subsidy", "rules", subsidy);
     rs.from_intake = link_consumer_new(rs.svc.base, rs.svc.pg, "intake->rules", "rules", bind, on_event, on_committed, &rs);
     if (rs.from_intake) link_consumer_on_flush(rs.from_intake, flush_kept, discard_kept);
     rs.tick = event_new(rs.svc.base, -1, EV_PERSIST, on_tick, &rs);

@@ -121,7 +121,7 @@ int main(void) {
     if (claims_open(ss.svc.pg) != 0) goto out;
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");
     const char *bind = config_str("SUBSIDY_ZMQ_BIND", config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552"));
-    ss.to_notify = link_producer_new(ss.svc.base, ss.svc.pg, "subsidy->notify", "subsidy", notify);
+    ss.to_notify = link_producer_new(ss.svc.base, svc_queue_connect(&ss.svc), "subsidy->notify", "subsidy", notify);
     ss.from_rules =
         link_consumer_new(ss.svc.base, ss.svc.pg, "rules->subsidy", "subsidy", bind, on_decided, on_committed, &ss);
     ss.sighup = evsignal_new(ss.svc.base, SIGHUP, on_sighup, &ss);
