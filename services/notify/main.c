@@ -28,13 +28,13 @@ typedef struct notify_svc {
     long stored_pending; /* notifications stored in the open transaction */
 } notify_svc_t;
 
+/* Notifications are kept for the flush hook below: one statement per transaction. */
 static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
-    notify_svc_t *ns = ctx;
+    (void)ctx, (void)pg;
     if (env->body_case != JIUYE__ENVELOPE__BODY_SETTLED) {
         snprintf(err, errlen, "expected settled decisions, got body %d", (int)env->body_case);
         return LINK_REJECT;
     }
-    (void)ns, (void)pg;
     notice_keep_settled(env->settled);
     return LINK_OK;
 }
