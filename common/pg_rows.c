@@ -9,15 +9,21 @@ void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids) {
     memset(r, 0, sizeof *r);
     r->ncols = ncols;
     for (int i = 0; i < ncols; i++) r->oids[i] = oids ? oids[i] : PG_OID_TEXT;
-    pg_rows_clear(r);
+}
+
+/* Column i's array, started on first use (a PG_ROWS() initializer makes none). */
+static pg_array_t *column(pg_rows_t *r, int i) {
+    if (!r->cols[i].buf) pg_array_reset(&r->cols[i], r->oids[i] ? r->oids[i] : PG_OID_TEXT);
+    return &r->cols[i];
 }
 
 void pg_rows_add(pg_rows_t *r, const char *const *values, const int *lengths) {
+    assert(r->ncols > 0 && r->ncols <= PG_ROWS_MAX_COLS);
     for (int i = 0; i < r->ncols; i++) {
         if (!values[i])
-            pg_array_add_null(&r->cols[i]);
+            pg_array_add_null(column(r, i));
         else
-            pg_array_add(&r->cols[i], values[i], lengths && lengths[i] >= 0 ? (size_t)lengths[i] : strlen(values[i]));
+            pg_array_add(column(r, i), values[i], lengths && lengths[i] >= 0 ? (size_t)lengths[i] : strlen(values[i]));
     }
     r->count++;
 }
@@ -26,8 +32,8 @@ PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) {
     const char *params[PG_ROWS_MAX_COLS];
     int lengths[PG_ROWS_MAX_COLS], formats[PG_ROWS_MAX_COLS];
     for (int i = 0; i < r->ncols; i++) {
-        params[i] = pg_array_data(&r->cols[i]);
-        lengths[i] = pg_array_len(&r->cols[i]);
+        params[i] = pg_array_data(column(r, i));
+        lengths[i] = pg_array_len(column(r, i));
         formats[i] = 1;
     }
     PGresult *res = pg_exec_bin(pg, sql, r->ncols, params, lengths, formats, 0);
@@ -36,7 +42,8 @@ PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) {
 }
 
 void pg_rows_clear(pg_rows_t *r) {
-    for (int i = 0; i < r->ncols; i++) pg_array_reset(&r->cols[i], r->oids[i]);
+    for (int i = 0; i < r->ncols; i++)
+        if (r->cols[i].buf) pg_array_reset(&r->cols[i], r->oids[i] ? r->oids[i] : PG_OID_TEXT);
     r->count = 0;
 }
 

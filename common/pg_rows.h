@@ -27,6 +27,12 @@ typedef struct {
     pg_array_t cols[PG_ROWS_MAX_COLS];
 } pg_rows_t;
 
+/* Static initializers, no pg_rows_init() needed: PG_ROWS_TEXT(3) is three
+ * text columns, PG_ROWS(2, PG_OID_TEXT, PG_OID_BYTEA) gives each column's type
+ * (a type left out, or 0, is text). The buffers are made on first use. */
+#define PG_ROWS_TEXT(n) {.ncols = (n)}
+#define PG_ROWS(n, ...) {.ncols = (n), .oids = {__VA_ARGS__}}
+
 /* ncols columns; oids gives each one's type (PG_OID_TEXT or PG_OID_BYTEA), NULL: all text. */
 void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids);
 /* One row: values[ncols] (NULL: SQL NULL); lengths NULL or per value (bytea needs it). */

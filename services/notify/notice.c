@@ -59,12 +59,10 @@ static void subject_text(const char *subject, char *out, size_t len) {
 
 /* The notifications of the consumer's transaction, written by notice_flush(). */
 enum { N_REF, N_KIND, N_RULE, N_DISTRICT, N_AUDIENCE, N_EVENT, N_SOURCE, N_TITLE, N_BODY, N_AMOUNT, N_CLAUSE, N_COLS };
-static pg_rows_t kept;
-static int kept_ready;
+static pg_rows_t kept = PG_ROWS_TEXT(N_COLS);
 
 static void keep(const char *ref_id, const char *kind, const Jiuye__Decision *d, const char *title, const char *body,
                  const int64_t *amount) {
-    if (!kept_ready) pg_rows_init(&kept, N_COLS, NULL), kept_ready = 1;
     char *aud = pg_text_array((const char *const *)d->audience, (int)d->n_audience);
     if (!aud) abort();
     char amount_text[32];
@@ -76,7 +74,7 @@ static void keep(const char *ref_id, const char *kind, const Jiuye__Decision *d,
 }
 
 long notice_flush(PGconn *pg) {
-    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    if (pg_rows_count(&kept) == 0) return 0;
     /* One statement for every notification of the transaction and its deliveries.
      * Only a notification stored now gets deliveries: a redelivered one finds its
      * ref_id taken and adds nothing (one notification per decision or award and
@@ -99,7 +97,7 @@ long notice_flush(PGconn *pg) {
 }
 
 void notice_discard(void) {
-    if (kept_ready) pg_rows_clear(&kept);
+    pg_rows_clear(&kept);
 }
 
 static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *decision_id) {

@@ -162,21 +162,19 @@ int decision_store(PGconn *pg, const Jiuye__Decision *d) {
 }
 
 /* The decisions of the consumer's transaction, written by decisions_flush_kept(). */
-static pg_rows_t kept;
-static int kept_ready;
+static pg_rows_t kept = PG_ROWS_TEXT(9);
 
 int decision_keep(const Jiuye__Decision *d) {
     const char *row[9];
     char *body;
     if (decision_row(d, row, &body) != 0) return -1;
-    if (!kept_ready) pg_rows_init(&kept, 9, NULL), kept_ready = 1;
     pg_rows_add(&kept, row, NULL);
     free(body);
     return 0;
 }
 
 int decisions_flush_kept(PGconn *pg) {
-    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    if (pg_rows_count(&kept) == 0) return 0;
     PGresult *r = pg_rows_exec(pg, &kept,
                                "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
                                "SELECT decision_id, source, event_id, rule, outcome, subject, district, "
@@ -189,5 +187,5 @@ int decisions_flush_kept(PGconn *pg) {
 }
 
 void decisions_discard_kept(void) {
-    if (kept_ready) pg_rows_clear(&kept);
+    pg_rows_clear(&kept);
 }

@@ -12,12 +12,9 @@
 #include "timers.h"
 
 /* The events of the consumer's transaction, written by replay_flush_events(). */
-static pg_rows_t kept;
-static int kept_ready;
+static pg_rows_t kept = PG_ROWS(5, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA);
 
 void replay_keep_event(const Jiuye__Event *ev) {
-    static const unsigned oids[] = {PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA};
-    if (!kept_ready) pg_rows_init(&kept, 5, oids), kept_ready = 1;
     size_t len = jiuye__event__get_packed_size(ev);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf) abort();
@@ -29,7 +26,7 @@ void replay_keep_event(const Jiuye__Event *ev) {
 }
 
 int replay_flush_events(PGconn *pg) {
-    if (!kept_ready || pg_rows_count(&kept) == 0) return 0;
+    if (pg_rows_count(&kept) == 0) return 0;
     PGresult *r = pg_rows_exec(pg, &kept,
                                "INSERT INTO rules.events (source, event_id, type, occurred_on, event) "
                                "SELECT source, event_id, type, occurred_on::date, event "
@@ -41,7 +38,7 @@ int replay_flush_events(PGconn *pg) {
 }
 
 void replay_discard_events(void) {
-    if (kept_ready) pg_rows_clear(&kept);
+    pg_rows_clear(&kept);
 }
 
 /* ------------------------------------------------------------ request */

@@ -127,11 +127,42 @@ static void test_bad_value_fails_the_statement(void **state) {
     pg_rows_free(&rows);
 }
 
+/* A PG_ROWS() initializer needs no pg_rows_init(): its columns start on first use. */
+static void test_static_initializer(void **state) {
+    (void)state;
+    static pg_rows_t rows = PG_ROWS(4, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA);
+    PGresult *r = pg_rows_exec(pg, &rows, INSERT); /* nothing added yet */
+    assert_non_null(r);
+    assert_string_equal(PQcmdTuples(r), "0");
+    PQclear(r);
+    pg_rows_clear(&rows);
+    const char blob[] = {'\0', 'z'};
+    const char *row[] = {"static", "2024-03-01", "7", blob};
+    const int lengths[] = {-1, -1, -1, 2};
+    pg_rows_add(&rows, row, lengths);
+    r = pg_rows_exec(pg, &rows, INSERT);
+    assert_non_null(r);
+    PQclear(r);
+    assert_value("SELECT on_day || ' ' || n || ' ' || encode(blob, 'hex') FROM pr.t WHERE name = 'static'",
+                 "2024-03-01 7 007a");
+    static pg_rows_t texts = PG_ROWS_TEXT(1);
+    const char *one[] = {"t"};
+    pg_rows_add(&texts, one, NULL);
+    assert_int_equal(pg_rows_count(&texts), 1);
+    r = pg_rows_exec(pg, &texts, "SELECT count(*) FROM unnest($1::text[]) AS u(x) WHERE x = 't'");
+    assert_non_null(r);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    PQclear(r);
+    pg_rows_free(&rows);
+    pg_rows_free(&texts);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_in_order_with_nulls_and_bytes),
         cmocka_unit_test(test_reuse_after_clear_and_empty),
         cmocka_unit_test(test_bad_value_fails_the_statement),
+        cmocka_unit_test(test_static_initializer),
     };
     return cmocka_run_group_tests_name("pg_rows", tests, setup, teardown);
 }
