@@ -197,7 +197,7 @@ fuzz: $(FUZZ_BINS)
 # Always the optimized build (build/bin), never the sanitized one; the load generator goes
 # to build/bench/jiuye_bench (libzmq, libcurl, libpq, protobuf-c, jansson; linked against
 # libjiuye and the service archives like the tests, for intake's own codec and sources_add).
-#   make bench                 tests/bench/run.sh: its own PostgreSQL (JIUYE_BENCH_PGPORT, 55499)
+#   make bench                 tests/bench/run.sh: its own PostgreSQL (JIUYE_BENCH_PGPORT, 25499)
 #                              and services (ports + JIUYE_BENCH_PORT_OFFSET), scenarios of
 #                              BENCH_EVENTS (20000) events, a summary table; BENCH_LONG=1 adds
 #                              the 10-minute memory run

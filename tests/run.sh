@@ -12,7 +12,7 @@
 # or `tests/run.sh 'test_money|intake'`. Each file's output goes to a log that is shown
 # (last 50 lines) only when it fails. The last line is always "N passed, N failed";
 # the exit status is 1 if anything failed or nothing ran.
-# Env: JIUYE_TEST_PGPORT (55432), JIUYE_TEST_PORT_OFFSET added to every service port (0),
+# Env: JIUYE_TEST_PGPORT (25432), JIUYE_TEST_PORT_OFFSET added to every service port (0),
 #      TMPDIR (/tmp) where the scratch dir goes, JIUYE_TEST_TIMEOUT per file in s (900), JIUYE_SHOW_LOG=1 prints the "# ..." lines of passing tests,
 #      JIUYE_KEEP_TMP=1 keeps the scratch dir (logs, cluster) for a post-mortem.
 set -euo pipefail
@@ -33,7 +33,10 @@ chmod 755 "$tmp"
 mkdir -p "$tmp/logs"
 
 export JIUYE_PGDATA=$tmp/pg
-export JIUYE_PGPORT=${JIUYE_TEST_PGPORT:-55432}
+# Fixed ports sit below Linux's ephemeral range (32768-60999): a port in it can be taken by
+# any client connection of a test at the moment a server wants to bind it (CI once saw
+# the bench smoke's PostgreSQL refused its port that way).
+export JIUYE_PGPORT=${JIUYE_TEST_PGPORT:-25432}
 
 summary_printed=0
 # shellcheck disable=SC2317 # reached through the EXIT trap

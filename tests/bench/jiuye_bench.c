@@ -37,7 +37,7 @@
  * Output: human lines, then one line "SUMMARY key=value ..." that tests/bench/run.sh
  * tabulates. Exit status 0 when every event was accepted and processed, 1 otherwise.
  *
- * Env: JIUYE_BENCH_DB (superuser conninfo; default host=127.0.0.1 port=55499
+ * Env: JIUYE_BENCH_DB (superuser conninfo; default host=127.0.0.1 port=25499
  * dbname=jiuye user=postgres), INTAKE_ZMQ, INTAKE_HTTP_PORT, JIUYE_BENCH_PIDS, JIUYE_TODAY. */
 #include <curl/curl.h>
 #include <errno.h>
@@ -991,7 +991,7 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     const char *conninfo = getenv("JIUYE_BENCH_DB");
-    if (!conninfo || !*conninfo) conninfo = "host=127.0.0.1 port=55499 dbname=jiuye user=postgres";
+    if (!conninfo || !*conninfo) conninfo = "host=127.0.0.1 port=25499 dbname=jiuye user=postgres";
     db = PQconnectdb(conninfo);
     if (PQstatus(db) != CONNECTION_OK) die("cannot connect (%s): %s", conninfo, PQerrorMessage(db));
     PQclear(q("SET client_min_messages = warning", 0, NULL));

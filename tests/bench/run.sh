@@ -20,7 +20,7 @@
 # processed all of it, so each starts from an idle suite. Everything it started is stopped on
 # exit, also on failure or Ctrl-C. Only 127.0.0.1 is used.
 # Env: BENCH_EVENTS (20000), BENCH_LONG (0), BENCH_LONG_SECONDS (600), BENCH_LONG_RATE (1000),
-#      JIUYE_BENCH_PGPORT (55499), JIUYE_BENCH_PORT_OFFSET (0) added to the service ports
+#      JIUYE_BENCH_PGPORT (25499), JIUYE_BENCH_PORT_OFFSET (0) added to the service ports
 #      19080-19083 (HTTP) and 16550-16553 (ZeroMQ), BENCH_CURVE (1: CURVE keys on the internal
 #      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1,
 #      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP),
@@ -39,7 +39,7 @@ LONG_S=${BENCH_LONG_SECONDS:-600}
 LONG_RATE=${BENCH_LONG_RATE:-1000}
 SMOKE=${BENCH_SMOKE:-0}
 CURVE=${BENCH_CURVE:-1}
-PGPORT_BENCH=${JIUYE_BENCH_PGPORT:-55499}
+PGPORT_BENCH=${JIUYE_BENCH_PGPORT:-25499}
 OFF=${JIUYE_BENCH_PORT_OFFSET:-0}
 KEEP=${JIUYE_KEEP_TMP:-0}
 BIN=$ROOT/build/bin

@@ -9,7 +9,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
 N=500
-export JIUYE_BENCH_PGPORT=${JIUYE_BENCH_PGPORT:-$((${JIUYE_TEST_PGPORT:-55432} + 1000))}
+export JIUYE_BENCH_PGPORT=${JIUYE_BENCH_PGPORT:-$((${JIUYE_TEST_PGPORT:-25432} + 1000))}
 export JIUYE_BENCH_PORT_OFFSET=${JIUYE_BENCH_PORT_OFFSET:-$((${JIUYE_TEST_PORT_OFFSET:-0} + 100))}
 log=${JIUYE_TEST_TMP:-/tmp}/bench-smoke.$$.log
 rc=0
