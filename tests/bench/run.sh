@@ -24,7 +24,8 @@
 #      19080-19083 (HTTP) and 16550-16553 (ZeroMQ), BENCH_CURVE (1: CURVE keys on the internal
 #      links as in `make run`, when jiuyectl keygen exists; 0: plain), JIUYE_KEEP_TMP=1,
 #      BENCH_PG_SOCKET (0; 1: the services use PostgreSQL's unix socket instead of TCP),
-#      BENCH_PG_STATEMENTS (0; 1: pg_stat_statements with planning time, printed at the end),
+#      BENCH_PG_STATEMENTS (0; 1: pg_stat_statements with planning time, printed at the end;
+#      BENCH_PG_STATEMENTS_TOP statements per scenario, 15),
 #      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised),
 #      BENCH_TIMELINE (0; 1: every scenario prints its commits per second and stage).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
@@ -216,7 +217,7 @@ run_bench() {
                 round(total_plan_time::numeric, 0) AS plan_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
                 left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
             FROM pg_stat_statements s JOIN pg_roles u ON u.oid = s.userid
-            WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 15" \
+            WHERE u.rolname LIKE 'jiuye%' ORDER BY total_exec_time + total_plan_time DESC LIMIT ${BENCH_PG_STATEMENTS_TOP:-15}" \
             >"$tmp/logs/statements-$name.log" 2>&1 || true
     fi
     local line
