@@ -12,15 +12,23 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
                        r->wants_job ? "t" : "f", r->low_income ? "t" : "f", r->hard_to_employ ? "t" : "f",
                        ev->source, ev->event_id};
     /* A later registration (a move, a new status) replaces the earlier facts;
-     * the first registration date is kept for "longest waiting" (R17). */
-    return pg_cmd(pg,
-                  "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, "
-                  "low_income, hard_to_employ, source, event_id) VALUES ($1, $2, $3::date, $4, $5, $6::boolean, "
-                  "$7::boolean, $8::boolean, $9, $10) ON CONFLICT (cert_no) DO UPDATE SET district = EXCLUDED.district, "
-                  "name = EXCLUDED.name, employment_status = EXCLUDED.employment_status, wants_job = EXCLUDED.wants_job, "
-                  "low_income = EXCLUDED.low_income, hard_to_employ = EXCLUDED.hard_to_employ, "
-                  "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on)",
-                  10, p);
+     * the first registration date is kept for "longest waiting" (R17). The
+     * same statement tells whether events wait for this person (pending.h):
+     * the usual registration, with none, needs no other statement. */
+    PGresult *res =
+        pg_exec(pg,
+                "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, "
+                "low_income, hard_to_employ, source, event_id) VALUES ($1, $2, $3::date, $4, $5, $6::boolean, "
+                "$7::boolean, $8::boolean, $9, $10) ON CONFLICT (cert_no) DO UPDATE SET district = EXCLUDED.district, "
+                "name = EXCLUDED.name, employment_status = EXCLUDED.employment_status, wants_job = EXCLUDED.wants_job, "
+                "low_income = EXCLUDED.low_income, hard_to_employ = EXCLUDED.hard_to_employ, "
+                "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on) "
+                "RETURNING EXISTS (SELECT 1 FROM rules.pending WHERE cert_no = $1)",
+                10, p);
+    if (!res) return -1;
+    int waiting = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return waiting;
 }
 
 int persons_find(PGconn *pg, const char *cert_no, person_t *out) {

@@ -16,7 +16,9 @@ typedef struct person {
     int wants_job, low_income, hard_to_employ;
 } person_t;
 
-/* Record (or update) a registration, inside the open transaction. Returns 0 or -1. */
+/* Record (or update) a registration, inside the open transaction. Returns 1
+ * when events of this person wait in rules.pending, 0 when none do, -1 on a
+ * database error. */
 int persons_register(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unused_result));
 
 /* Look up cert_no. Returns 1 and fills *p when registered, 0 when not, -1 on a database error. */

@@ -45,6 +45,10 @@ static int is_unemployed(const Jiuye__Event *ev) {
     return strcmp(ev->person_registered->employment_status, "unemployed") == 0;
 }
 static int graduate_wants_job(const Jiuye__Event *ev) { return ev->graduate_registered->wants_job; }
+/* R17 on a registration: the person's row now holds exactly these two facts
+ * (persons_register) and r17_person_match shortlists only job seekers, so
+ * the others need no look at the vacancies. */
+static int is_job_seeker(const Jiuye__Event *ev) { return is_unemployed(ev) && ev->person_registered->wants_job; }
 
 typedef int (*rule_match_fn)(const Jiuye__Event *ev);
 
@@ -81,7 +85,7 @@ static const struct {
     {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service, 0},
      graduate_wants_job},
     {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "vacancy.posted", aud_cdpf_hrss, 0, r17_vacancy_posted, 0}, NULL},
-    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
+    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1}, is_job_seeker},
     {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "training.completed", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
 };
 
@@ -167,7 +171,8 @@ int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, d
     rule_ctx_t ctx;
     if (context(&ctx, pg, plans, ev) != 0) return -1;
     replay_keep_event(ev);
-    if (state_update(pg, ev) != 0) return -1;
+    int waiting = state_update(pg, ev);
+    if (waiting < 0) return -1;
     int failed = 0;
     for (size_t i = 0; i < N_RULES && !failed; i++) {
         const rule_def_t *r = &rule_table[i].def;
@@ -178,8 +183,9 @@ int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, d
         if (d) decision_list_add(out, d);
     }
     if (failed) return -1;
-    /* A registration releases the events that waited for it. */
-    if (ev->payload_case == JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED &&
+    /* A registration releases the events that waited for it (no rule above
+     * makes any wait: the person is registered now). */
+    if (ev->payload_case == JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED && waiting &&
         pending_release(pg, plans, ev->person_registered->cert_no, out) != 0)
         return -1;
     return 0;

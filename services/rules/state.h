@@ -7,7 +7,8 @@
 
 #include "events.pb-c.h"
 
-/* Record what ev tells, inside the open transaction. Returns 0 or -1. */
+/* Record what ev tells, inside the open transaction. Returns 0, 1 for a
+ * registration whose person has events waiting (persons_register), or -1. */
 int state_update(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unused_result));
 
 #endif

@@ -47,6 +47,10 @@ vacancy v3 2025-03-02 2025-12-31
 printf '{"event_id":"v3-closed","type":"vacancy.closed","occurred_on":"2025-03-20","district":"320706","payload":{"vacancy_id":"v3","employer_code":"%s","filled":1}}\n' "$EMP" >> "$F"
 M=$(make_cert_no 32070619950101456 4 3)
 reg r-m 2025-04-01 320706 "$M"
+# Registered while v1 is open but not job seekers: no R17 decision (rules.c is_job_seeker).
+N=$(make_cert_no 32070619950101467 4 3); O=$(make_cert_no 32070619950101478 4 3)
+reg r-n 2025-04-01 320706 "$N" employed false
+reg r-o 2025-04-01 320706 "$O" unemployed false
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
 check_eq "all events accepted" "$(grep -c . "$F") accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 fact() { sql "SELECT body->'facts'->>'$2' FROM rules.decisions WHERE decision_id = 'vac/$1'"; }
@@ -63,6 +67,8 @@ for x in E Fw G H I J K; do
   check_eq "excluded: $x" "0" "$(grep -c "${!x}" <<<"$(fact v1/R17 shortlist)")"
 done
 check_eq "no match for someone who is not a candidate" "" "$(fact r-e/R17 vacancies_matched)"
+check_eq "registered with v1 open, employed or not wanting a job: no R17 decision" "0" \
+    "$(sql "SELECT count(*) FROM rules.decisions WHERE decision_id IN ('vac/r-n/R17', 'vac/r-o/R17')")"
 n=$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R17'")
 check "staff are told about matches" test "$n" -ge 2
 check_eq "notifications name no one in full" "0" "$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R17' AND body ~ '[0-9]{17}[0-9X][1-7][1-4]'")"
