@@ -27,6 +27,7 @@
 #      BENCH_PG_STATEMENTS (0; 1: pg_stat_statements with planning time, printed at the end;
 #      BENCH_PG_STATEMENTS_TOP statements per scenario, 15),
 #      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised),
+#      BENCH_PG_CONF ("name=value ...": other server settings to try, e.g. shared_buffers=1GB),
 #      BENCH_TIMELINE (0; 1: every scenario prints its commits per second and stage).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
 set -euo pipefail
@@ -141,6 +142,12 @@ if [[ "${BENCH_PG_WAL:-0}" == 1 ]]; then
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET wal_compression = 'lz4'" \
         -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" >/dev/null
 fi
+# BENCH_PG_CONF="name=value ..." : any other server settings, for trying them (ALTER SYSTEM).
+for setting in ${BENCH_PG_CONF:-}; do
+    [[ "${setting%%=*}" =~ ^[a-z_.]+$ ]] || { echo "bench: bad BENCH_PG_CONF entry $setting"; exit 1; }
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -v "v=${setting#*=}" >/dev/null <<<"ALTER SYSTEM SET ${setting%%=*} = :'v'" ||
+        { echo "bench: bad BENCH_PG_CONF entry $setting"; exit 1; }
+done
 # BENCH_PG_STATEMENTS=1 (diagnosis, costs some throughput): pg_stat_statements, and the
 # statements that took the most time printed at the end.
 if [[ "${BENCH_PG_STATEMENTS:-0}" == 1 ]]; then
