@@ -9,36 +9,65 @@
 #include "ident.h"
 #include "money.h"
 #include "pg.h"
+#include "pg_rows.h"
 
-int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) {
-    json_t *facts = json_object();
-    for (size_t i = 0; i < d->n_facts; i++) json_object_set_new(facts, d->facts[i]->name, json_string(d->facts[i]->value));
-    /* The event fields a target needs and no decision fact carries. */
-    if (ev && ev->payload_case == JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED)
-        json_object_set_new(facts, "event.wants_job", json_string(ev->graduate_registered->wants_job ? "true" : "false"));
-    char *facts_text = json_dumps(facts, JSON_COMPACT);
-    json_decref(facts);
-    if (!facts_text) return -1;
-    jdate_t on;
-    char year[16];
-    int dated = date_parse(d->occurred_on, &on) == 0;
-    if (dated) snprintf(year, sizeof year, "%d", date_year(on));
-    const char *p[] = {d->decision_id, d->source,     d->event_id,
-                       d->event_type,  d->rule,       d->outcome,
-                       d->district,    dated ? d->occurred_on : NULL,
-                       dated ? year : NULL,
-                       d->subject,     *d->corrects_decision_id ? d->corrects_decision_id : NULL,
-                       facts_text};
-    PGresult *r = pg_exec(pg,
-                          "INSERT INTO subsidy.decisions (decision_id, source, event_id, event_type, rule, outcome, "
-                          "district, occurred_on, year, subject, corrects_decision_id, facts) VALUES ($1, $2, $3, $4, "
-                          "$5, $6, $7, $8::date, $9::int, $10, $11, $12::jsonb) ON CONFLICT (decision_id) DO NOTHING",
-                          12, p);
-    free(facts_text);
+int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) {
+    /* All the decisions of the message in one statement (most messages carry
+     * one or two: a statement each was a third of subsidy's statements). */
+    static pg_rows_t rows = PG_ROWS_TEXT(12);
+    const Jiuye__Event *ev = decided->event;
+    if (decided->n_decisions == 0) return 0;
+    for (size_t i = 0; i < decided->n_decisions; i++) {
+        const Jiuye__Decision *d = decided->decisions[i];
+        json_t *facts = json_object();
+        for (size_t f = 0; f < d->n_facts; f++)
+            json_object_set_new(facts, d->facts[f]->name, json_string(d->facts[f]->value));
+        /* The event fields a target needs and no decision fact carries. */
+        if (ev && ev->payload_case == JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED)
+            json_object_set_new(facts, "event.wants_job",
+                                json_string(ev->graduate_registered->wants_job ? "true" : "false"));
+        char *facts_text = json_dumps(facts, JSON_COMPACT);
+        json_decref(facts);
+        if (!facts_text) {
+            pg_rows_clear(&rows);
+            return -1;
+        }
+        jdate_t on;
+        char year[16];
+        int dated = date_parse(d->occurred_on, &on) == 0;
+        if (dated) snprintf(year, sizeof year, "%d", date_year(on));
+        const char *v[] = {d->decision_id, d->source,     d->event_id,
+                           d->event_type,  d->rule,       d->outcome,
+                           d->district,    dated ? d->occurred_on : NULL,
+                           dated ? year : NULL,
+                           d->subject,     *d->corrects_decision_id ? d->corrects_decision_id : NULL,
+                           facts_text};
+        pg_rows_add(&rows, v, NULL);
+        free(facts_text);
+    }
+    PGresult *r =
+        pg_rows_exec(pg, &rows,
+                     "INSERT INTO subsidy.decisions (decision_id, source, event_id, event_type, rule, outcome, "
+                     "district, occurred_on, year, subject, corrects_decision_id, facts) SELECT i, s, e, t, r, o, d, "
+                     "on_::date, "
+                     "y::int, sub, c, f::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) "
+                     "AS u(i, s, e, t, r, o, d, on_, y, sub, c, f) ON CONFLICT (decision_id) DO NOTHING "
+                     "RETURNING decision_id");
     if (!r) return -1;
-    int fresh = strcmp(PQcmdTuples(r), "1") == 0;
+    /* New: the ones written now. A decision twice in one message is new once
+     * (its first copy), as when each had a statement of its own. */
+    for (size_t i = 0; i < decided->n_decisions; i++) is_new[i] = 0;
+    for (int row = 0; row < PQntuples(r); row++) {
+        const char *id = PQgetvalue(r, row, 0);
+        for (size_t i = 0; i < decided->n_decisions; i++)
+            if (!is_new[i] && strcmp(decided->decisions[i]->decision_id, id) == 0) {
+                is_new[i] = 1;
+                break;
+            }
+    }
     PQclear(r);
-    return fresh;
+    return 0;
 }
 
 int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {

@@ -31,12 +31,13 @@
 
 #include "decisions.pb-c.h"
 
-/* Record decision d of event ev (ev may be NULL) as settled, inside the open
- * transaction. Returns 1 when it is new, 0 when this decision was settled
- * before (the same decision delivered again, under any message id: the
- * primary key on decision_id says so, and its effect must not be repeated),
- * -1 on a database error. */
-int kpi_record(PGconn *pg, const Jiuye__Decision *d, const Jiuye__Event *ev) __attribute__((warn_unused_result));
+/* Record the decisions of decided (its event may be NULL) as settled, inside
+ * the open transaction, with one statement. is_new[i] (room for
+ * decided->n_decisions) is set to 1 when decision i is new, 0 when it was
+ * settled before (the same decision delivered again, under any message id:
+ * the primary key on decision_id says so, and its effect must not be
+ * repeated). Returns 0, or -1 on a database error. */
+int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) __attribute__((warn_unused_result));
 
 /* Every target with its figure for year (and cumulatively up to it), for one
  * district or the whole city (district NULL), and the money behind it: the

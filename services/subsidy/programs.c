@@ -10,6 +10,7 @@
 #include "kpi.h"
 #include "ledger.h"
 #include "money.h"
+#include "xalloc.h"
 
 /* POLICY.md §3: the rules with an award, and how a correction of each is
  * undone. A program with a limit (claim) is allocated in date order
@@ -93,17 +94,12 @@ int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye
     return 0;
 }
 
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
-                    size_t *n_fresh, char *err, size_t errlen) {
-    *n_fresh = 0;
+/* programs_settle's work on the decisions kpi_record found new. */
+static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is_new, award_list_t *out,
+                        Jiuye__Decision **fresh, size_t *n_fresh, char *err, size_t errlen) {
     for (size_t i = 0; i < decided->n_decisions; i++) {
         const Jiuye__Decision *d = decided->decisions[i];
-        int is_new = kpi_record(pg, d, decided->event);
-        if (is_new < 0) {
-            snprintf(err, errlen, "recording decision %s failed", d->decision_id);
-            return -1;
-        }
-        if (!is_new) continue; /* already settled: its awards are in the ledger */
+        if (!is_new[i]) continue; /* already settled: its awards are in the ledger */
         fresh[(*n_fresh)++] = decided->decisions[i];
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
@@ -127,4 +123,19 @@ int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out
         }
     }
     return 0;
+}
+
+int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+                    size_t *n_fresh, char *err, size_t errlen) {
+    *n_fresh = 0;
+    int *is_new = xrealloc(NULL, (decided->n_decisions + 1) * sizeof *is_new);
+    if (kpi_record(pg, decided, is_new) != 0) {
+        snprintf(err, errlen, "recording the decisions of event %s failed",
+                 decided->event ? decided->event->event_id : "?");
+        free(is_new);
+        return -1;
+    }
+    int rc = settle_fresh(pg, decided, is_new, out, fresh, n_fresh, err, errlen);
+    free(is_new);
+    return rc;
 }

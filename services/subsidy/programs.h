@@ -100,8 +100,9 @@ int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye
                              const char *program, const char *line, char *err, size_t errlen);
 
 /* Apply every program to the decisions of one event, inside the consumer's
- * transaction. Each decision is first recorded as settled (kpi_record, which
- * also keeps the facts the plan targets are counted from); one settled before
+ * transaction. Its decisions are first recorded as settled, all with one
+ * statement (kpi_record, which also keeps the facts the plan targets are
+ * counted from), then settled in their order; one settled before
  * (the same decision delivered again under another message id) is skipped as
  * already settled: no award, no notification, no second count. The decisions
  * settled now are put in fresh (room for decided->n_decisions, pointers into

@@ -66,8 +66,8 @@ static int setup(void **state) {
     *state = f;
     f->admin = pg_connect(env_or("PGUSER", "postgres"), NULL, "test_subsidy_redelivery", NULL);
     if (!f->admin) return -1;
-    PGresult *r = PQexec(f->admin, "TRUNCATE subsidy.awards, subsidy.decisions, subsidy.consumed, subsidy.outbox, "
-                                   "subsidy.dead_letters RESTART IDENTITY CASCADE");
+    PGresult *r = PQexec(f->admin, "TRUNCATE subsidy.awards, subsidy.decisions, subsidy.claims, subsidy.consumed, "
+                                   "subsidy.outbox, subsidy.dead_letters RESTART IDENTITY CASCADE");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) return -1;
@@ -136,7 +136,8 @@ static int teardown(void **state) {
 
 /* The decision of r01_training_subsidy.c for a level-4, 60-hour, 1 800-yuan
  * training in 海州区 on 2024-05-10 (POLICY.md example 1: 1 500 yuan). */
-static uint8_t *decided_envelope(const char *message_id, size_t *len) {
+/* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2). */
+static uint8_t *decided_envelope(const char *message_id, int copies, size_t *len) {
     static const char *cert_no = "32070619900307123X43";
     Jiuye__TrainingCompleted t = JIUYE__TRAINING_COMPLETED__INIT;
     t.cert_no = (char *)cert_no;
@@ -202,10 +203,10 @@ static uint8_t *decided_envelope(const char *message_id, size_t *len) {
     d.decided_on = "2024-05-10";
     d.beneficiary = (char *)cert_no;
     d.beneficiary_kind = "person";
-    Jiuye__Decision *decisions[] = {&d};
+    Jiuye__Decision *decisions[] = {&d, &d};
     Jiuye__Decided decided = JIUYE__DECIDED__INIT;
     decided.event = &ev;
-    decided.n_decisions = 1;
+    decided.n_decisions = (size_t)copies;
     decided.decisions = decisions;
     Jiuye__Envelope env = JIUYE__ENVELOPE__INIT;
     env.message_id = (char *)message_id;
@@ -219,12 +220,14 @@ static uint8_t *decided_envelope(const char *message_id, size_t *len) {
     return buf;
 }
 
-static void send_decided(fixture_t *f, const char *message_id) {
+static void send_decided_copies(fixture_t *f, const char *message_id, int copies) {
     size_t len;
-    uint8_t *buf = decided_envelope(message_id, &len);
+    uint8_t *buf = decided_envelope(message_id, copies, &len);
     assert_int_equal(zmq_send(f->dealer, buf, len, 0), (int)len);
     free(buf);
 }
+
+static void send_decided(fixture_t *f, const char *message_id) { send_decided_copies(f, message_id, 1); }
 
 /* Read Acks until want message ids were acknowledged (duplicates included) or time runs out. */
 static long await_acks(fixture_t *f, long want) {
@@ -272,9 +275,26 @@ static void ten_deliveries_one_award(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.outbox"), 1);
 }
 
+/* One message carrying the same decision twice (subsidy records a message's
+ * decisions with one statement, kpi_record): its first copy is settled, the
+ * second is "already settled". */
+static void twice_in_one_message_one_award(void **state) {
+    fixture_t *f = *state;
+    send_decided_copies(f, "rules/redelivery/t1/twice", 2);
+    assert_int_equal(await_acks(f, 1), 1);
+    stop_subsidy(f);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards"), 1);
+    assert_int_equal(
+        count(f->admin, "SELECT count(*) FROM subsidy.awards WHERE status = 'granted' AND amount_fen = 150000"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.decisions"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.dead_letters"), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.outbox"), 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ten_deliveries_one_award, setup, teardown),
+        cmocka_unit_test_setup_teardown(twice_in_one_message_one_award, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
