@@ -28,7 +28,8 @@
 #      BENCH_PG_STATEMENTS_TOP statements per scenario, 15),
 #      BENCH_PG_WAL (0; 1: wal_compression, max_wal_size and checkpoint_timeout raised),
 #      BENCH_PG_CONF ("name=value ...": other server settings to try, e.g. shared_buffers=1GB),
-#      BENCH_TIMELINE (0; 1: every scenario prints its commits per second and stage).
+#      BENCH_TIMELINE (0; 1: every scenario prints its commits per second and stage),
+#      BENCH_SETTLE (0; 1: VACUUM ANALYZE before each fixed-rate scenario).
 # The last line is "bench summary: ..." when every scenario went through; exit status 1 otherwise.
 set -euo pipefail
 
@@ -256,6 +257,17 @@ run_bench() {
     done
 }
 
+# BENCH_SETTLE=1: before a fixed-rate scenario, VACUUM ANALYZE the database (the work
+# autovacuum would otherwise start on within a minute, on the tables the scenario before
+# filled, which the timeline shows as a stall of every stage), so that the scenario measures
+# the steady state at its rate.
+settle() {
+    [[ "${BENCH_SETTLE:-0}" == 1 ]] || return 0
+    local t0=$SECONDS
+    psql -X -q -c "VACUUM (ANALYZE)" >/dev/null 2>&1 || echo "   settle: VACUUM failed"
+    echo "   settled: VACUUM (ANALYZE) took $((SECONDS - t0)) s"
+}
+
 started=$(date -u +%s)
 echo "bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(date -u '+%Y-%m-%d %H:%M UTC'); $EVENTS events per scenario; internal links $links; JIUYE_TODAY=$JIUYE_TODAY"
 if [[ -n "${BENCH_CUSTOM:-}" ]]; then
@@ -265,7 +277,9 @@ if [[ -n "${BENCH_CUSTOM:-}" ]]; then
 else
     run_bench http-max --http --events "$EVENTS" --batch 100 --window 4
     run_bench zmq-max --zmq --events "$EVENTS" --batch 1000 --window 4 --ceiling
+    settle
     run_bench zmq-1000 --zmq --events "$EVENTS" --batch 100 --window 4 --rate 1000
+    settle
     run_bench zmq-1000-b10 --zmq --events "$EVENTS" --batch 10 --window 16 --rate 1000
 fi
 if [[ "$LONG" == 1 ]]; then
