@@ -85,7 +85,8 @@ static const struct {
     {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service, 0},
      graduate_wants_job},
     {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "vacancy.posted", aud_cdpf_hrss, 0, r17_vacancy_posted, 0}, NULL},
-    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1}, is_job_seeker},
+    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1},
+     is_job_seeker},
     {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "training.completed", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
 };
 

@@ -48,10 +48,10 @@ int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) {
     PGresult *r =
         pg_rows_exec(pg, &rows,
                      "INSERT INTO subsidy.decisions (decision_id, source, event_id, event_type, rule, outcome, "
-                     "district, occurred_on, year, subject, corrects_decision_id, facts) SELECT i, s, e, t, r, o, d, "
-                     "on_::date, "
-                     "y::int, sub, c, f::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) "
+                     "district, occurred_on, year, subject, corrects_decision_id, facts) "
+                     "SELECT i, s, e, t, r, o, d, on_::date, y::int, sub, c, f::jsonb "
+                     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+                     "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) "
                      "AS u(i, s, e, t, r, o, d, on_, y, sub, c, f) ON CONFLICT (decision_id) DO NOTHING "
                      "RETURNING decision_id");
     if (!r) return -1;
