@@ -209,10 +209,10 @@ bench-build:
 	@ops/install-deps.sh --quiet
 	@$(MAKE) --no-print-directory SAN=0 B=build all build/bench/jiuye_bench
 
-build/bench/jiuye_bench: build/obj/tests/bench/jiuye_bench.o $(foreach s,$(SERVICES),build/lib/lib$(s).a) \
-                         build/lib/libjiuye.a
+build/bench/jiuye_bench: build/obj/tests/bench/jiuye_bench.o build/obj/tests/bench/same_rows.o \
+                         $(foreach s,$(SERVICES),build/lib/lib$(s).a) build/lib/libjiuye.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $< $(foreach s,$(SERVICES),build/lib/lib$(s).a) build/lib/libjiuye.a $(LDLIBS)
+	$(CC) -o $@ $(filter %.o,$^) $(foreach s,$(SERVICES),build/lib/lib$(s).a) build/lib/libjiuye.a $(LDLIBS)
 
 bench: bench-build
 	BENCH_EVENTS=$(BENCH_EVENTS) tests/bench/run.sh

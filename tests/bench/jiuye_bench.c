@@ -23,7 +23,10 @@
  *   6. with --ceiling, writes the same number of rows, shaped like intake.events, into a
  *      scratch table by a plain multi-row INSERT of 1 000 rows per transaction
  *      (synchronous_commit on), prints that rate and the ratio, and the rows the pipeline
- *      wrote per event (pg_stat_user_tables, the four schemas);
+ *      wrote per event (pg_stat_user_tables, the four schemas); then the ceiling as the
+ *      issue defines it, the same rows as the pipeline wrote, each table's written into a
+ *      copy of it by COPY of 1 000 rows per transaction (same_rows.h), as events/s and the
+ *      ratio to it;
  *   7. prints peak (VmHWM) and current (VmRSS) memory of each service whose pid is in
  *      JIUYE_BENCH_PIDS ("intake=123 rules=456 ..."), sampled every second while it runs.
  *
@@ -59,6 +62,7 @@
 #include "event_codec.h"
 #include "ident.h"
 #include "ingest.pb-c.h"
+#include "same_rows.h"
 #include "sources.h"
 #include "token.h"
 
@@ -1023,6 +1027,8 @@ int main(int argc, char **argv) {
                   .validate = 1};
     r.planned = o.duration_s > 0 ? -1 : o.events;
     long long writes0 = o.ceiling ? writes_settled() : 0;
+    same_rows_t tables0 = {0};
+    if (o.ceiling) same_rows_snapshot(db, &tables0);
 
     /* Everything to send is generated (and validated) before the clock starts, except in
      * duration runs, which make each batch just before sending it. */
@@ -1177,10 +1183,12 @@ int main(int argc, char **argv) {
         PQclear(res);
     }
 
-    double ceiling_eps = 0, writes_per_event = 0;
+    double ceiling_eps = 0, writes_per_event = 0, same_eps = 0;
+    long long pipeline_writes = 0, same_writes = 0;
     if (o.ceiling && r.planned > 0) {
         long long writes1 = writes_settled();
-        writes_per_event = consumed > 0 ? (double)(writes1 - writes0) / (double)consumed : 0;
+        pipeline_writes = writes1 - writes0;
+        writes_per_event = consumed > 0 ? (double)pipeline_writes / (double)consumed : 0;
         ceiling_eps = measure_ceiling(&r, r.planned);
         printf("   ceiling: %lld rows shaped like intake.events, plain INSERT of %d rows per transaction, "
                "synchronous_commit on: %.0f rows/s\n",
@@ -1188,6 +1196,17 @@ int main(int argc, char **argv) {
         printf("   ratio end to end / ceiling: %.3f (1 : %.0f); the pipeline wrote %.1f rows per event "
                "(inserts + updates + deletes, pg_stat_user_tables)\n",
                e2e_eps / ceiling_eps, ceiling_eps / (e2e_eps > 0 ? e2e_eps : 1), writes_per_event);
+        same_rows_result_t same;
+        if (same_rows_write(db, &tables0, &same) != 0) die("same rows: see above");
+        same_eps = same.seconds > 0 ? (double)consumed / same.seconds : 0;
+        same_writes = same.writes;
+        pipeline_writes = same.counted; /* the snapshot it wrote from (statistics can lag a query) */
+        printf("   ceiling, the same rows: the %lld rows the pipeline wrote (inserts, updates, deletes), each table's "
+               "into a copy of it, COPY of %d rows per transaction, one connection: %.2f s, %.0f events/s; "
+               "ratio end to end / that: %.3f%s\n",
+               same.writes, SAME_ROWS_CHUNK, same.seconds, same_eps, same_eps > 0 ? e2e_eps / same_eps : 0,
+               same.missing ? " (some rows were gone: fewer written)" : "");
+        printf("     longest: %s\n", same.slowest);
     }
 
     services_sample();
@@ -1206,6 +1225,9 @@ int main(int argc, char **argv) {
            p_all.p99, p_all.max);
     if (ceiling_eps > 0)
         printf(" ceiling_eps=%.0f ratio=%.3f writes_per_event=%.1f", ceiling_eps, e2e_eps / ceiling_eps, writes_per_event);
+    if (same_eps > 0)
+        printf(" same_rows_eps=%.0f same_rows_ratio=%.3f pipeline_writes=%lld same_rows_writes=%lld", same_eps,
+               e2e_eps / same_eps, pipeline_writes, same_writes);
     printf("%s", cpu_summary);
     for (int i = 0; i < n_services; i++)
         printf(" hwm_%s_mib=%.1f rss_%s_mib=%.1f rss0_%s_mib=%.1f", services[i].name, services[i].hwm_kb / 1024.0,

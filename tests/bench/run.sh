@@ -8,7 +8,8 @@
 # then runs the scenarios with build/bench/jiuye_bench and prints a summary table:
 #
 #   http-max   HTTP POST /v1/events, batches of 100, 4 connections, as fast as possible
-#   zmq-max    ZeroMQ EventBatch of 1000, 4 in flight, as fast as possible; + the ceiling
+#   zmq-max    ZeroMQ EventBatch of 1000, 4 in flight, as fast as possible; + the ceilings
+#              (jiuye_bench --ceiling: rows/s of one table, and the same rows as the pipeline wrote)
 #   zmq-1000   ZeroMQ EventBatch of 100 at a fixed 1 000 events/s (the latency figure)
 #   zmq-1000-b10  the same rate in EventBatches of 10 (16 in flight): what the batch size
 #              upstream does to latency (each stage takes a burst as one transaction)
@@ -302,6 +303,7 @@ BEGIN {
            v("resent_intake") + v("resent_rules") + v("resent_subsidy")
     if (v("ceiling_eps") != "") {
         ceil = v("ceiling_eps"); ratio = v("ratio"); wpe = v("writes_per_event"); cname = v("name"); ce2e = v("e2e_eps")
+        same = v("same_rows_eps"); same_ratio = v("same_rows_ratio")
     }
     for (i = 2; i <= NF; i++) if ($i ~ /^hwm_/) { split($i, kv, "="); sub(/^hwm_/, "", kv[1]); sub(/_mib$/, "", kv[1]); hwm[kv[1]] = kv[2] }
     if (v("name") == "memory") {
@@ -315,6 +317,8 @@ END {
     print " notification committed, training.completed events (R01); resent: messages sent again for want of an ack)"
     if (ceil != "")
         printf "ceiling: plain INSERT of 1000 rows per commit into a copy of intake.events: %s rows/s; %s e2e %s ev/s = %s of it; the pipeline writes %s rows per event\n", ceil, cname, ce2e, ratio, wpe
+    if (same != "")
+        printf "ceiling, the same rows: what the pipeline wrote in %s, copied by COPY of 1000 rows per commit: %s events/s; %s e2e %s ev/s = %s of it\n", cname, same, cname, ce2e, same_ratio
     printf "peak resident memory (VmHWM):"
     n = split("intake rules subsidy notify", s, " ")
     for (i = 1; i <= n; i++) printf " %s %s MiB", s[i], hwm[s[i]]

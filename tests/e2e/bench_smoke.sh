@@ -18,6 +18,15 @@ env -u ASAN_OPTIONS -u UBSAN_OPTIONS timeout -k 10 600 make -s --no-print-direct
 summary=$(grep -E "^bench summary: [0-9]+ scenarios, $N events each, every event processed end to end" "$log" || true)
 if ((rc == 0)) && [[ -n "$summary" ]]; then
     echo "ok - bench smoke: $N events end to end ($(grep -c '^SUMMARY ' "$log") scenarios)"
+    # The ceiling of the same rows wrote as many rows as the pipeline did (pg_stat_user_tables).
+    same=$(grep -E '^SUMMARY name=zmq-max ' "$log" | grep -oE 'pipeline_writes=[0-9]+ same_rows_writes=[0-9]+' || true)
+    pipeline=${same#pipeline_writes=}; pipeline=${pipeline%% *}; copied=${same##*same_rows_writes=}
+    if [[ -n "$same" ]] && ((pipeline > N && copied == pipeline)); then
+        echo "ok - bench smoke: the same-rows ceiling wrote the $copied rows the pipeline wrote"
+    else
+        echo "not ok - bench smoke: the same-rows ceiling wrote the rows the pipeline wrote (${same:-no figures})"
+        rc=1
+    fi
     # The table, for the log.
     sed -n '/^== jiuye bench/,$p' "$log" | sed 's/^/# /'
 else
