@@ -436,6 +436,7 @@ struct link_consumer {
     link_committed_fn committed;
     link_flush_fn flush;
     link_discard_fn discard;
+    link_begin_fn begin;
     void *ctx;
     received_t batch[LINK_BATCH];
     size_t n;          /* received, not yet cleared */
@@ -500,6 +501,14 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
+static int consumer_begin(link_consumer_t *c) {
+    const Jiuye__Envelope *envs[LINK_BATCH];
+    size_t n = 0;
+    for (size_t i = c->off; i < c->end; i++)
+        if (c->batch[i].is_new) envs[n++] = c->batch[i].env;
+    return c->begin(c->ctx, c->pg, envs, n);
+}
+
 static void consumer_discard_rows(link_consumer_t *c, int whole) {
     if (c->discard) c->discard(c->ctx, whole);
 }
@@ -534,6 +543,7 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
      * limit: 8 095 plans, 3.7 s of planning for 20 000 events at 1 000/s).
      * For this transaction only (is_local), deferred in fast mode. */
     if (pg_cmd(c->pg, "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)", 0, NULL) != 0) goto retry;
+    if (c->begin && consumer_begin(c) != 0) goto retry;
     for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
@@ -744,6 +754,8 @@ void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discar
     c->flush = flush;
     c->discard = discard;
 }
+
+void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin) { c->begin = begin; }
 
 void link_consumer_destroy(link_consumer_t **cp) {
     link_consumer_t *c = *cp;

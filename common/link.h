@@ -114,6 +114,16 @@ typedef int (*link_flush_fn)(void *ctx, PGconn *pg);
 typedef void (*link_discard_fn)(void *ctx, int whole);
 void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discard_fn discard);
 
+/* Before the handlers of each transaction, after the consumed marks: begin
+ * gets the messages that take effect for the first time, so that a consumer
+ * can read what its handlers will look up with one statement (rules: the
+ * registry rows of the events' persons). It runs in both modes; what it keeps
+ * is valid until the transaction ends: the committed callback or the discard
+ * hook (link_consumer_on_flush) runs then, also when a careful mode's message
+ * is rolled back to its savepoint. A non-zero return retries the batch. */
+typedef int (*link_begin_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n);
+void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
+
 /* How many of `received` messages, `done` of them committed, go into the
  * consumer's next transaction. A full batch (LINK_BATCH) means a backlog: all
  * of it in one transaction, for throughput. A smaller one is a burst that a

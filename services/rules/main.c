@@ -14,6 +14,7 @@
 #include "http_vacancies.h"
 #include "link.h"
 #include "log.h"
+#include "persons.h"
 #include "pg.h"
 #include "replay.h"
 #include "rules.h"
@@ -66,10 +67,26 @@ static void discard_kept(void *ctx, int whole) {
     (void)ctx, (void)whole;
     replay_discard_events();
     decisions_discard_kept();
+    persons_cache_end(); /* a write it knows of may be undone */
+}
+
+/* Before the handlers of a transaction: the registry rows of the persons its
+ * events are about, with one statement (persons.h). */
+static int prefetch_persons(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n) {
+    (void)ctx;
+    const char *cert_nos[LINK_BATCH];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < LINK_BATCH; i++) {
+        if (envs[i]->body_case != JIUYE__ENVELOPE__BODY_EVENT) continue;
+        const char *subject = rules_event_subject(envs[i]->event); /* an employer's code finds no row: harmless */
+        if (*subject) cert_nos[k++] = subject;
+    }
+    return persons_cache_begin(pg, cert_nos, k);
 }
 
 static void on_committed(void *ctx) {
     rules_svc_t *rs = ctx;
+    persons_cache_end();
     link_producer_pump(rs->to_subsidy);
 }
 
@@ -113,6 +130,10 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_replay_decisions_total", NULL, (double)rs->replay_decisions);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
+    unsigned long cached, asked;
+    persons_lookups(&cached, &asked);
+    svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"transaction_cache\"", (double)cached);
+    svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"database\"", (double)asked);
     link_producer_metrics(rs->to_subsidy, out);
     link_consumer_metrics(rs->from_intake, out);
 }
@@ -128,7 +149,10 @@ int main(void) {
     const char *bind = config_str("RULES_ZMQ_BIND", config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
     rs.to_subsidy = link_producer_new(rs.svc.base, svc_queue_connect(&rs.svc), "rules->subsidy", "rules", subsidy);
     rs.from_intake = link_consumer_new(rs.svc.base, rs.svc.pg, "intake->rules", "rules", bind, on_event, on_committed, &rs);
-    if (rs.from_intake) link_consumer_on_flush(rs.from_intake, flush_kept, discard_kept);
+    if (rs.from_intake) {
+        link_consumer_on_flush(rs.from_intake, flush_kept, discard_kept);
+        link_consumer_on_begin(rs.from_intake, prefetch_persons);
+    }
     rs.tick = event_new(rs.svc.base, -1, EV_PERSIST, on_tick, &rs);
     rs.sighup = evsignal_new(rs.svc.base, SIGHUP, on_sighup, &rs);
     if (!rs.to_subsidy || !rs.from_intake || !rs.tick || !rs.sighup) goto out;

@@ -1,10 +1,117 @@
 /* persons.c: registered persons (see persons.h). */
 #include "persons.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
+
+/* ------------------------------------------------------------ the cache
+ *
+ * Open addressing over a power-of-two table, cleared at every transaction's
+ * end; a slot that a write made uncertain is UNKNOWN (asked again), never
+ * removed, so probing needs no tombstones. */
+
+typedef enum { SLOT_EMPTY, SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
+
+typedef struct {
+    slot_state_t state;
+    person_t person; /* person.cert_no is the key (also for ABSENT and UNKNOWN) */
+} slot_t;
+
+static struct {
+    int active;
+    slot_t *slots;
+    size_t cap, used; /* used: slots not EMPTY */
+    unsigned long hits, asked; /* persons_find answered from the cache / by PostgreSQL */
+} cache;
+
+void persons_lookups(unsigned long *from_cache, unsigned long *from_database) {
+    *from_cache = cache.hits;
+    *from_database = cache.asked;
+}
+
+static uint32_t cert_hash(const char *s) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+/* The slot of cert_no, or the empty slot where it belongs. */
+static slot_t *slot_find(const char *cert_no) {
+    size_t i = cert_hash(cert_no) & (cache.cap - 1);
+    while (cache.slots[i].state != SLOT_EMPTY && strcmp(cache.slots[i].person.cert_no, cert_no) != 0)
+        i = (i + 1) & (cache.cap - 1);
+    return &cache.slots[i];
+}
+
+static int cache_grow(void) {
+    size_t cap = cache.cap ? cache.cap * 2 : 1024;
+    slot_t *old = cache.slots, *slots = calloc(cap, sizeof *slots);
+    if (!slots) return -1;
+    size_t old_cap = cache.cap;
+    cache.slots = slots, cache.cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].state != SLOT_EMPTY) *slot_find(old[i].person.cert_no) = old[i];
+    free(old);
+    return 0;
+}
+
+/* Remember what is now known of cert_no (p NULL: not registered; unknown: ask again). */
+static void cache_put(const char *cert_no, const person_t *p, int unknown) {
+    if (!cache.active || strlen(cert_no) >= sizeof cache.slots[0].person.cert_no) return;
+    if ((cache.used + 1) * 2 > cache.cap && cache_grow() != 0) {
+        persons_cache_end(); /* out of memory: no cache rather than a wrong one */
+        return;
+    }
+    slot_t *s = slot_find(cert_no);
+    if (s->state == SLOT_EMPTY) cache.used++;
+    if (p) s->person = *p;
+    else snprintf(s->person.cert_no, sizeof s->person.cert_no, "%s", cert_no);
+    s->state = unknown ? SLOT_UNKNOWN : p ? SLOT_PRESENT : SLOT_ABSENT;
+}
+
+void persons_cache_end(void) {
+    if (cache.used) memset(cache.slots, 0, cache.cap * sizeof *cache.slots);
+    cache.used = 0;
+    cache.active = 0;
+}
+
+/* ------------------------------------------------------------ rows */
+
+#define PERSON_COLUMNS "cert_no, district, registered_on::text, employment_status, wants_job, low_income, hard_to_employ"
+
+static void person_from_row(const PGresult *r, int row, int col, person_t *out) {
+    snprintf(out->cert_no, sizeof out->cert_no, "%s", PQgetvalue(r, row, col));
+    snprintf(out->district, sizeof out->district, "%s", PQgetvalue(r, row, col + 1));
+    if (date_parse(PQgetvalue(r, row, col + 2), &out->registered_on) != 0) out->registered_on = 0;
+    snprintf(out->employment_status, sizeof out->employment_status, "%s", PQgetvalue(r, row, col + 3));
+    out->wants_job = PQgetvalue(r, row, col + 4)[0] == 't';
+    out->low_income = PQgetvalue(r, row, col + 5)[0] == 't';
+    out->hard_to_employ = PQgetvalue(r, row, col + 6)[0] == 't';
+}
+
+int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
+    persons_cache_end();
+    if (n == 0) return 0;
+    char *array = pg_text_array(cert_nos, (int)n);
+    if (!array) return -1;
+    const char *p[] = {array};
+    PGresult *r = pg_exec(pg, "SELECT " PERSON_COLUMNS " FROM rules.persons WHERE cert_no = ANY($1::text[])", 1, p);
+    free(array);
+    if (!r) return -1;
+    cache.active = 1;
+    for (size_t i = 0; i < n; i++) cache_put(cert_nos[i], NULL, 0); /* absent unless a row says otherwise */
+    for (int i = 0; i < PQntuples(r); i++) {
+        person_t person;
+        person_from_row(r, i, 0, &person);
+        cache_put(person.cert_no, &person, 0);
+    }
+    PQclear(r);
+    return 0;
+}
 
 int persons_register(PGconn *pg, const Jiuye__Event *ev) {
     const Jiuye__PersonRegistered *r = ev->person_registered;
@@ -14,7 +121,8 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
     /* A later registration (a move, a new status) replaces the earlier facts;
      * the first registration date is kept for "longest waiting" (R17). The
      * same statement tells whether events wait for this person (pending.h):
-     * the usual registration, with none, needs no other statement. */
+     * the usual registration, with none, needs no other statement; and gives
+     * the row as it now is, for the rules of the same transaction. */
     PGresult *res =
         pg_exec(pg,
                 "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, "
@@ -23,31 +131,61 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
                 "name = EXCLUDED.name, employment_status = EXCLUDED.employment_status, wants_job = EXCLUDED.wants_job, "
                 "low_income = EXCLUDED.low_income, hard_to_employ = EXCLUDED.hard_to_employ, "
                 "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on) "
-                "RETURNING EXISTS (SELECT 1 FROM rules.pending WHERE cert_no = $1)",
+                "RETURNING EXISTS (SELECT 1 FROM rules.pending WHERE cert_no = $1), " PERSON_COLUMNS,
                 10, p);
     if (!res) return -1;
     int waiting = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    if (PQntuples(res) == 1) {
+        person_t person;
+        person_from_row(res, 0, 1, &person);
+        cache_put(person.cert_no, &person, 0);
+    } else {
+        cache_put(r->cert_no, NULL, 1);
+    }
     PQclear(res);
     return waiting;
 }
 
-int persons_find(PGconn *pg, const char *cert_no, person_t *out) {
+/* A person who starts a job no longer waits for one (R17 drops them); one whose
+ * job ends and holds no other waits again. */
+int persons_employment(PGconn *pg, const char *cert_no, int employed) {
     const char *p[] = {cert_no};
-    PGresult *r = pg_exec(pg,
-                          "SELECT cert_no, district, registered_on::text, employment_status, wants_job, low_income, "
-                          "hard_to_employ FROM rules.persons WHERE cert_no = $1",
-                          1, p);
+    if (pg_cmd(pg,
+               employed ? "UPDATE rules.persons SET employment_status = 'employed' WHERE cert_no = $1"
+                        : "UPDATE rules.persons SET employment_status = 'unemployed' WHERE cert_no = $1 AND NOT "
+                          "EXISTS (SELECT 1 FROM rules.employment WHERE cert_no = $1 AND ended_on IS NULL)",
+               1, p) != 0)
+        return -1;
+    if (cache.active) {
+        slot_t *s = slot_find(cert_no);
+        if (employed && s->state == SLOT_PRESENT)
+            snprintf(s->person.employment_status, sizeof s->person.employment_status, "employed");
+        else if (s->state != SLOT_EMPTY)
+            s->state = SLOT_UNKNOWN; /* whether another job is open: PostgreSQL knows */
+    }
+    return 0;
+}
+
+int persons_find(PGconn *pg, const char *cert_no, person_t *out) {
+    if (cache.active) {
+        const slot_t *s = slot_find(cert_no);
+        if (s->state == SLOT_PRESENT) {
+            *out = s->person;
+            cache.hits++;
+            return 1;
+        }
+        if (s->state == SLOT_ABSENT) {
+            cache.hits++;
+            return 0;
+        }
+    }
+    cache.asked++;
+    const char *p[] = {cert_no};
+    PGresult *r = pg_exec(pg, "SELECT " PERSON_COLUMNS " FROM rules.persons WHERE cert_no = $1", 1, p);
     if (!r) return -1;
     int found = PQntuples(r) == 1;
-    if (found) {
-        snprintf(out->cert_no, sizeof out->cert_no, "%s", PQgetvalue(r, 0, 0));
-        snprintf(out->district, sizeof out->district, "%s", PQgetvalue(r, 0, 1));
-        if (date_parse(PQgetvalue(r, 0, 2), &out->registered_on) != 0) out->registered_on = 0;
-        snprintf(out->employment_status, sizeof out->employment_status, "%s", PQgetvalue(r, 0, 3));
-        out->wants_job = PQgetvalue(r, 0, 4)[0] == 't';
-        out->low_income = PQgetvalue(r, 0, 5)[0] == 't';
-        out->hard_to_employ = PQgetvalue(r, 0, 6)[0] == 't';
-    }
+    if (found) person_from_row(r, 0, 0, out);
+    cache_put(cert_no, found ? out : NULL, 0);
     PQclear(r);
     return found;
 }

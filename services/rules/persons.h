@@ -24,4 +24,21 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unu
 /* Look up cert_no. Returns 1 and fills *p when registered, 0 when not, -1 on a database error. */
 int persons_find(PGconn *pg, const char *cert_no, person_t *p) __attribute__((warn_unused_result));
 
+/* The registry rows of one consumer transaction, read once (issue 9: a round
+ * trip per lookup was a third of rules' statements, and R04 and R08 ask for
+ * the same person of one event). persons_cache_begin() reads the rows of the
+ * n cert_nos (any may be absent or repeated) with one statement and keeps
+ * them, and what persons_find() reads or persons_register() and
+ * persons_employment() write after, until persons_cache_end(), which the
+ * caller runs whenever the transaction ends or a savepoint is rolled back.
+ * Outside begin..end nothing is kept. Returns 0 or -1 (database error). */
+int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) __attribute__((warn_unused_result));
+void persons_cache_end(void);
+/* How many persons_find() calls the cache answered, and how many PostgreSQL did. */
+void persons_lookups(unsigned long *from_cache, unsigned long *from_database);
+
+/* employment.started (employed = 1) or .ended: the status the rules read, as
+ * kept in rules.persons (an end leaves "employed" while another job is open). */
+int persons_employment(PGconn *pg, const char *cert_no, int employed) __attribute__((warn_unused_result));
+
 #endif

@@ -66,17 +66,6 @@ static int training_completed(PGconn *pg, const Jiuye__Event *ev) {
                   5, p);
 }
 
-/* A person who starts a job no longer waits for one (R17 drops them); one whose
- * job ends and holds no other waits again. */
-static int employment_status(PGconn *pg, const char *cert_no, int employed) {
-    const char *p[] = {cert_no};
-    return pg_cmd(pg,
-                  employed ? "UPDATE rules.persons SET employment_status = 'employed' WHERE cert_no = $1"
-                           : "UPDATE rules.persons SET employment_status = 'unemployed' WHERE cert_no = $1 AND NOT "
-                             "EXISTS (SELECT 1 FROM rules.employment WHERE cert_no = $1 AND ended_on IS NULL)",
-                  1, p);
-}
-
 static int vacancy_posted(PGconn *pg, const Jiuye__Event *ev) {
     const Jiuye__VacancyPosted *v = ev->vacancy_posted;
     char positions[16], severity[16], wage[32], categories[64];
@@ -113,9 +102,9 @@ int state_update(PGconn *pg, const Jiuye__Event *ev) {
     case JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED: return persons_register(pg, ev);
     case JIUYE__EVENT__PAYLOAD_TRAINING_COMPLETED: return training_completed(pg, ev);
     case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED:
-        return employment_started(pg, ev) || employment_status(pg, ev->employment_started->cert_no, 1) ? -1 : 0;
+        return employment_started(pg, ev) || persons_employment(pg, ev->employment_started->cert_no, 1) ? -1 : 0;
     case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED:
-        return employment_ended(pg, ev) || employment_status(pg, ev->employment_ended->cert_no, 0) ? -1 : 0;
+        return employment_ended(pg, ev) || persons_employment(pg, ev->employment_ended->cert_no, 0) ? -1 : 0;
     case JIUYE__EVENT__PAYLOAD_VACANCY_POSTED: return vacancy_posted(pg, ev);
     case JIUYE__EVENT__PAYLOAD_VACANCY_CLOSED: return vacancy_closed(pg, ev);
     case JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED: return graduate_registered(pg, ev);
