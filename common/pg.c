@@ -350,14 +350,15 @@ static int cached_name(PGconn *pg, pg_cache_t *c, const char *sql, char name[24]
 
 /* Send a prepared command without waiting: 1 when sent, 0 when it is to run
  * the ordinary way (not deferring, not prepared yet, pipeline full). */
-static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
+static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
+                     const int *formats) {
     pg_cache_t *c = deferring_cache(pg);
     if (!c || !preparable(sql)) return 0;
     if (c->queued >= DEFER_MAX && drain(pg, c, NULL, NULL) != 0) return -1;
     char name[24];
     if (!cached_name(pg, c, sql, name)) return 0;
     if (PQpipelineStatus(pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(pg) != 1) return 0;
-    if (PQsendQueryPrepared(pg, name, n, params, NULL, NULL, 0) != 1) {
+    if (PQsendQueryPrepared(pg, name, n, params, lengths, formats, 0) != 1) { /* libpq copies the values now */
         log_error("sql not sent: %s", PQerrorMessage(pg));
         c->failed = 1;
         return -1;
@@ -402,13 +403,18 @@ PGresult *pg_exec(PGconn *pg, const char *sql, int n, const char *const *params)
     return pg_exec_bin(pg, sql, n, params, NULL, NULL, 0);
 }
 
-int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
-    int deferred = defer_cmd(pg, sql, n, params);
+int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
+               const int *formats) {
+    int deferred = defer_cmd(pg, sql, n, params, lengths, formats);
     if (deferred) return deferred == 1 ? 0 : -1;
-    PGresult *r = pg_exec(pg, sql, n, params);
+    PGresult *r = pg_exec_bin(pg, sql, n, params, lengths, formats, 0);
     if (!r) return -1;
     PQclear(r);
     return 0;
+}
+
+int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params) {
+    return pg_cmd_bin(pg, sql, n, params, NULL, NULL);
 }
 
 int pg_begin(PGconn *pg) { return pg_cmd(pg, "BEGIN", 0, NULL); }

@@ -39,6 +39,9 @@ PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *par
 /* Run a statement whose result is not needed. Returns 0 or -1. */
 int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
     __attribute__((warn_unused_result));
+/* The same with per-parameter lengths and formats (bytea), as pg_exec_bin(). */
+int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
+               const int *formats) __attribute__((warn_unused_result));
 
 /* Forget pg's prepared statements (before PQfinish, or when its session was
  * replaced behind pg.c's back). pg_finish() forgets, then PQfinish()es; NULL is fine. */

@@ -94,15 +94,14 @@ static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limi
                        d->event_id, d->source, want, tier2, cap, year, (const char *)buf};
     int lengths[13] = {0}, formats[13] = {0};
     lengths[12] = (int)len, formats[12] = 1;
-    PGresult *r = pg_exec_bin(pg,
-                              "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, "
-                              "order_tie, event_id, source, want_fen, tier2_fen, cap, year, decision) VALUES ($1, $2, "
-                              "$3, $4, $5::date, $6, $7, $8, $9::bigint, $10::bigint, $11::bigint, $12::int, $13)",
-                              13, p, lengths, formats, 0);
+    /* Deferred in the consumer's fast mode: sent ahead of the claims query that follows. */
+    int rc = pg_cmd_bin(pg,
+                        "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, "
+                        "order_tie, event_id, source, want_fen, tier2_fen, cap, year, decision) VALUES ($1, $2, "
+                        "$3, $4, $5::date, $6, $7, $8, $9::bigint, $10::bigint, $11::bigint, $12::int, $13)",
+                        13, p, lengths, formats);
     free(buf);
-    if (!r) return -1;
-    PQclear(r);
-    return 0;
+    return rc;
 }
 
 /* The decision of a recorded claim, unpacked (caller frees), or NULL. */
