@@ -443,6 +443,7 @@ struct link_consumer {
     size_t off, end;   /* the slice in the current transaction: batch[off..end) */
     pg_array_t ids; /* the batch's message ids, for one INSERT into consumed */
     unsigned long processed, duplicates, rejected;
+    unsigned long careful; /* transactions run again message by message */
     histogram_t delivered; /* per message: producer's enqueue -> this consumer's commit */
     histogram_t batch_time; /* per batch: BEGIN .. COMMIT here, handlers included */
 };
@@ -501,12 +502,12 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
-static int consumer_begin(link_consumer_t *c) {
+static int consumer_begin(link_consumer_t *c, int careful) {
     const Jiuye__Envelope *envs[LINK_BATCH];
     size_t n = 0;
     for (size_t i = c->off; i < c->end; i++)
         if (c->batch[i].is_new) envs[n++] = c->batch[i].env;
-    return c->begin(c->ctx, c->pg, envs, n);
+    return c->begin(c->ctx, c->pg, envs, n, careful);
 }
 
 static void consumer_discard_rows(link_consumer_t *c, int whole) {
@@ -543,7 +544,7 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
      * limit: 8 095 plans, 3.7 s of planning for 20 000 events at 1 000/s).
      * For this transaction only (is_local), deferred in fast mode. */
     if (pg_cmd(c->pg, "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)", 0, NULL) != 0) goto retry;
-    if (c->begin && consumer_begin(c) != 0) goto retry;
+    if (c->begin && consumer_begin(c, careful) != 0) goto retry;
     for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
@@ -701,7 +702,14 @@ static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     c->end = c->off + link_slice(c->n, c->off);
     int64_t started = now_us();
     batch_result_t res = consumer_run_batch(c, 0);
-    if (res == BATCH_CAREFUL) res = consumer_run_batch(c, 1);
+    if (res == BATCH_CAREFUL) {
+        /* Correct, but slow: a message or a write of the batch failed (see the
+         * log above), or two messages of it wrote the same row ahead. */
+        c->careful++;
+        log_info("%s: a transaction of %zu messages failed; running them again one by one", c->name,
+                 c->end - c->off);
+        res = consumer_run_batch(c, 1);
+    }
     if (res == BATCH_DONE) {
         consumer_observe(c, started);
         consumer_send_acks(c);
@@ -791,7 +799,10 @@ static void consumer_stage_metrics(link_consumer_t *c, struct evbuffer *out) {
 
 void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
     consumer_stage_metrics(c, out);
-    char sql[SQL_MAX], labels[64];
+    char sql[SQL_MAX], labels[128];
+    snprintf(labels, sizeof labels, "link=\"%s\"", c->name);
+    evbuffer_add_printf(out, "# TYPE jiuye_link_careful_transactions_total counter\n");
+    svc_metric(out, "jiuye_link_careful_transactions_total", labels, (double)c->careful);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.dead_letters", c->schema);
     PGresult *r = pg_exec(c->pg, sql, 0, NULL);
     if (!r) return;

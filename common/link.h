@@ -117,11 +117,14 @@ void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discar
 /* Before the handlers of each transaction, after the consumed marks: begin
  * gets the messages that take effect for the first time, so that a consumer
  * can read what its handlers will look up with one statement (rules: the
- * registry rows of the events' persons). It runs in both modes; what it keeps
- * is valid until the transaction ends: the committed callback or the discard
- * hook (link_consumer_on_flush) runs then, also when a careful mode's message
- * is rolled back to its savepoint. A non-zero return retries the batch. */
-typedef int (*link_begin_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n);
+ * registry rows of the events' persons), or write ahead what they would each
+ * write (subsidy: the decisions as settled) — the latter in fast mode only
+ * (careful = 0): in careful mode each message runs under its own savepoint,
+ * and a write made before it would outlive a message rolled back. What begin
+ * keeps is valid until the transaction ends: the committed callback or the
+ * discard hook (link_consumer_on_flush) runs then, also when a careful mode's
+ * message is rolled back to its savepoint. A non-zero return retries the batch. */
+typedef int (*link_begin_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful);
 void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
 
 /* How many of `received` messages, `done` of them committed, go into the

@@ -72,8 +72,8 @@ static void discard_kept(void *ctx, int whole) {
 
 /* Before the handlers of a transaction: the registry rows of the persons its
  * events are about, with one statement (persons.h). */
-static int prefetch_persons(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n) {
-    (void)ctx;
+static int prefetch_persons(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful) {
+    (void)ctx, (void)careful; /* a read: right in either mode */
     const char *cert_nos[LINK_BATCH];
     size_t k = 0;
     for (size_t i = 0; i < n && k < LINK_BATCH; i++) {

@@ -39,6 +39,16 @@
  * repeated). Returns 0, or -1 on a database error. */
 int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) __attribute__((warn_unused_result));
 
+/* The same for every message of a consumer transaction in fast mode, ahead of
+ * their handlers, with one statement (issue 9: a round trip per message was
+ * subsidy's largest wait): the decisions that correct none are recorded now
+ * and kpi_record() then only tells which of them are new (the first copy of
+ * each, in message order, as before); a correction is still recorded by its
+ * message's kpi_record(). Valid until kpi_record_ahead_end(), which the
+ * service runs when the transaction ends (commit or rollback). Returns 0 or -1. */
+int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
+void kpi_record_ahead_end(void);
+
 /* Every target with its figure for year (and cumulatively up to it), for one
  * district or the whole city (district NULL), and the money behind it: the
  * awards of the year by program (granted, refused, waiting_budget and

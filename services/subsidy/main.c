@@ -97,7 +97,25 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg) {
 
 static void on_committed(void *ctx) {
     subsidy_svc_t *ss = ctx;
+    kpi_record_ahead_end();
     link_producer_pump(ss->to_notify);
+}
+
+/* Fast mode: the decisions of every message recorded as settled with one
+ * statement before the first is settled (kpi.h). */
+static int record_ahead(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful) {
+    (void)ctx;
+    if (careful) return 0; /* each message records its own, under its savepoint */
+    const Jiuye__Decided *msgs[LINK_BATCH];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < LINK_BATCH; i++)
+        if (envs[i]->body_case == JIUYE__ENVELOPE__BODY_DECIDED) msgs[k++] = envs[i]->decided;
+    return kpi_record_ahead(pg, msgs, k);
+}
+
+static void discard_ahead(void *ctx, int whole) {
+    (void)ctx, (void)whole;
+    kpi_record_ahead_end(); /* only in fast mode, where any failure rolls everything back */
 }
 
 static void subsidy_metrics(void *ctx, struct evbuffer *out) {
@@ -124,6 +142,10 @@ int main(void) {
     ss.to_notify = link_producer_new(ss.svc.base, svc_queue_connect(&ss.svc), "subsidy->notify", "subsidy", notify);
     ss.from_rules =
         link_consumer_new(ss.svc.base, ss.svc.pg, "rules->subsidy", "subsidy", bind, on_decided, on_committed, &ss);
+    if (ss.from_rules) {
+        link_consumer_on_flush(ss.from_rules, NULL, discard_ahead);
+        link_consumer_on_begin(ss.from_rules, record_ahead);
+    }
     ss.sighup = evsignal_new(ss.svc.base, SIGHUP, on_sighup, &ss);
     if (!ss.to_notify || !ss.from_rules || !ss.sighup) goto out;
     event_add(ss.sighup, NULL);

@@ -291,10 +291,43 @@ static void twice_in_one_message_one_award(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.outbox"), 1);
 }
 
+/* A decision never settled before, under several message ids sent back to back
+ * (a consumer transaction takes them together, and records the decisions of all
+ * its messages with one statement, kpi_record_ahead): the first message settles
+ * it, the others find it settled. */
+static void new_decision_under_many_ids_one_award(void **state) {
+    fixture_t *f = *state;
+    for (int i = 0; i < COPIES; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "rules/redelivery/t1/burst-%d", i);
+        send_decided(f, id);
+    }
+    assert_int_equal(await_acks(f, COPIES), COPIES);
+    stop_subsidy(f);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards"), 1);
+    assert_int_equal(
+        count(f->admin, "SELECT count(*) FROM subsidy.awards WHERE status = 'granted' AND amount_fen = 150000"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.decisions"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.consumed"), COPIES);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.dead_letters"), 0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.outbox"), 1);
+    /* ... in the fast mode: no transaction had to be run again message by message
+     * (which would end the same, but one statement per message again). */
+    FILE *log = fopen(f->log, "r");
+    assert_non_null(log);
+    char line[2048];
+    int careful = 0;
+    while (fgets(line, sizeof line, log))
+        if (strstr(line, "running them again one by one")) careful++;
+    fclose(log);
+    assert_int_equal(careful, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ten_deliveries_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(twice_in_one_message_one_award, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_decision_under_many_ids_one_award, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
