@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "persons.h"
 #include "pg.h"
 #include "timers.h"
 
@@ -22,6 +23,7 @@ int pending_hold(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, j
     free(buf);
     if (!r) return -1;
     PQclear(r);
+    persons_pending_known(d->subject, 1);
     char timer_id[400];
     snprintf(timer_id, sizeof timer_id, "pending/%s", d->decision_id);
     return timers_schedule(pg, timer_id, "pending_expiry", today + PENDING_DAYS, d->subject, ev, d->decision_id);
@@ -50,6 +52,7 @@ int pending_release(PGconn *pg, const policy_set_t *plans, const char *cert_no, 
     PGresult *r = pg_exec_bin(pg, "DELETE FROM rules.pending WHERE cert_no = $1 RETURNING event, decision_id", 1, p,
                               NULL, NULL, 1);
     if (!r) return -1;
+    persons_pending_known(cert_no, 0);
     int n = PQntuples(r), rc = 0;
     waiting_t *w = calloc((size_t)n + 1, sizeof *w);
     if (!w) abort();
@@ -88,6 +91,7 @@ int pending_expire_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const cha
     if (!r) return -1;
     int still_pending = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
+    persons_pending_known(rules_event_subject(ev), -1); /* others of the person may still wait */
     if (!still_pending) return 0;
     const rule_def_t *def = rules_find(rule_key(detail));
     if (!def) return 0;

@@ -16,8 +16,12 @@
 
 typedef enum { SLOT_EMPTY, SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
 
+/* Whether events of the person wait in rules.pending. */
+typedef enum { PENDING_UNKNOWN, PENDING_NONE, PENDING_SOME } pending_state_t;
+
 typedef struct {
     slot_state_t state;
+    pending_state_t pending;
     person_t person; /* person.cert_no is the key (also for ABSENT and UNKNOWN) */
 } slot_t;
 
@@ -59,18 +63,34 @@ static int cache_grow(void) {
     return 0;
 }
 
-/* Remember what is now known of cert_no (p NULL: not registered; unknown: ask again). */
-static void cache_put(const char *cert_no, const person_t *p, int unknown) {
-    if (!cache.active || strlen(cert_no) >= sizeof cache.slots[0].person.cert_no) return;
+/* The slot of cert_no, made when missing; NULL when there is no cache. */
+static slot_t *cache_slot(const char *cert_no) {
+    if (!cache.active || strlen(cert_no) >= sizeof cache.slots[0].person.cert_no) return NULL;
     if ((cache.used + 1) * 2 > cache.cap && cache_grow() != 0) {
         persons_cache_end(); /* out of memory: no cache rather than a wrong one */
-        return;
+        return NULL;
     }
     slot_t *s = slot_find(cert_no);
-    if (s->state == SLOT_EMPTY) cache.used++;
+    if (s->state == SLOT_EMPTY) {
+        cache.used++;
+        s->state = SLOT_UNKNOWN;
+        s->pending = PENDING_UNKNOWN;
+        snprintf(s->person.cert_no, sizeof s->person.cert_no, "%s", cert_no);
+    }
+    return s;
+}
+
+/* Remember what is now known of cert_no (p NULL: not registered; unknown: ask again). */
+static void cache_put(const char *cert_no, const person_t *p, int unknown) {
+    slot_t *s = cache_slot(cert_no);
+    if (!s) return;
     if (p) s->person = *p;
-    else snprintf(s->person.cert_no, sizeof s->person.cert_no, "%s", cert_no);
     s->state = unknown ? SLOT_UNKNOWN : p ? SLOT_PRESENT : SLOT_ABSENT;
+}
+
+void persons_pending_known(const char *cert_no, int waiting) {
+    slot_t *s = cache_slot(cert_no);
+    if (s) s->pending = waiting < 0 ? PENDING_UNKNOWN : waiting ? PENDING_SOME : PENDING_NONE;
 }
 
 void persons_cache_end(void) {
@@ -99,18 +119,49 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
     char *array = pg_text_array(cert_nos, (int)n);
     if (!array) return -1;
     const char *p[] = {array};
-    PGresult *r = pg_exec(pg, "SELECT " PERSON_COLUMNS " FROM rules.persons WHERE cert_no = ANY($1::text[])", 1, p);
+    /* One row per cert_no asked: its registration (NULLs when none) and
+     * whether events of it wait (rules.pending). */
+    PGresult *r = pg_exec(pg,
+                          "SELECT c.cert_no, p.district, p.registered_on::text, p.employment_status, p.wants_job, "
+                          "p.low_income, p.hard_to_employ, p.cert_no IS NOT NULL, "
+                          "EXISTS (SELECT 1 FROM rules.pending w WHERE w.cert_no = c.cert_no) "
+                          "FROM (SELECT DISTINCT unnest($1::text[]) AS cert_no) c "
+                          "LEFT JOIN rules.persons p ON p.cert_no = c.cert_no",
+                          1, p);
     free(array);
     if (!r) return -1;
     cache.active = 1;
-    for (size_t i = 0; i < n; i++) cache_put(cert_nos[i], NULL, 0); /* absent unless a row says otherwise */
     for (int i = 0; i < PQntuples(r); i++) {
         person_t person;
         person_from_row(r, i, 0, &person);
-        cache_put(person.cert_no, &person, 0);
+        int registered = PQgetvalue(r, i, 7)[0] == 't';
+        cache_put(person.cert_no, registered ? &person : NULL, 0);
+        persons_pending_known(person.cert_no, PQgetvalue(r, i, 8)[0] == 't');
     }
     PQclear(r);
     return 0;
+}
+
+/* The registration's row as the upsert below leaves it, when the cache knows
+ * the row before it (or that there was none) and whether events wait: then
+ * the upsert needs no answer. Returns 1 with *after filled, 0 when unknown. */
+static int register_known(const Jiuye__Event *ev, person_t *after, int *waiting) {
+    const Jiuye__PersonRegistered *r = ev->person_registered;
+    slot_t *s = cache.active ? slot_find(r->cert_no) : NULL;
+    jdate_t on;
+    if (!s || (s->state != SLOT_PRESENT && s->state != SLOT_ABSENT) || s->pending == PENDING_UNKNOWN ||
+        date_parse(ev->occurred_on, &on) != 0)
+        return 0;
+    person_t p = {0};
+    snprintf(p.cert_no, sizeof p.cert_no, "%s", r->cert_no);
+    snprintf(p.district, sizeof p.district, "%s", ev->district);
+    /* the first registration date is kept (least(), below) */
+    p.registered_on = s->state == SLOT_PRESENT && s->person.registered_on < on ? s->person.registered_on : on;
+    snprintf(p.employment_status, sizeof p.employment_status, "%s", r->employment_status);
+    p.wants_job = r->wants_job, p.low_income = r->low_income, p.hard_to_employ = r->hard_to_employ;
+    *after = p;
+    *waiting = s->pending == PENDING_SOME;
+    return 1;
 }
 
 int persons_register(PGconn *pg, const Jiuye__Event *ev) {
@@ -123,18 +174,25 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
      * same statement tells whether events wait for this person (pending.h):
      * the usual registration, with none, needs no other statement; and gives
      * the row as it now is, for the rules of the same transaction. */
+#define UPSERT_PERSON                                                                                            \
+    "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, "            \
+    "low_income, hard_to_employ, source, event_id) VALUES ($1, $2, $3::date, $4, $5, $6::boolean, "               \
+    "$7::boolean, $8::boolean, $9, $10) ON CONFLICT (cert_no) DO UPDATE SET district = EXCLUDED.district, "       \
+    "name = EXCLUDED.name, employment_status = EXCLUDED.employment_status, wants_job = EXCLUDED.wants_job, "       \
+    "low_income = EXCLUDED.low_income, hard_to_employ = EXCLUDED.hard_to_employ, "                                \
+    "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on)"
+    person_t after;
+    int waiting;
+    if (register_known(ev, &after, &waiting)) { /* deferred in the consumer's fast mode: no round trip */
+        if (pg_cmd(pg, UPSERT_PERSON, 10, p) != 0) return -1;
+        cache_put(after.cert_no, &after, 0);
+        return waiting;
+    }
     PGresult *res =
-        pg_exec(pg,
-                "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, "
-                "low_income, hard_to_employ, source, event_id) VALUES ($1, $2, $3::date, $4, $5, $6::boolean, "
-                "$7::boolean, $8::boolean, $9, $10) ON CONFLICT (cert_no) DO UPDATE SET district = EXCLUDED.district, "
-                "name = EXCLUDED.name, employment_status = EXCLUDED.employment_status, wants_job = EXCLUDED.wants_job, "
-                "low_income = EXCLUDED.low_income, hard_to_employ = EXCLUDED.hard_to_employ, "
-                "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on) "
-                "RETURNING EXISTS (SELECT 1 FROM rules.pending WHERE cert_no = $1), " PERSON_COLUMNS,
+        pg_exec(pg, UPSERT_PERSON " RETURNING EXISTS (SELECT 1 FROM rules.pending WHERE cert_no = $1), " PERSON_COLUMNS,
                 10, p);
     if (!res) return -1;
-    int waiting = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    waiting = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
     if (PQntuples(res) == 1) {
         person_t person;
         person_from_row(res, 0, 1, &person);

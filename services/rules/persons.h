@@ -27,13 +27,21 @@ int persons_find(PGconn *pg, const char *cert_no, person_t *p) __attribute__((wa
 /* The registry rows of one consumer transaction, read once (issue 9: a round
  * trip per lookup was a third of rules' statements, and R04 and R08 ask for
  * the same person of one event). persons_cache_begin() reads the rows of the
- * n cert_nos (any may be absent or repeated) with one statement and keeps
- * them, and what persons_find() reads or persons_register() and
- * persons_employment() write after, until persons_cache_end(), which the
- * caller runs whenever the transaction ends or a savepoint is rolled back.
- * Outside begin..end nothing is kept. Returns 0 or -1 (database error). */
+ * n cert_nos (any may be absent or repeated), and whether events of each wait
+ * in rules.pending, with one statement and keeps them, and what
+ * persons_find() reads or persons_register(), persons_employment() and
+ * pending.c write after, until persons_cache_end(), which the caller runs
+ * whenever the transaction ends or a savepoint is rolled back. A registration
+ * of a person so known is written without waiting for an answer: its row and
+ * whether events wait follow from what is kept. Outside begin..end nothing is
+ * kept. Returns 0 or -1 (database error). */
 int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) __attribute__((warn_unused_result));
 void persons_cache_end(void);
+/* Events of cert_no now wait in rules.pending (waiting = 1), none do (0), or
+ * some may (-1): pending.c tells the cache, so that a registration knows
+ * without asking. */
+void persons_pending_known(const char *cert_no, int waiting);
+
 /* How many persons_find() calls the cache answered, and how many PostgreSQL did. */
 void persons_lookups(unsigned long *from_cache, unsigned long *from_database);
 
