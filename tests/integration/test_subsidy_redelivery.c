@@ -248,6 +248,16 @@ static long await_acks(fixture_t *f, long want) {
     return acked;
 }
 
+/* The decision under COPIES new message ids "rules/redelivery/t1/<kind>-<n>", back to back; all acknowledged. */
+static void send_under_new_ids(fixture_t *f, const char *kind) {
+    for (int i = 0; i < COPIES; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "rules/redelivery/t1/%s-%d", kind, i);
+        send_decided(f, id);
+    }
+    assert_int_equal(await_acks(f, COPIES), COPIES);
+}
+
 static void ten_deliveries_one_award(void **state) {
     fixture_t *f = *state;
     /* The same message ten times: the link's consumed table. */
@@ -255,12 +265,7 @@ static void ten_deliveries_one_award(void **state) {
     assert_int_equal(await_acks(f, COPIES), COPIES);
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards"), 1);
     /* The same decision under ten new message ids: already settled. */
-    for (int i = 0; i < COPIES; i++) {
-        char id[64];
-        snprintf(id, sizeof id, "rules/redelivery/t1/again-%d", i);
-        send_decided(f, id);
-    }
-    assert_int_equal(await_acks(f, COPIES), COPIES);
+    send_under_new_ids(f, "again");
     stop_subsidy(f);
 
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards"), 1);
@@ -297,12 +302,7 @@ static void twice_in_one_message_one_award(void **state) {
  * it, the others find it settled. */
 static void new_decision_under_many_ids_one_award(void **state) {
     fixture_t *f = *state;
-    for (int i = 0; i < COPIES; i++) {
-        char id[64];
-        snprintf(id, sizeof id, "rules/redelivery/t1/burst-%d", i);
-        send_decided(f, id);
-    }
-    assert_int_equal(await_acks(f, COPIES), COPIES);
+    send_under_new_ids(f, "burst");
     stop_subsidy(f);
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards"), 1);
     assert_int_equal(
