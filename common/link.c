@@ -544,7 +544,15 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
      * limit: 8 095 plans, 3.7 s of planning for 20 000 events at 1 000/s).
      * For this transaction only (is_local), deferred in fast mode. */
     if (pg_cmd(c->pg, "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)", 0, NULL) != 0) goto retry;
-    if (c->begin && consumer_begin(c, careful) != 0) goto retry;
+    if (c->begin && consumer_begin(c, careful) != 0) {
+        /* What begin wrote ahead for all the messages failed: message by
+         * message, the one at fault is dead-lettered instead of the whole
+         * batch failing on every redelivery. */
+        if (careful || PQstatus(c->pg) != CONNECTION_OK) goto retry;
+        consumer_abandon_writes(c);
+        pg_rollback(c->pg);
+        return BATCH_CAREFUL;
+    }
     for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
@@ -704,7 +712,7 @@ static void consumer_readable(evutil_socket_t fd, short what, void *arg) {
     batch_result_t res = consumer_run_batch(c, 0);
     if (res == BATCH_CAREFUL) {
         /* Correct, but slow: a message or a write of the batch failed (see the
-         * log above), or two messages of it wrote the same row ahead. */
+         * log above). */
         c->careful++;
         log_info("%s: a transaction of %zu messages failed; running them again one by one", c->name,
                  c->end - c->off);

@@ -136,8 +136,9 @@ static int teardown(void **state) {
 
 /* The decision of r01_training_subsidy.c for a level-4, 60-hour, 1 800-yuan
  * training in 海州区 on 2024-05-10 (POLICY.md example 1: 1 500 yuan). */
-/* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2). */
-static uint8_t *decided_envelope(const char *message_id, int copies, size_t *len) {
+/* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2);
+ * event_type NULL: "training.completed". */
+static uint8_t *decided_envelope(const char *message_id, int copies, const char *event_type, size_t *len) {
     static const char *cert_no = "32070619900307123X43";
     Jiuye__TrainingCompleted t = JIUYE__TRAINING_COMPLETED__INIT;
     t.cert_no = (char *)cert_no;
@@ -183,7 +184,7 @@ static uint8_t *decided_envelope(const char *message_id, int copies, size_t *len
     d.decision_id = "redelivery/t1/R01";
     d.event_id = "t1";
     d.source = "redelivery";
-    d.event_type = "training.completed";
+    d.event_type = (char *)(event_type ? event_type : "training.completed");
     d.rule = "R01";
     d.rule_name = "TRAINING_SUBSIDY";
     d.outcome = "eligible";
@@ -220,11 +221,15 @@ static uint8_t *decided_envelope(const char *message_id, int copies, size_t *len
     return buf;
 }
 
-static void send_decided_copies(fixture_t *f, const char *message_id, int copies) {
+static void send_decided_as(fixture_t *f, const char *message_id, int copies, const char *event_type) {
     size_t len;
-    uint8_t *buf = decided_envelope(message_id, copies, &len);
+    uint8_t *buf = decided_envelope(message_id, copies, event_type, &len);
     assert_int_equal(zmq_send(f->dealer, buf, len, 0), (int)len);
     free(buf);
+}
+
+static void send_decided_copies(fixture_t *f, const char *message_id, int copies) {
+    send_decided_as(f, message_id, copies, NULL);
 }
 
 static void send_decided(fixture_t *f, const char *message_id) { send_decided_copies(f, message_id, 1); }
@@ -323,11 +328,31 @@ static void new_decision_under_many_ids_one_award(void **state) {
     assert_int_equal(careful, 0);
 }
 
+/* A message whose decision PostgreSQL refuses (a field that is not UTF-8) sent just before a
+ * good one: the statement that records the decisions of the whole transaction ahead fails, so
+ * the transaction runs again message by message: the bad one is dead-lettered, the good one
+ * settled, both acknowledged (not a batch refused on every redelivery). */
+static void refused_decision_dead_lettered_alone(void **state) {
+    fixture_t *f = *state;
+    send_decided_as(f, "rules/redelivery/t1/bad", 1, "training.completed\xff");
+    send_decided(f, "rules/redelivery/t1/good");
+    assert_int_equal(await_acks(f, 2), 2);
+    stop_subsidy(f);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.dead_letters WHERE message_id = "
+                                     "'rules/redelivery/t1/bad'"),
+                     1);
+    assert_int_equal(
+        count(f->admin, "SELECT count(*) FROM subsidy.awards WHERE status = 'granted' AND amount_fen = 150000"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.decisions"), 1);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.consumed"), 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ten_deliveries_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(twice_in_one_message_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(new_decision_under_many_ids_one_award, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_decision_dead_lettered_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
