@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "strhash.h"
 #include "xalloc.h"
 
 PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
@@ -87,12 +88,6 @@ static unsigned pg_cache_evict_next;
 static unsigned long long pg_stmt_counter;
 static pthread_mutex_t pg_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t sql_hash(const char *s) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void cache_clear(pg_cache_t *c) {
     for (size_t i = 0; i < PG_CACHE_SLOTS; i++) {
         free(c->slots[i].sql);
@@ -152,7 +147,7 @@ static void log_failure(PGconn *pg, const PGresult *r, const char *sql) {
  * (logged; *failed holds the server's result, caller clears it). */
 static int statement_for(PGconn *pg, const char *sql, int n, char name[24], PGresult **failed) {
     if (!preparable(sql)) return 0;
-    uint64_t h = sql_hash(sql);
+    uint64_t h = str_hash(sql);
     pthread_mutex_lock(&pg_cache_lock);
     pg_cache_t *c = cache_of(pg);
     size_t i = c ? (size_t)h & (PG_CACHE_SLOTS - 1) : 0;
@@ -335,7 +330,7 @@ int pg_defer_end(PGconn *pg) {
 /* The name of sql's statement when c already prepared it on pg's session. */
 static int cached_name(PGconn *pg, pg_cache_t *c, const char *sql, char name[24]) {
     if (PQbackendPID(pg) != c->backend_pid) return 0;
-    uint64_t h = sql_hash(sql);
+    uint64_t h = str_hash(sql);
     int found = 0;
     pthread_mutex_lock(&pg_cache_lock);
     for (size_t i = (size_t)h & (PG_CACHE_SLOTS - 1); c->slots[i].sql; i = (i + 1) & (PG_CACHE_SLOTS - 1))

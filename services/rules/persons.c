@@ -1,12 +1,12 @@
 /* persons.c: registered persons (see persons.h). */
 #include "persons.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
+#include "strhash.h"
 
 /* ------------------------------------------------------------ the cache
  *
@@ -37,15 +37,9 @@ void persons_lookups(unsigned long *from_cache, unsigned long *from_database) {
     *from_database = cache.asked;
 }
 
-static uint32_t cert_hash(const char *s) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 /* The slot of cert_no, or the empty slot where it belongs. */
 static slot_t *slot_find(const char *cert_no) {
-    size_t i = cert_hash(cert_no) & (cache.cap - 1);
+    size_t i = (size_t)str_hash(cert_no) & (cache.cap - 1);
     while (cache.slots[i].state != SLOT_EMPTY && strcmp(cache.slots[i].person.cert_no, cert_no) != 0)
         i = (i + 1) & (cache.cap - 1);
     return &cache.slots[i];

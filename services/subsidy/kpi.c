@@ -1,7 +1,6 @@
 /* kpi.c: the plan targets (see kpi.h). */
 #include "kpi.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "money.h"
 #include "pg.h"
 #include "pg_rows.h"
+#include "strhash.h"
 
 /* ------------------------------------------------------------ decisions as settled */
 
@@ -60,14 +60,8 @@ static struct {
     size_t cap;
 } ahead;
 
-static uint32_t id_hash(const char *s) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 static size_t ahead_slot(const char *id) {
-    size_t i = id_hash(id) & (ahead.cap - 1);
+    size_t i = (size_t)str_hash(id) & (ahead.cap - 1);
     while (ahead.slots[i].id && strcmp(ahead.slots[i].id, id) != 0) i = (i + 1) & (ahead.cap - 1);
     return i;
 }
