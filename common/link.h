@@ -123,7 +123,10 @@ void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discar
  * and a write made before it would outlive a message rolled back. What begin
  * keeps is valid until the transaction ends: the committed callback or the
  * discard hook (link_consumer_on_flush) runs then, also when a careful mode's
- * message is rolled back to its savepoint. A non-zero return retries the batch. */
+ * message is rolled back to its savepoint. A non-zero return in fast mode runs
+ * the transaction again in careful mode (where the message at fault is
+ * dead-lettered); in careful mode, or with the connection lost, the batch is
+ * retried. */
 typedef int (*link_begin_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful);
 void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
 
