@@ -16,13 +16,13 @@ int pending_hold(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, j
     jiuye__event__pack(ev, buf);
     const char *p[] = {ev->source, ev->event_id, d->subject, (const char *)buf, d->decision_id};
     int lengths[] = {0, 0, 0, (int)len, 0}, formats[] = {0, 0, 0, 1, 0};
-    PGresult *r = pg_exec_bin(pg,
-                              "INSERT INTO rules.pending (source, event_id, cert_no, event, decision_id) "
-                              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                              5, p, lengths, formats, 0);
+    /* Deferred in the consumer's fast mode: nothing here needs its answer. */
+    int rc = pg_cmd_bin(pg,
+                        "INSERT INTO rules.pending (source, event_id, cert_no, event, decision_id) "
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                        5, p, lengths, formats);
     free(buf);
-    if (!r) return -1;
-    PQclear(r);
+    if (rc != 0) return -1;
     persons_pending_known(d->subject, 1);
     char timer_id[400];
     snprintf(timer_id, sizeof timer_id, "pending/%s", d->decision_id);
