@@ -49,13 +49,15 @@ static int add_decision_row(pg_rows_t *rows, const Jiuye__Event *ev, const Jiuye
     return 0;
 }
 
-/* The decisions kpi_record_ahead() found new and no kpi_record() has taken
- * yet: a set of ids (open addressing; a taken one stays as a tombstone). */
+/* The decisions kpi_record_ahead() recorded, by id (open addressing): fresh
+ * when the statement wrote them (new), taken once a kpi_record() said so.
+ * The ids point into the transaction's messages, which outlive it; the
+ * table is kept for the next transaction (no allocation per message). */
 static struct {
     int active;
     struct {
-        char *id;
-        int taken;
+        const char *id;
+        unsigned char fresh, taken;
     } *slots;
     size_t cap;
 } ahead;
@@ -69,15 +71,14 @@ static size_t ahead_slot(const char *id) {
 /* Was id recorded ahead as new and not taken yet? Takes it. */
 static int ahead_take(const char *id) {
     size_t i = ahead_slot(id);
-    if (!ahead.slots[i].id || ahead.slots[i].taken) return 0;
+    if (!ahead.slots[i].id || !ahead.slots[i].fresh || ahead.slots[i].taken) return 0;
     ahead.slots[i].taken = 1;
     return 1;
 }
 
 void kpi_record_ahead_end(void) {
-    for (size_t i = 0; i < ahead.cap; i++) free(ahead.slots[i].id);
-    free(ahead.slots);
-    memset(&ahead, 0, sizeof ahead);
+    if (ahead.slots) memset(ahead.slots, 0, ahead.cap * sizeof *ahead.slots);
+    ahead.active = 0;
 }
 
 /* Recorded ahead: every decision that corrects none. A correction is what
@@ -90,22 +91,29 @@ static int recorded_ahead(const Jiuye__Decision *d) { return ahead.active && !*d
 int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
     static pg_rows_t rows = PG_ROWS_TEXT(12);
     kpi_record_ahead_end();
-    ahead.active = 1;
     size_t count = 0;
     for (size_t m = 0; m < n; m++)
+        for (size_t i = 0; i < msgs[m]->n_decisions; i++) count += !*msgs[m]->decisions[i]->corrects_decision_id;
+    size_t cap = ahead.cap ? ahead.cap : 64;
+    while (cap < count * 2) cap *= 2;
+    if (cap != ahead.cap) {
+        free(ahead.slots);
+        ahead.slots = calloc(cap, sizeof *ahead.slots);
+        if (!ahead.slots) abort(); /* out of memory: let the supervisor restart us */
+        ahead.cap = cap;
+    }
+    ahead.active = 1;
+    for (size_t m = 0; m < n; m++)
         for (size_t i = 0; i < msgs[m]->n_decisions; i++) {
-            if (!recorded_ahead(msgs[m]->decisions[i])) continue;
-            if (add_decision_row(&rows, msgs[m]->event, msgs[m]->decisions[i]) != 0) {
+            const Jiuye__Decision *d = msgs[m]->decisions[i];
+            if (!recorded_ahead(d)) continue;
+            if (add_decision_row(&rows, msgs[m]->event, d) != 0) {
                 pg_rows_clear(&rows);
                 kpi_record_ahead_end();
                 return -1;
             }
-            count++;
+            ahead.slots[ahead_slot(d->decision_id)].id = d->decision_id;
         }
-    ahead.cap = 16;
-    while (ahead.cap < count * 2) ahead.cap *= 2;
-    ahead.slots = calloc(ahead.cap, sizeof *ahead.slots);
-    if (!ahead.slots) abort();
     if (count == 0) return 0;
     PGresult *r = pg_rows_exec(pg, &rows, RECORD_DECISIONS);
     if (!r) {
@@ -114,8 +122,7 @@ int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
     }
     for (int row = 0; row < PQntuples(r); row++) {
         size_t i = ahead_slot(PQgetvalue(r, row, 0));
-        if (!ahead.slots[i].id) ahead.slots[i].id = strdup(PQgetvalue(r, row, 0));
-        if (!ahead.slots[i].id) abort();
+        if (ahead.slots[i].id) ahead.slots[i].fresh = 1;
     }
     PQclear(r);
     return 0;

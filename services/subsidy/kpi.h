@@ -45,7 +45,8 @@ int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) __attribu
  * and kpi_record() then only tells which of them are new (the first copy of
  * each, in message order, as before); a correction is still recorded by its
  * message's kpi_record(). Valid until kpi_record_ahead_end(), which the
- * service runs when the transaction ends (commit or rollback). Returns 0 or -1. */
+ * service runs when the transaction ends (commit or rollback); msgs must stay
+ * until then (the ids are not copied). Returns 0 or -1. */
 int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
 void kpi_record_ahead_end(void);
 
