@@ -4,7 +4,9 @@
  * server (with /healthz, /readyz and /metrics) and its ZeroMQ links. SIGTERM or
  * SIGINT stops the loop after the callback in progress, which always ends in a
  * committed or rolled-back transaction: nothing held in memory is needed to
- * resume, since every unfinished message is still in an outbox. */
+ * resume, since every unfinished message is still in an outbox. (Intake adds a
+ * thread that stores accepted batches on a connection of its own, so that its
+ * loop parses the next request meanwhile: services/intake/store_thread.h.) */
 #ifndef JIUYE_SVC_H
 #define JIUYE_SVC_H
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pg.h"
 #include "sources.h"
+#include "store_thread.h"
 
 /* The bearer token of the request, or NULL. */
 static const char *bearer_token(struct evhttp_request *req) {
@@ -70,6 +71,45 @@ static json_t *parse_body(const char *body, size_t len, int ndjson, char *err, s
         p = nl ? nl + 1 : end;
     }
     return arr;
+}
+
+/* A request's batch on its way through the store thread (store_thread.h). The
+ * request stays valid until it is answered: libevent detaches, rather than
+ * frees, a request whose client hung up before the answer, and frees it then. */
+typedef struct {
+    store_job_t job; /* first: the store thread hands back &job */
+    struct evhttp_request *req;
+    intake_t *in;
+} http_job_t;
+
+/* The answer, once the batch is committed (or nothing was stored). */
+static void http_batch_stored(store_job_t *stored) {
+    http_job_t *job = (http_job_t *)stored;
+    struct evhttp_request *req = job->req;
+    ingest_item_t *items = stored->items;
+    size_t n = stored->n;
+    if (stored->rc != 0) {
+        http_reply_error(req, 503, "database unavailable; nothing stored, try again");
+    } else {
+        link_producer_pump(job->in->to_rules);
+        intake_metrics_count(&job->in->metrics, stored->source, items, n);
+        json_t *results = json_array();
+        for (size_t i = 0; i < n; i++) {
+            ingest_item_t *it = &items[i];
+            json_t *r = json_object();
+            if (it->event_id[0])
+                json_object_set_new(r, "event_id", json_string(it->event_id));
+            else
+                json_object_set_new(r, "index", json_integer(it->index));
+            json_object_set_new(r, "status", json_string(ingest_status_name(it->status)));
+            if (it->status == INGEST_REJECTED) json_object_set_new(r, "error", json_string(it->error));
+            json_array_append_new(results, r);
+        }
+        http_reply_json(req, 200, json_pack("{s:o}", "results", results));
+    }
+    ingest_items_free(items, n);
+    free(items);
+    free(job);
 }
 
 void http_events(struct evhttp_request *req, void *arg) {
@@ -149,29 +189,18 @@ void http_events(struct evhttp_request *req, void *arg) {
     }
     json_decref(elements);
 
-    if (ingest_store(in->svc.pg, source, items, n) != 0) {
+    http_job_t *job = calloc(1, sizeof *job);
+    if (!job) {
         ingest_items_free(items, n);
         free(items);
-        pg_alive(in->svc.pg);
-        http_reply_error(req, 503, "database unavailable; nothing stored, try again");
+        http_reply_error(req, 503, "out of memory");
         return;
     }
-    link_producer_pump(in->to_rules);
-    intake_metrics_count(&in->metrics, source, items, n);
-
-    json_t *results = json_array();
-    for (size_t i = 0; i < n; i++) {
-        ingest_item_t *it = &items[i];
-        json_t *r = json_object();
-        if (it->event_id[0])
-            json_object_set_new(r, "event_id", json_string(it->event_id));
-        else
-            json_object_set_new(r, "index", json_integer(it->index));
-        json_object_set_new(r, "status", json_string(ingest_status_name(it->status)));
-        if (it->status == INGEST_REJECTED) json_object_set_new(r, "error", json_string(it->error));
-        json_array_append_new(results, r);
-    }
-    ingest_items_free(items, n);
-    free(items);
-    http_reply_json(req, 200, json_pack("{s:o}", "results", results));
+    snprintf(job->job.source, sizeof job->job.source, "%s", source);
+    job->job.items = items;
+    job->job.n = n;
+    job->job.done = http_batch_stored;
+    job->req = req;
+    job->in = in;
+    store_thread_push(in->store, &job->job); /* answered by http_batch_stored */
 }

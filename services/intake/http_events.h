@@ -15,6 +15,7 @@
 #include "svc.h"
 
 struct zmq_ingest;
+struct store_thread;
 
 /* The service: its loop, database and HTTP server (svc), the link to rules, the ZeroMQ
  * front door (zmq_ingest.h) and the counters both doors share. */
@@ -22,6 +23,7 @@ typedef struct intake {
     svc_t svc;
     link_producer_t *to_rules;
     struct zmq_ingest *zmq;
+    struct store_thread *store; /* stores both doors' batches (store_thread.h) */
     intake_metrics_t metrics;
 } intake_t;
 

@@ -10,22 +10,36 @@
 #include "intake_metrics.h"
 #include "link.h"
 #include "log.h"
+#include "pg.h"
+#include "store_thread.h"
 #include "zmq_ingest.h"
 
 static void write_metrics(void *ctx, struct evbuffer *out) {
     intake_t *in = ctx;
     intake_metrics_write(&in->metrics, out);
     link_producer_metrics(in->to_rules, out);
+    evbuffer_add_printf(out, "# HELP jiuye_intake_batches_storing Batches handed to the store thread and not yet answered.\n"
+                             "# TYPE jiuye_intake_batches_storing gauge\n");
+    svc_metric(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
 }
 
 int main(void) {
     static intake_t in; /* static: the metrics table is about 100 KiB */
+    PGconn *store_pg;
     int rc = 1;
     if (svc_init(&in.svc, "intake", "jiuye_intake", "INTAKE_DB_PASSWORD", "INTAKE_HTTP_PORT", 8080) != 0) goto out;
     in.to_rules = link_producer_new(in.svc.base, svc_queue_connect(&in.svc), "intake->rules", "intake",
                                     config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
     if (!in.to_rules) goto out;
-    in.zmq = zmq_ingest_new(in.svc.base, in.svc.pg,
+    /* The store thread's own connection: the loop's (svc.pg) keeps checking tokens meanwhile. */
+    store_pg = pg_connect(in.svc.db_user, in.svc.password_env, "intake-store", &in.svc.stopping);
+    if (!store_pg) goto out;
+    in.store = store_thread_start(in.svc.base, store_pg);
+    if (!in.store) {
+        pg_finish(store_pg);
+        goto out;
+    }
+    in.zmq = zmq_ingest_new(in.svc.base, in.svc.pg, in.store,
                             config_str("INTAKE_ZMQ_BIND", config_str("INTAKE_ZMQ", "tcp://127.0.0.1:5550")),
                             in.to_rules, &in.metrics);
     if (!in.zmq) goto out;
@@ -35,6 +49,7 @@ int main(void) {
     link_producer_pump(in.to_rules); /* whatever an earlier run left unacknowledged */
     rc = svc_run(&in.svc);
 out:
+    store_thread_stop(&in.store); /* first: what it gives back is answered through the doors */
     zmq_ingest_destroy(&in.zmq); /* sockets close before svc_destroy ends the ZeroMQ context */
     link_producer_destroy(&in.to_rules);
     svc_destroy(&in.svc);

@@ -3,11 +3,13 @@
  * One message, one batch, one transaction:
  *
  *   on_readable (ZMQ_FD woke the loop, or we re-armed it)
- *     while ZMQ_EVENTS says POLLIN, at most ZMQ_INGEST_PER_WAKEUP times:
+ *     while ZMQ_EVENTS says POLLIN, at most ZMQ_INGEST_PER_WAKEUP times, and while fewer
+ *     than ZMQ_INGEST_MAX_PENDING batches are with the store thread:
  *       receive_message   frames -> identity, delimiter?, body
- *       handle_batch      unpack -> authenticate -> size -> validate each -> ingest_store
- *                         (COMMIT) -> pump the outbox -> count
- *       send_reply        [identity, ("",) IngestReply]
+ *       handle_batch      unpack -> authenticate -> size -> validate each -> store thread
+ *                         (a refused batch is answered at once: send_error)
+ *   batch_stored (the store thread gave the batch back: COMMIT, or nothing stored)
+ *       pump the outbox -> count -> send_reply [identity, ("",) IngestReply] -> re-arm
  *     ZMQ_EVENTS is read again after every send (the loop condition does it): a send can
  *     consume the edge of ZMQ_FD, and a missed edge would leave batches waiting.
  *
@@ -34,6 +36,7 @@
 #include "log.h"
 #include "pg.h"
 #include "sources.h"
+#include "store_thread.h"
 
 #define ERR_MALFORMED "malformed EventBatch"
 #define ERR_UNAUTHORIZED "unauthorized: unknown or revoked token"
@@ -42,7 +45,8 @@
 struct zmq_ingest {
     void *sock;
     struct event *sock_ev;
-    PGconn *pg;
+    PGconn *pg; /* the loop's: tokens */
+    store_thread_t *store;
     link_producer_t *to_rules;
     intake_metrics_t *metrics;
 };
@@ -141,7 +145,56 @@ static void take_events(Jiuye__EventBatch *batch, ingest_item_t *items) {
     batch->n_events = 0; /* every pointer taken: free_unpacked frees only the array */
 }
 
-/* Store the batch in body and reply to identity. */
+/* A batch on its way through the store thread (store_thread.h), with whom to answer. */
+typedef struct {
+    store_job_t job; /* first: the store thread hands back &job */
+    zmq_ingest_t *z;
+    zmq_msg_t identity;
+    int delimiter;
+} zmq_job_t;
+
+/* The reply, once the batch is committed (or nothing was stored). */
+static void batch_stored(store_job_t *stored) {
+    zmq_job_t *job = (zmq_job_t *)stored;
+    zmq_ingest_t *z = job->z;
+    ingest_item_t *items = stored->items;
+    size_t n = stored->n;
+    if (stored->rc != 0) {
+        send_error(z, &job->identity, job->delimiter, ERR_DATABASE);
+    } else {
+        link_producer_pump(z->to_rules);
+        intake_metrics_count(z->metrics, stored->source, items, n);
+        Jiuye__IngestResult *results = calloc(n, sizeof *results);
+        Jiuye__IngestResult **ptrs = calloc(n, sizeof *ptrs);
+        if (!results || !ptrs) {
+            /* Committed: the client learns the outcome by sending the batch again. */
+            log_error("zmq ingest: out of memory for the reply to a stored batch of %zu", n);
+            send_error(z, &job->identity, job->delimiter, "stored, but no memory for the results: send again");
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                jiuye__ingest_result__init(&results[i]);
+                results[i].event_id = items[i].event_id;
+                results[i].status = (char *)ingest_status_name(items[i].status);
+                if (items[i].status == INGEST_REJECTED) results[i].error = items[i].error;
+                ptrs[i] = &results[i];
+            }
+            Jiuye__IngestReply reply = JIUYE__INGEST_REPLY__INIT;
+            reply.n_results = n;
+            reply.results = ptrs;
+            send_reply(z, &job->identity, job->delimiter, &reply);
+        }
+        free(results);
+        free(ptrs);
+    }
+    ingest_items_free(items, n);
+    free(items);
+    zmq_msg_close(&job->identity);
+    free(job);
+    /* A send can consume ZMQ_FD's edge, and batches may wait while the store thread was full. */
+    if (z->sock_ev) event_active(z->sock_ev, EV_READ, 0);
+}
+
+/* Check the batch in body and hand it to the store thread, which answers identity. */
 static void handle_batch(zmq_ingest_t *z, zmq_msg_t *identity, int delimiter, zmq_msg_t *body) {
     char source[80], too_many[96];
     Jiuye__EventBatch *batch =
@@ -174,42 +227,24 @@ static void handle_batch(zmq_ingest_t *z, zmq_msg_t *identity, int delimiter, zm
         send_error(z, identity, delimiter, error);
         return;
     }
-    take_events(batch, items);
-    jiuye__event_batch__free_unpacked(batch, NULL);
-
-    if (ingest_store(z->pg, source, items, n) != 0) {
-        ingest_items_free(items, n);
+    zmq_job_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        jiuye__event_batch__free_unpacked(batch, NULL);
         free(items);
-        pg_alive(z->pg);
-        send_error(z, identity, delimiter, ERR_DATABASE);
+        send_error(z, identity, delimiter, "out of memory; nothing stored, try again");
         return;
     }
-    link_producer_pump(z->to_rules);
-    intake_metrics_count(z->metrics, source, items, n);
-
-    Jiuye__IngestResult *results = calloc(n, sizeof *results);
-    Jiuye__IngestResult **ptrs = calloc(n, sizeof *ptrs);
-    if (!results || !ptrs) {
-        /* Committed: the client learns the outcome by sending the batch again. */
-        log_error("zmq ingest: out of memory for the reply to a stored batch of %zu", n);
-        send_error(z, identity, delimiter, "stored, but no memory for the results: send again");
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            jiuye__ingest_result__init(&results[i]);
-            results[i].event_id = items[i].event_id;
-            results[i].status = (char *)ingest_status_name(items[i].status);
-            if (items[i].status == INGEST_REJECTED) results[i].error = items[i].error;
-            ptrs[i] = &results[i];
-        }
-        Jiuye__IngestReply reply = JIUYE__INGEST_REPLY__INIT;
-        reply.n_results = n;
-        reply.results = ptrs;
-        send_reply(z, identity, delimiter, &reply);
-    }
-    free(results);
-    free(ptrs);
-    ingest_items_free(items, n);
-    free(items);
+    take_events(batch, items);
+    jiuye__event_batch__free_unpacked(batch, NULL);
+    snprintf(job->job.source, sizeof job->job.source, "%s", source);
+    job->job.items = items;
+    job->job.n = n;
+    job->job.done = batch_stored;
+    job->z = z;
+    job->delimiter = delimiter;
+    zmq_msg_init(&job->identity);
+    zmq_msg_copy(&job->identity, identity); /* the frame is closed when this wake-up ends */
+    store_thread_push(z->store, &job->job); /* answered by batch_stored */
 }
 
 /* ---- the socket --------------------------------------------------------------------- */
@@ -252,6 +287,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
     (void)fd, (void)what;
     zmq_ingest_t *z = arg;
     for (int handled = 0; socket_events(z->sock) & ZMQ_POLLIN; handled++) {
+        /* Enough batches wait for the store thread: read more when one comes back (batch_stored). */
+        if (store_thread_pending(z->store) >= ZMQ_INGEST_MAX_PENDING) return;
         if (handled == ZMQ_INGEST_PER_WAKEUP) {
             /* Let HTTP and the link have a turn; come back without waiting for an edge. */
             event_active(z->sock_ev, EV_READ, 0);
@@ -261,11 +298,12 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
     }
 }
 
-zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, const char *endpoint,
+zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, store_thread_t *store, const char *endpoint,
                              link_producer_t *to_rules, intake_metrics_t *metrics) {
     zmq_ingest_t *z = calloc(1, sizeof *z);
     if (!z) return NULL;
     z->pg = pg;
+    z->store = store;
     z->to_rules = to_rules;
     z->metrics = metrics;
     z->sock = zmq_socket(link_zmq_context(), ZMQ_ROUTER);

@@ -40,13 +40,18 @@
 
 #define ZMQ_INGEST_MAX_MSG (16 * 1024 * 1024)
 #define ZMQ_INGEST_PER_WAKEUP 16
+/* Batches handed to the store thread and not yet answered, beyond which the socket is
+ * not read (libzmq's queue and the client's window hold the rest): bounds memory. */
+#define ZMQ_INGEST_MAX_PENDING 16
 
 typedef struct zmq_ingest zmq_ingest_t;
+struct store_thread;
 
-/* Bind a ROUTER at endpoint and serve it in base's loop, storing through pg, pumping
- * to_rules after each commit and counting into metrics (all three borrowed: they must
- * outlive the front door). Returns NULL, logged, when the socket cannot be bound. */
-zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, const char *endpoint,
+/* Bind a ROUTER at endpoint and serve it in base's loop, checking tokens on pg, storing
+ * through store, pumping to_rules after each commit and counting into metrics (all
+ * borrowed: pg, to_rules and metrics must outlive the front door, which must outlive
+ * store: stop the store thread first). Returns NULL, logged, when the socket cannot be bound. */
+zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, struct store_thread *store, const char *endpoint,
                              link_producer_t *to_rules, intake_metrics_t *metrics);
 
 /* Close the socket (before link_term()) and free; accepts NULL and sets *z to NULL. */

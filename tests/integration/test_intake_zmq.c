@@ -28,6 +28,7 @@
 #include "link.h"
 #include "pg.h"
 #include "sources.h"
+#include "store_thread.h"
 #include "token.h"
 #include "zmq_ingest.h"
 
@@ -39,6 +40,7 @@ typedef struct fixture {
     PGconn *pg, *admin;
     link_producer_t *to_rules;
     intake_metrics_t *metrics;
+    store_thread_t *store;
     zmq_ingest_t *zi;
     void *dealer;
     char source[40];
@@ -92,7 +94,13 @@ static int setup(void **state) {
     f->metrics = calloc(1, sizeof *f->metrics);
     f->to_rules = link_producer_new(f->base, f->pg, "intake->rules", "intake", rules);
     if (!f->metrics || !f->to_rules) return -1;
-    f->zi = zmq_ingest_new(f->base, f->pg, f->endpoint, f->to_rules, f->metrics);
+    /* The store thread's connection: a batch waiting on a lock fails after 1 s (see
+     * test_database_failure_stores_nothing_and_recovers). */
+    PGconn *store_pg = pg_connect_with(user, NULL, "test_intake_zmq_store", "-c statement_timeout=1000", NULL);
+    if (!store_pg) return -1;
+    f->store = store_thread_start(f->base, store_pg);
+    if (!f->store) return -1;
+    f->zi = zmq_ingest_new(f->base, f->pg, f->store, f->endpoint, f->to_rules, f->metrics);
     if (!f->zi) return -1;
     f->dealer = client(f, ZMQ_DEALER);
     return 0;
@@ -101,6 +109,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture_t *f = *state;
     if (f->dealer) zmq_close(f->dealer);
+    store_thread_stop(&f->store);
     zmq_ingest_destroy(&f->zi);
     link_producer_destroy(&f->to_rules);
     if (f->admin) cleanup_rows(f);
@@ -365,8 +374,8 @@ static void test_unknown_fields_and_client_source_do_not_reach_storage(void **st
 
 static void test_database_failure_stores_nothing_and_recovers(void **state) {
     fixture_t *f = *state;
-    /* Hold a lock on intake.events so that the batch's INSERT times out. */
-    assert_int_equal(pg_cmd(f->pg, "SET statement_timeout = 300", 0, NULL), 0);
+    /* Hold a lock on intake.events so that the batch's INSERT, on the store thread's
+     * connection, times out (statement_timeout 1 s: setup). */
     assert_int_equal(pg_cmd(f->admin, "BEGIN", 0, NULL), 0);
     assert_int_equal(pg_cmd(f->admin, "LOCK TABLE intake.events IN ACCESS EXCLUSIVE MODE", 0, NULL), 0);
     uint8_t *buf;
