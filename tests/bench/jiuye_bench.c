@@ -9,7 +9,8 @@
  *   3. publishes them over ZeroMQ (DEALER -> intake's ROUTER, EventBatch -> IngestReply)
  *      or HTTP (POST /v1/events, a JSON array per request), as fast as possible or at
  *      --rate events/s, and keeps each batch's acknowledgement time (intake answers
- *      after its commit);
+ *      after its commit); with --intake-alone, rules, subsidy and notify are stopped
+ *      (SIGSTOP) until the last acknowledgement, so that the rate is intake's own;
  *   4. waits until the pipeline has processed every accepted event: rules consumed it
  *      and the rules and subsidy outboxes hold nothing of this source any more (an
  *      outbox row is deleted only on an Ack, sent after the consumer's commit);
@@ -381,6 +382,29 @@ static void services_sample(void) {
     }
 }
 
+/* --intake-alone: the services after intake stopped while publishing (SIGSTOP), so that
+ * intake has the machine to itself, and let go (SIGCONT) after the last acknowledgement,
+ * or at exit whatever happens (a stopped service would outlive the bench). */
+static int paused;
+
+static void downstream_signal(int sig) {
+    for (int i = 0; i < n_services; i++)
+        if (strcmp(services[i].name, "intake") != 0 && services[i].pid > 0) kill(services[i].pid, sig);
+}
+
+static void downstream_resume(void) {
+    if (!paused) return;
+    downstream_signal(SIGCONT);
+    paused = 0;
+}
+
+static void downstream_pause(void) {
+    if (n_services < 2) die("--intake-alone: JIUYE_BENCH_PIDS names no service to stop");
+    atexit(downstream_resume);
+    paused = 1;
+    downstream_signal(SIGSTOP);
+}
+
 /* Every second during a run; in long runs a line a minute shows whether memory is flat. */
 static int64_t last_sample_us, run_start_us;
 static int minute_lines;
@@ -560,12 +584,14 @@ typedef struct {
     int ceiling;
     int timeline;
     int timeout_s;
+    int intake_alone;
 } opts_t;
 
 static void usage(void) {
     fprintf(stderr,
             "usage: jiuye_bench [--zmq|--http] [--events N | --duration S] [--rate EVENTS_PER_S]\n"
             "                   [--batch N] [--window N] [--ceiling] [--timeline] [--name NAME] [--timeout S]\n"
+            "                   [--intake-alone]\n"
             "  --zmq        EventBatch over ZeroMQ to INTAKE_ZMQ (default)\n"
             "  --http       POST /v1/events to 127.0.0.1:INTAKE_HTTP_PORT\n"
             "  --events N   how many events (default 20000)\n"
@@ -574,6 +600,9 @@ static void usage(void) {
             "  --batch N    events per EventBatch or request (default 100)\n"
             "  --window N   batches in flight (ZeroMQ) or concurrent requests (HTTP) (default 4)\n"
             "  --ceiling    also measure the plain batched INSERT ceiling and print the ratio\n"
+            "  --intake-alone  stop rules, subsidy and notify (SIGSTOP, pids from JIUYE_BENCH_PIDS)\n"
+            "               while publishing, so that intake's rate is its own; they go on after\n"
+            "               the last acknowledgement (end-to-end figures then include the pause)\n"
             "  --timeline   print, per second, the messages each stage committed\n"
             "  --name NAME  scenario label (lower case, digits, '-')\n"
             "  --timeout S  give up waiting for the pipeline after S seconds (default 900)\n");
@@ -589,6 +618,7 @@ static opts_t parse_opts(int argc, char **argv) {
         else if (strcmp(a, "--http") == 0) o.zmq = 0;
         else if (strcmp(a, "--ceiling") == 0) o.ceiling = 1;
         else if (strcmp(a, "--timeline") == 0) o.timeline = 1;
+        else if (strcmp(a, "--intake-alone") == 0) o.intake_alone = 1;
         else if (!v) usage();
         else if (strcmp(a, "--events") == 0) o.events = atoll(v), i++;
         else if (strcmp(a, "--duration") == 0) o.duration_s = atoi(v), i++;
@@ -1047,8 +1077,21 @@ int main(int argc, char **argv) {
     services_sample();
     cpu_snap_t cpu0, cpu1;
     cpu_snapshot(&cpu0, NULL);
+    if (o.intake_alone) downstream_pause();
     if (o.zmq) publish_zmq(&r);
     else publish_http(&r);
+    long long taken_while_stopped = -1; /* by rules, of this run's messages: 0 when the pause held */
+    if (o.intake_alone) {
+        char like[128];
+        snprintf(like, sizeof like, "intake/%s/%%", source);
+        const char *p[] = {like};
+        PGresult *t = q("SELECT count(*) FROM rules.consumed WHERE message_id LIKE $1", 1, p);
+        taken_while_stopped = strtoll(PQgetvalue(t, 0, 0), NULL, 10);
+        PQclear(t);
+        downstream_resume();
+        printf("   rules, subsidy and notify were stopped while intake took them; rules had consumed %lld\n",
+               taken_while_stopped);
+    }
     long long sent = 0;
     int64_t first_ack = INT64_MAX, last_ack = 0;
     for (size_t k = 0; k < r.n_batches; k++) {
@@ -1216,11 +1259,12 @@ int main(int argc, char **argv) {
                s->name, s->hwm_kb / 1024.0, s->rss_kb / 1024.0, s->rss_first_kb / 1024.0, s->rss_max_kb / 1024.0);
     }
 
-    printf("SUMMARY name=%s transport=%s rate=%.0f batch=%d events=%lld accepted=%lld rejected=%lld intake_eps=%.0f "
+    printf("SUMMARY name=%s transport=%s alone=%d rate=%.0f batch=%d events=%lld accepted=%lld rejected=%lld intake_eps=%.0f "
            "processed=%lld e2e_s=%.2f e2e_eps=%.0f decisions=%lld notifications=%lld dead=%lld "
            "r01_n=%zu r01_p50_ms=%.1f r01_p99_ms=%.1f r01_max_ms=%.1f all_n=%zu all_p50_ms=%.1f all_p99_ms=%.1f "
            "all_max_ms=%.1f",
-           o.name, o.zmq ? "zmq" : "http", o.rate, o.batch, sent, r.accepted, r.rejected, intake_eps, consumed, e2e_s,
+           o.name, o.zmq ? "zmq" : "http", o.intake_alone, o.rate, o.batch, sent, r.accepted, r.rejected, intake_eps,
+           consumed, e2e_s,
            e2e_eps, decisions, notifications, dead, p_r01.n, p_r01.p50, p_r01.p99, p_r01.max, p_all.n, p_all.p50,
            p_all.p99, p_all.max);
     if (ceiling_eps > 0)
@@ -1228,6 +1272,7 @@ int main(int argc, char **argv) {
     if (same_eps > 0)
         printf(" same_rows_eps=%.0f same_rows_ratio=%.3f pipeline_writes=%lld same_rows_writes=%lld", same_eps,
                e2e_eps / same_eps, pipeline_writes, same_writes);
+    if (o.intake_alone) printf(" taken_while_stopped=%lld", taken_while_stopped);
     printf("%s", cpu_summary);
     for (int i = 0; i < n_services; i++)
         printf(" hwm_%s_mib=%.1f rss_%s_mib=%.1f rss0_%s_mib=%.1f", services[i].name, services[i].hwm_kb / 1024.0,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark's smoke run (issue 9): `make bench-smoke` builds the optimized suite and
 # build/bench/jiuye_bench, starts a PostgreSQL and the four services of its own and pushes
-# 500 events through each scenario (HTTP, ZeroMQ as fast as possible, ZeroMQ at 1 000/s),
+# 500 events through each scenario (HTTP, HTTP to intake alone, ZeroMQ as fast as possible,
+# ZeroMQ at 1 000/s),
 # then stops everything. The bench does not use the harness's cluster or services, only
 # ports derived from the harness's (JIUYE_TEST_PGPORT + 1000, JIUYE_TEST_PORT_OFFSET + 100),
 # so that parallel runs on one machine stay apart.
@@ -25,6 +26,14 @@ if ((rc == 0)) && [[ -n "$summary" ]]; then
         echo "ok - bench smoke: the same-rows ceiling wrote the $copied rows the pipeline wrote"
     else
         echo "not ok - bench smoke: the same-rows ceiling wrote the rows the pipeline wrote (${same:-no figures})"
+        rc=1
+    fi
+    # intake alone: rules, subsidy and notify stopped while it published took nothing, and went on after.
+    alone=$(grep -E '^SUMMARY name=http-intake ' "$log" | grep -oE 'alone=1 .* taken_while_stopped=[0-9]+' || true)
+    if [[ -n "$alone" && "${alone##*taken_while_stopped=}" == 0 ]]; then
+        echo "ok - bench smoke: http-intake stopped the stages after intake while it published (they took nothing)"
+    else
+        echo "not ok - bench smoke: http-intake stopped the stages after intake while it published (${alone:-no figures})"
         rc=1
     fi
     # The table, for the log.
