@@ -34,48 +34,68 @@ static void now_rfc3339(char *out, size_t len) {
     strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The batch's columns, as binary array parameters of one INSERT; kept between
- * batches (one loop thread), so storing a batch allocates only the bodies. */
+/* The transaction's rows: every item of its batches, in order, with its source. */
 static struct {
-    pg_array_t ids, types, dates, districts, bodies, digests;
-    char *body[INGEST_MAX_EVENTS];  /* canonical JSON per item, NULL when not stored */
+    size_t n;
+    ingest_item_t *item[INGEST_MAX_EVENTS];
+    const char *source[INGEST_MAX_EVENTS];
+} rows;
+
+static void flatten(const ingest_batch_t *batches, size_t n_batches) {
+    rows.n = 0;
+    for (size_t b = 0; b < n_batches; b++)
+        for (size_t i = 0; i < batches[b].n; i++) {
+            assert(rows.n < INGEST_MAX_EVENTS);
+            rows.item[rows.n] = &batches[b].items[i];
+            rows.source[rows.n++] = batches[b].source;
+        }
+}
+
+/* The rows' columns, as binary array parameters of one INSERT; kept between
+ * transactions (one store thread), so storing allocates only the bodies. */
+static struct {
+    pg_array_t sources, ids, types, dates, districts, bodies, digests;
+    char *body[INGEST_MAX_EVENTS];  /* canonical JSON per row, NULL when not stored */
     uint8_t digest[INGEST_MAX_EVENTS][32];
 } cols;
 
 /* Canonical body and digest of every valid item (rejecting what cannot be
  * encoded), appended to the column arrays. Returns how many rows. */
-static int build_rows(ingest_item_t *items, size_t n) {
+static int build_rows(void) {
+    pg_array_reset(&cols.sources, PG_OID_TEXT);
     pg_array_reset(&cols.ids, PG_OID_TEXT);
     pg_array_reset(&cols.types, PG_OID_TEXT);
     pg_array_reset(&cols.dates, PG_OID_TEXT);
     pg_array_reset(&cols.districts, PG_OID_TEXT);
     pg_array_reset(&cols.bodies, PG_OID_TEXT);
     pg_array_reset(&cols.digests, PG_OID_BYTEA);
-    int rows = 0;
-    for (size_t i = 0; i < n; i++) {
+    int stored = 0;
+    for (size_t i = 0; i < rows.n; i++) {
         cols.body[i] = NULL;
-        Jiuye__Event *ev = items[i].ev;
+        ingest_item_t *item = rows.item[i];
+        Jiuye__Event *ev = item->ev;
         if (!ev) continue;
         json_t *canon = event_to_json(ev);
         char *body = canon ? json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(canon);
         if (!body) {
-            items[i].status = INGEST_REJECTED;
-            snprintf(items[i].error, sizeof items[i].error, "event: cannot be encoded");
+            item->status = INGEST_REJECTED;
+            snprintf(item->error, sizeof item->error, "event: cannot be encoded");
             continue;
         }
         size_t body_len = strlen(body);
         sha256(body, body_len, cols.digest[i]);
         cols.body[i] = body;
+        pg_array_add(&cols.sources, rows.source[i], strlen(rows.source[i]));
         pg_array_add(&cols.ids, ev->event_id, strlen(ev->event_id));
         pg_array_add(&cols.types, ev->type, strlen(ev->type));
         pg_array_add(&cols.dates, ev->occurred_on, strlen(ev->occurred_on));
         pg_array_add(&cols.districts, ev->district, strlen(ev->district));
         pg_array_add(&cols.bodies, body, body_len);
         pg_array_add(&cols.digests, cols.digest[i], 32);
-        rows++;
+        stored++;
     }
-    return rows;
+    return stored;
 }
 
 /* An event_id the batch insert did not take: the same event again (duplicate)
@@ -117,49 +137,47 @@ static int put_message(PGconn *pg, const char *source, ingest_item_t *item, cons
     return 0;
 }
 
-/* One INSERT for the whole batch (unnest of the column arrays); it returns
- * the event_ids it took, in the batch's order. An id that comes twice in a
- * batch is taken the first time; later ones are classified like any conflict.
+/* Is returned row j the row of (source, id)? */
+static int returned_is(const PGresult *r, int j, const char *source, const char *id) {
+    return strcmp(PQgetvalue(r, j, 1), id) == 0 && strcmp(PQgetvalue(r, j, 0), source) == 0;
+}
+
+/* One INSERT for all the rows (unnest of the column arrays); it returns the
+ * (source, event_id) pairs it took, in the rows' order. A pair that comes twice
+ * is taken the first time; later ones are classified like any conflict.
  * Outbox rows are collected and written with one INSERT too (link.h). */
-static int store_rows(PGconn *pg, const char *source, ingest_item_t *items, size_t n, const char *received_at) {
-    const char *p[] = {source,
-                       pg_array_data(&cols.ids),
-                       pg_array_data(&cols.types),
-                       pg_array_data(&cols.dates),
-                       pg_array_data(&cols.districts),
-                       pg_array_data(&cols.bodies),
+static int store_rows(PGconn *pg, const char *received_at) {
+    const char *p[] = {pg_array_data(&cols.sources),   pg_array_data(&cols.ids),    pg_array_data(&cols.types),
+                       pg_array_data(&cols.dates),     pg_array_data(&cols.districts), pg_array_data(&cols.bodies),
                        pg_array_data(&cols.digests)};
-    int lengths[] = {0,
-                     pg_array_len(&cols.ids),
-                     pg_array_len(&cols.types),
-                     pg_array_len(&cols.dates),
-                     pg_array_len(&cols.districts),
-                     pg_array_len(&cols.bodies),
+    int lengths[] = {pg_array_len(&cols.sources), pg_array_len(&cols.ids),       pg_array_len(&cols.types),
+                     pg_array_len(&cols.dates),   pg_array_len(&cols.districts), pg_array_len(&cols.bodies),
                      pg_array_len(&cols.digests)};
-    int formats[] = {0, 1, 1, 1, 1, 1, 1};
+    int formats[] = {1, 1, 1, 1, 1, 1, 1};
     PGresult *r = pg_exec_bin(pg,
                               "INSERT INTO intake.events (source, event_id, type, occurred_on, district, body, body_sha256) "
-                              "SELECT $1, u.event_id, u.type, u.occurred_on::date, u.district, u.body::jsonb, u.sha "
-                              "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[]) "
-                              "AS u(event_id, type, occurred_on, district, body, sha) "
-                              "ON CONFLICT DO NOTHING RETURNING event_id",
+                              "SELECT u.source, u.event_id, u.type, u.occurred_on::date, u.district, u.body::jsonb, u.sha "
+                              "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+                              "$7::bytea[]) AS u(source, event_id, type, occurred_on, district, body, sha) "
+                              "ON CONFLICT DO NOTHING RETURNING source, event_id",
                               7, p, lengths, formats, 0);
     if (!r) return -1;
-    int rows = PQntuples(r), next = 0, rc = 0;
+    int returned = PQntuples(r), next = 0, rc = 0;
     char used[INGEST_MAX_EVENTS] = {0};
     link_outbox_collect(pg, "intake");
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < rows.n && rc == 0; i++) {
         if (!cols.body[i]) continue;
-        const char *id = items[i].ev->event_id;
+        ingest_item_t *item = rows.item[i];
+        const char *source = rows.source[i], *id = item->ev->event_id;
         int at = -1; /* the returned row for this item: the next one, else searched */
-        if (next < rows && !used[next] && strcmp(PQgetvalue(r, next, 0), id) == 0) at = next++;
-        for (int j = 0; at < 0 && j < rows; j++)
-            if (!used[j] && strcmp(PQgetvalue(r, j, 0), id) == 0) at = j;
+        if (next < returned && !used[next] && returned_is(r, next, source, id)) at = next++;
+        for (int j = 0; at < 0 && j < returned; j++)
+            if (!used[j] && returned_is(r, j, source, id)) at = j;
         if (at >= 0) {
             used[at] = 1;
-            rc = put_message(pg, source, &items[i], received_at);
+            rc = put_message(pg, source, item, received_at);
         } else {
-            rc = classify_conflict(pg, source, &items[i], cols.digest[i]);
+            rc = classify_conflict(pg, source, item, cols.digest[i]);
         }
     }
     PQclear(r);
@@ -168,13 +186,13 @@ static int store_rows(PGconn *pg, const char *source, ingest_item_t *items, size
     return rc;
 }
 
-int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n) {
-    assert(n <= INGEST_MAX_EVENTS);
+int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches) {
     char received_at[32];
     now_rfc3339(received_at, sizeof received_at);
-    int rows = build_rows(items, n), rc = -1;
+    flatten(batches, n_batches);
+    int stored = build_rows(), rc = -1;
     if (pg_begin(pg) != 0) goto done;
-    if (rows > 0 && store_rows(pg, source, items, n, received_at) != 0) {
+    if (stored > 0 && store_rows(pg, received_at) != 0) {
         pg_rollback(pg);
         goto done;
     }
@@ -184,9 +202,15 @@ int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n)
     }
     rc = 0;
 done:
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < rows.n; i++) {
         free(cols.body[i]);
         cols.body[i] = NULL;
     }
     return rc;
+}
+
+int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n) {
+    assert(n <= INGEST_MAX_EVENTS);
+    ingest_batch_t batch = {source, items, n};
+    return ingest_store_batches(pg, &batch, 1);
 }

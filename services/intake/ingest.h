@@ -1,8 +1,8 @@
 /* ingest.h: the one storage path for accepted events, shared by HTTP and ZeroMQ.
  *
- * A batch is stored in one transaction: each valid event is inserted into
- * intake.events and, in the same transaction, its Envelope into intake.outbox
- * for the rules service. Idempotency is on (source, event_id): the same event
+ * A batch is stored in one transaction (which several batches may share): each
+ * valid event is inserted into intake.events and, in the same transaction, its
+ * Envelope into intake.outbox for the rules service. Idempotency is on (source, event_id): the same event
  * again is `duplicate`; the same event_id with other content is `rejected`.
  * The caller replies only after ingest_store() returned 0 (committed). */
 #ifndef JIUYE_INTAKE_INGEST_H
@@ -30,6 +30,22 @@ typedef struct ingest_item {
  * transaction, and set each item's status. Returns 0 when committed, -1 when the
  * database failed (nothing stored; the caller answers 503). */
 int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n)
+    __attribute__((warn_unused_result));
+
+/* One caller's batch, for ingest_store_batches(). */
+typedef struct ingest_batch {
+    const char *source;
+    ingest_item_t *items;
+    size_t n;
+} ingest_batch_t;
+
+/* The same for several batches (at most INGEST_MAX_EVENTS items in all), in one
+ * transaction: one commit, so one WAL flush, for all of them (the store thread
+ * takes the batches that queued while it stored the one before). Each item's
+ * status is what storing the batches one after the other, in this order, would
+ * give: an event_id a source sends twice is `accepted` the first time. All are
+ * committed (0) or none (-1). */
+int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches)
     __attribute__((warn_unused_result));
 
 const char *ingest_status_name(ingest_status_t st);

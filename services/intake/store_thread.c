@@ -44,28 +44,45 @@ struct store_thread {
     size_t pending;       /* loop thread only: pushed and not yet given back */
 };
 
+/* Batches stored in one transaction at most: what queued while the one before was stored,
+ * up to INGEST_MAX_EVENTS events in all. */
+#define STORE_MAX_BATCHES 64
+
 static void *store_main(void *arg) {
     store_thread_t *t = arg;
+    store_job_t *jobs[STORE_MAX_BATCHES];
+    ingest_batch_t batches[STORE_MAX_BATCHES];
     pthread_mutex_lock(&t->lock);
     for (;;) {
         while (!t->to_store.head && !t->stopping) pthread_cond_wait(&t->wake, &t->lock);
         if (t->stopping) break; /* what is still queued goes back unstored (store_thread_stop) */
-        store_job_t *job = t->to_store.head;
-        t->to_store.head = job->next;
+        /* One commit (one WAL flush) for every batch that waited: group commit. */
+        size_t n = 0, events = 0;
+        while (t->to_store.head && n < STORE_MAX_BATCHES &&
+               (n == 0 || events + t->to_store.head->n <= INGEST_MAX_EVENTS)) {
+            store_job_t *job = t->to_store.head;
+            t->to_store.head = job->next;
+            batches[n] = (ingest_batch_t){job->source, job->items, job->n};
+            jobs[n++] = job;
+            events += job->n;
+        }
         if (!t->to_store.head) t->to_store.tail = NULL;
         pthread_mutex_unlock(&t->lock);
 
-        job->rc = ingest_store(t->pg, job->source, job->items, job->n);
-        /* A connection that died since the last batch (PostgreSQL restarted: nothing asks
-         * this one in between) is reset and the batch tried once more. Safe even if the
+        int rc = ingest_store_batches(t->pg, batches, n);
+        /* A connection that died since the last transaction (PostgreSQL restarted: nothing asks
+         * this one in between) is reset and the batches tried once more. Safe even if the
          * COMMIT had reached the server: the second try then answers `duplicate`. */
-        if (job->rc != 0 && PQstatus(t->pg) == CONNECTION_BAD && pg_alive(t->pg))
-            job->rc = ingest_store(t->pg, job->source, job->items, job->n);
-        else if (job->rc != 0)
+        if (rc != 0 && PQstatus(t->pg) == CONNECTION_BAD && pg_alive(t->pg))
+            rc = ingest_store_batches(t->pg, batches, n);
+        else if (rc != 0)
             pg_alive(t->pg);
 
         pthread_mutex_lock(&t->lock);
-        list_add(&t->stored, job);
+        for (size_t i = 0; i < n; i++) {
+            jobs[i]->rc = rc;
+            list_add(&t->stored, jobs[i]);
+        }
         uint64_t one = 1;
         if (write(t->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
             log_error("intake store thread: cannot wake the loop: %s", strerror(errno));

@@ -1,22 +1,26 @@
 /* store_thread.h: accepted batches stored on a thread of their own.
  *
  * The loop thread authenticates, parses and validates a request (HTTP or an
- * EventBatch), then hands its items to this thread, which runs ingest_store()
+ * EventBatch), then hands its items to this thread, which stores them
  * on a PostgreSQL connection of its own and hands the batch back; the loop then
  * answers the caller. So the loop parses the next request while PostgreSQL
  * stores this one, instead of each waiting for the other (issue 9: intake over
  * HTTP spent about 65 µs of its own CPU and 80 µs of its backend's per event,
  * one after the other).
  *
- * One thread, one connection, batches stored one after the other in the order
- * handed: intake.outbox has one writer, so its seq order is its commit order,
- * which link.c's producer needs (it reads rows after the last seq it saw).
- * A caller is answered only from the done callback, after ingest_store()
- * returned, so nothing is acknowledged before its COMMIT (kill -9 at any moment
+ * One thread, one connection, batches stored in the order handed: intake.outbox
+ * has one writer, so its seq order is its commit order, which link.c's producer
+ * needs (it reads rows after the last seq it saw). The batches that queued while
+ * one transaction ran are stored together in the next (up to INGEST_MAX_EVENTS
+ * events, ingest_store_batches): one commit, one WAL flush for all of them, which
+ * with synchronous_commit on is much of what a transaction of 100 events waits for.
+ * A caller is answered only from the done callback, after its transaction
+ * ended, so nothing is acknowledged before its COMMIT (kill -9 at any moment
  * loses only batches no one was told were stored).
  *
  *   loop thread                          store thread
- *   store_thread_push(job) ──queue──▶    ingest_store(pg, job)   (pg_alive on failure)
+ *   store_thread_push(job) ──queue──▶    ingest_store_batches(pg, jobs queued)
+ *                                        (a dead connection: reset, tried once more)
  *   job->done(job)          ◀─eventfd──  done list
  */
 #ifndef JIUYE_INTAKE_STORE_THREAD_H
@@ -31,9 +35,9 @@
 typedef struct store_job store_job_t;
 struct store_job {
     char source[80];
-    ingest_item_t *items; /* the caller's; ingest_store() sets their statuses */
+    ingest_item_t *items; /* the caller's; storing sets their statuses */
     size_t n;
-    int rc; /* ingest_store()'s result when done runs: 0 committed, -1 nothing stored */
+    int rc; /* when done runs: 0 committed, -1 nothing stored */
     /* Called on the loop thread once the batch is stored or refused (and, with rc -1,
      * for batches never stored when the thread stops). Owns job from then on. */
     void (*done)(store_job_t *job);

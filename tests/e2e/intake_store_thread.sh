@@ -7,10 +7,15 @@
 # A psql session holds intake.events locked, so the first batch's INSERT waits on the
 # store thread's connection ("intake-store" in pg_stat_activity). Meanwhile /healthz and
 # /metrics answer at once (jiuye_intake_batches_storing counts the waiting batches: an HTTP
-# one, then a ZeroMQ one), and neither client has an answer. On release both are accepted,
-# and the outbox holds the first batch's messages before the second's.
+# one, then a ZeroMQ one, then two more HTTP ones), and no client has an answer. On release
+# the first batch commits alone and the three that queued behind it commit together, in
+# one transaction (the same xmin): group commit. Each answer is what storing them one by
+# one would give: an event the ZeroMQ batch carried, sent again by the same source in the
+# next batch, is `duplicate`; the same event_id from another source is `accepted`. The
+# outbox holds the messages in the order the batches came.
 # With the batch stored on the loop thread (the code before), /healthz does not answer
-# while the lock is held: the first checks fail.
+# while the lock is held: the first checks fail; with a transaction per batch, the
+# xmin check fails.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset
@@ -19,6 +24,7 @@ svc_start intake || lib_finish
 CTL=$JIUYE_BIN/jiuyectl
 T=$JIUYE_TEST_TMP
 TOKEN=$("$CTL" source add e2e-store-thread)
+TOKEN2=$("$CTL" source add e2e-store-thread-2)
 BASE_URL="http://127.0.0.1:$INTAKE_HTTP_PORT"
 
 # event ID BASE17: one valid person.registered event
@@ -28,6 +34,8 @@ event() {
 }
 { event st-http-1 32070619900101001; event st-http-2 32070619900101002; } > "$T/first.ndjson"
 { event st-zmq-1 32070619900101003; event st-zmq-2 32070619900101004; } > "$T/second.ndjson"
+event st-zmq-2 32070619900101004 > "$T/third.ndjson" # the same event again, same source: duplicate
+event st-zmq-2 32070619900101005 > "$T/fourth.ndjson" # the same event_id from the other source
 storing() { curl -s --max-time 1 "$BASE_URL/metrics" | awk '$1 == "jiuye_intake_batches_storing" { print $2 }'; }
 store_waits() {
   sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'intake-store' AND wait_event_type = 'Lock'"
@@ -51,24 +59,44 @@ check_eq "meanwhile /metrics: one batch with the store thread" "1" "$(storing)"
 "$CTL" publish --zmq "$INTAKE_ZMQ" --token "$TOKEN" "$T/second.ndjson" > "$T/second.out" 2>&1 &
 second=$!
 check "a ZeroMQ batch sent meanwhile is taken and waits behind it" wait_until 10 output_is 2 storing
+"$CTL" publish --token "$TOKEN" "$T/third.ndjson" > "$T/third.out" 2>&1 &
+third=$!
+wait_until 10 output_is 3 storing
+"$CTL" publish --token "$TOKEN2" "$T/fourth.ndjson" > "$T/fourth.out" 2>&1 &
+fourth=$!
+check "four batches with the store thread" wait_until 10 output_is 4 storing
 sleep 0.5
 waiting=0
-kill -0 "$first" 2>/dev/null && kill -0 "$second" 2>/dev/null && waiting=1
-check_eq "no answer to either before their commit" "1 0" "$waiting $(cat "$T/first.out" "$T/second.out" | grep -c '^accepted')"
+kill -0 "$first" 2>/dev/null && kill -0 "$second" 2>/dev/null && kill -0 "$third" 2>/dev/null &&
+  kill -0 "$fourth" 2>/dev/null && waiting=1
+check_eq "no answer to any before their commit" "1 0" \
+  "$waiting $(cat "$T/first.out" "$T/second.out" "$T/third.out" "$T/fourth.out" | grep -cE '^(accepted|duplicate)')"
 check_eq "nothing stored while the lock is held" "0" \
   "$(psql -X -tAq -U postgres -c "SET lock_timeout = '2s'; SELECT count(*) FROM intake.outbox")"
 
 echo "COMMIT;" >&"${LOCKER[1]}"
 exec {LOCKER[1]}>&-
 wait "$LOCKER_PID" 2>/dev/null || true
-rc1=0 rc2=0
-wait "$first" || rc1=$?
-wait "$second" || rc2=$?
-check_eq "both publishers done" "0 0" "$rc1 $rc2"
-check_eq "the HTTP batch accepted" "2" "$(grep -c '^accepted' "$T/first.out")"
+rcs=""
+for pid in "$first" "$second" "$third" "$fourth"; do
+  rc=0
+  wait "$pid" || rc=$?
+  rcs+="$rc "
+done
+check_eq "the four publishers done" "0 0 0 0 " "$rcs"
+check_eq "the first HTTP batch accepted" "2" "$(grep -c '^accepted' "$T/first.out")"
 check_eq "the ZeroMQ batch accepted" "2" "$(grep -c '^accepted' "$T/second.out")"
-check_eq "stored once each" "4" "$(sql "SELECT count(*) FROM intake.events WHERE event_id LIKE 'st-%'")"
-check_eq "the outbox in the order the batches came" "st-http-1 st-http-2 st-zmq-1 st-zmq-2" \
-  "$(sql "SELECT string_agg(split_part(message_id, '/', 3), ' ' ORDER BY seq) FROM intake.outbox")"
+check_eq "its event sent again by the same source: duplicate" "duplicate st-zmq-2" \
+  "$(grep -E '^(accepted|duplicate|rejected)' "$T/third.out" | tr -s ' ')"
+check_eq "the same event_id from the other source: accepted" "accepted st-zmq-2" \
+  "$(grep -E '^(accepted|duplicate|rejected)' "$T/fourth.out" | tr -s ' ')"
+check_eq "stored once each" "5" "$(sql "SELECT count(*) FROM intake.events WHERE event_id LIKE 'st-%'")"
+check_eq "the first batch in a transaction of its own, the three behind it in one" "1 1 2" \
+  "$(sql "SELECT concat_ws(' ', count(DISTINCT xmin::text) FILTER (WHERE event_id LIKE 'st-http-%'),
+                 count(DISTINCT xmin::text) FILTER (WHERE event_id LIKE 'st-zmq-%'),
+                 count(DISTINCT xmin::text)) FROM intake.events WHERE event_id LIKE 'st-%'")"
+check_eq "the outbox in the order the batches came" \
+  "e2e-store-thread/st-http-1 e2e-store-thread/st-http-2 e2e-store-thread/st-zmq-1 e2e-store-thread/st-zmq-2 e2e-store-thread-2/st-zmq-2" \
+  "$(sql "SELECT string_agg(substr(message_id, 8), ' ' ORDER BY seq) FROM intake.outbox")"
 check_eq "idle again" "0" "$(storing)"
 lib_finish
