@@ -65,6 +65,12 @@ wait_until 10 output_is 3 storing
 "$CTL" publish --token "$TOKEN2" "$T/fourth.ndjson" > "$T/fourth.out" 2>&1 &
 fourth=$!
 check "four batches with the store thread" wait_until 10 output_is 4 storing
+# A client that gives up before its answer: its request is answered into the void, not freed twice.
+event st-gone-1 32070619900101006 > "$T/gone.ndjson"
+gone=0
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN2" -H 'Content-Type: application/x-ndjson' \
+  --data-binary @"$T/gone.ndjson" "$BASE_URL/v1/events" || gone=$?
+check_eq "a client gives up while its batch waits (curl: 28, timed out)" "28" "$gone"
 sleep 0.5
 waiting=0
 kill -0 "$first" 2>/dev/null && kill -0 "$second" 2>/dev/null && kill -0 "$third" 2>/dev/null &&
@@ -90,13 +96,15 @@ check_eq "its event sent again by the same source: duplicate" "duplicate st-zmq-
   "$(grep -E '^(accepted|duplicate|rejected)' "$T/third.out" | tr -s ' ')"
 check_eq "the same event_id from the other source: accepted" "accepted st-zmq-2" \
   "$(grep -E '^(accepted|duplicate|rejected)' "$T/fourth.out" | tr -s ' ')"
-check_eq "stored once each" "5" "$(sql "SELECT count(*) FROM intake.events WHERE event_id LIKE 'st-%'")"
-check_eq "the first batch in a transaction of its own, the three behind it in one" "1 1 2" \
+check_eq "stored once each, the batch of the client that left too" "6" \
+  "$(sql "SELECT count(*) FROM intake.events WHERE event_id LIKE 'st-%'")"
+check_eq "the first batch in a transaction of its own, the four behind it in one" "1 1 2" \
   "$(sql "SELECT concat_ws(' ', count(DISTINCT xmin::text) FILTER (WHERE event_id LIKE 'st-http-%'),
                  count(DISTINCT xmin::text) FILTER (WHERE event_id LIKE 'st-zmq-%'),
                  count(DISTINCT xmin::text)) FROM intake.events WHERE event_id LIKE 'st-%'")"
 check_eq "the outbox in the order the batches came" \
-  "e2e-store-thread/st-http-1 e2e-store-thread/st-http-2 e2e-store-thread/st-zmq-1 e2e-store-thread/st-zmq-2 e2e-store-thread-2/st-zmq-2" \
+  "e2e-store-thread/st-http-1 e2e-store-thread/st-http-2 e2e-store-thread/st-zmq-1 e2e-store-thread/st-zmq-2 e2e-store-thread-2/st-zmq-2 e2e-store-thread-2/st-gone-1" \
   "$(sql "SELECT string_agg(substr(message_id, 8), ' ' ORDER BY seq) FROM intake.outbox")"
 check_eq "idle again" "0" "$(storing)"
+check_eq "and still serving" "200" "$(curl -s -o /dev/null --max-time 1 -w '%{http_code}' "$BASE_URL/healthz")"
 lib_finish
