@@ -196,11 +196,7 @@ void http_events(struct evhttp_request *req, void *arg) {
         http_reply_error(req, 503, "out of memory");
         return;
     }
-    snprintf(job->job.source, sizeof job->job.source, "%s", source);
-    job->job.items = items;
-    job->job.n = n;
-    job->job.done = http_batch_stored;
     job->req = req;
     job->in = in;
-    store_thread_push(in->store, &job->job); /* answered by http_batch_stored */
+    store_thread_push(in->store, &job->job, source, items, n, http_batch_stored);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,12 @@ fail:
     return NULL;
 }
 
-void store_thread_push(store_thread_t *t, store_job_t *job) {
+void store_thread_push(store_thread_t *t, store_job_t *job, const char *source, ingest_item_t *items, size_t n,
+                       void (*done)(store_job_t *job)) {
+    snprintf(job->source, sizeof job->source, "%s", source);
+    job->items = items;
+    job->n = n;
+    job->done = done;
     job->rc = -1;
     t->pending++;
     pthread_mutex_lock(&t->lock);

@@ -41,7 +41,6 @@ struct store_job {
     /* Called on the loop thread once the batch is stored or refused (and, with rc -1,
      * for batches never stored when the thread stops). Owns job from then on. */
     void (*done)(store_job_t *job);
-    void *ctx;
     store_job_t *next; /* the queue's */
 };
 
@@ -52,8 +51,11 @@ typedef struct store_thread store_thread_t;
  * then still the caller's. */
 store_thread_t *store_thread_start(struct event_base *base, PGconn *pg);
 
-/* Queue job (source, items, n, done, ctx set) to be stored after those queued before it. */
-void store_thread_push(store_thread_t *t, store_job_t *job);
+/* Queue the batch (items[0..n) from source; items stay the caller's, but are not to be
+ * touched until done(job) runs) to be stored after those queued before it. job is
+ * usually the first member of the caller's own struct, which done casts back. */
+void store_thread_push(store_thread_t *t, store_job_t *job, const char *source, ingest_item_t *items, size_t n,
+                       void (*done)(store_job_t *job));
 
 /* Batches handed and not yet given back (queued, being stored, or stored and
  * waiting for the loop): what /metrics shows and what the ZeroMQ door bounds. */

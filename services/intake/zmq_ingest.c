@@ -236,15 +236,11 @@ static void handle_batch(zmq_ingest_t *z, zmq_msg_t *identity, int delimiter, zm
     }
     take_events(batch, items);
     jiuye__event_batch__free_unpacked(batch, NULL);
-    snprintf(job->job.source, sizeof job->job.source, "%s", source);
-    job->job.items = items;
-    job->job.n = n;
-    job->job.done = batch_stored;
     job->z = z;
     job->delimiter = delimiter;
     zmq_msg_init(&job->identity);
     zmq_msg_copy(&job->identity, identity); /* the frame is closed when this wake-up ends */
-    store_thread_push(z->store, &job->job); /* answered by batch_stored */
+    store_thread_push(z->store, &job->job, source, items, n, batch_stored);
 }
 
 /* ---- the socket --------------------------------------------------------------------- */
