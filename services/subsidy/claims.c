@@ -1,6 +1,7 @@
 /* claims.c: claims on limited places, allocated in date order (see claims.h). */
 #include "claims.h"
 
+#include <event2/buffer.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,22 @@ static int pred_held(const PGresult *r, int row) {
     return strcmp(st, "granted") == 0 || strcmp(st, "waiting_budget") == 0;
 }
 
-static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, const program_claim_t *c) {
+#define INSERT_CLAIM                                                                                                   \
+    "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, order_tie, event_id, "       \
+    "source, want_fen, tier2_fen, cap, year, decision) VALUES ($1, $2, $3, $4, $5::date, $6, $7, $8, $9::bigint, "    \
+    "$10::bigint, $11::bigint, $12::int, $13)"
+
+/* Claims allocated: alone (the first of its limit, no statement read the limit) or with the
+ * limit read back (CLAIMS_OF_LIMIT). For /metrics (claims_metrics). */
+static unsigned long long allocated_alone, allocated_read;
+
+/* Record d's claim. With alone non-NULL, the insert also says (*alone = 1) whether the claim
+ * is the first of its limit and d is corrected by no decision recorded so far: what
+ * CLAIMS_OF_LIMIT would then return is this claim alone, with no award (a fresh decision has
+ * none), so reallocation can skip reading it. The subqueries of RETURNING see what the
+ * transaction wrote before, not the row being inserted. Otherwise the insert is deferred. */
+static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, const program_claim_t *c,
+                        int *alone) {
     size_t len = jiuye__decision__get_packed_size(d);
     uint8_t *buf = xrealloc(NULL, len ? len : 1);
     jiuye__decision__pack(d, buf);
@@ -94,14 +110,45 @@ static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limi
                        d->event_id, d->source, want, tier2, cap, year, (const char *)buf};
     int lengths[13] = {0}, formats[13] = {0};
     lengths[12] = (int)len, formats[12] = 1;
-    /* Deferred in the consumer's fast mode: sent ahead of the claims query that follows. */
-    int rc = pg_cmd_bin(pg,
-                        "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, "
-                        "order_tie, event_id, source, want_fen, tier2_fen, cap, year, decision) VALUES ($1, $2, "
-                        "$3, $4, $5::date, $6, $7, $8, $9::bigint, $10::bigint, $11::bigint, $12::int, $13)",
-                        13, p, lengths, formats);
+    int rc;
+    if (alone) {
+        PGresult *r = pg_exec_bin(pg,
+                                  INSERT_CLAIM " RETURNING NOT EXISTS (SELECT 1 FROM subsidy.claims o WHERE o.program = "
+                                  "$2 AND o.beneficiary = $3 AND o.limit_key = $4) AND NOT EXISTS (SELECT 1 FROM "
+                                  "subsidy.decisions x WHERE x.corrects_decision_id = $1)",
+                                  13, p, lengths, formats, 0);
+        rc = r ? 0 : -1;
+        *alone = r && is_true(r, 0, 0);
+        PQclear(r);
+    } else {
+        /* Deferred in the consumer's fast mode: sent ahead of the claims query that follows. */
+        rc = pg_cmd_bin(pg, INSERT_CLAIM, 13, p, lengths, formats);
+    }
     free(buf);
     return rc;
+}
+
+/* The first claim of its limit (insert_claim said so): allocated alone, as reallocate()
+ * would with CLAIMS_OF_LIMIT returning only it, no award ahead and none of its own. */
+static int allocate_alone(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim,
+                          const program_claim_t *c, award_list_t *out, char *err, size_t errlen) {
+    program_claim_t pc = {0};
+    pc.place = c->place;
+    pc.place.event_id = d->event_id;
+    pc.place.source = d->source;
+    pc.place.live = 1;
+    pc.place.held_slot = 0;
+    alloc_places(lim->kind, NULL, &pc.place, 1);
+    Jiuye__Award *a = NULL;
+    if (lim->claim(d, &pc, &a, err, errlen) != 0 || !a) return -1;
+    if (award_store(pg, a, c->limit_key, pc.place.granted ? pc.place.slot : 0) != 0) {
+        award_free(a);
+        snprintf(err, errlen, "storing the award of %s failed", d->decision_id);
+        return -1;
+    }
+    award_list_add(out, a);
+    allocated_alone++;
+    return 0;
 }
 
 /* The decision of a recorded claim, unpacked (caller frees), or NULL. */
@@ -319,6 +366,16 @@ out:
     return rc;
 }
 
+void claims_metrics(struct evbuffer *out) {
+    evbuffer_add_printf(out,
+                        "# HELP jiuye_claims_allocated_total Claims of limited programs allocated: alone (the "
+                        "first of its limit, nothing read back) or after reading the limit's claims.\n"
+                        "# TYPE jiuye_claims_allocated_total counter\n"
+                        "jiuye_claims_allocated_total{read=\"none\"} %llu\n"
+                        "jiuye_claims_allocated_total{read=\"claims\"} %llu\n",
+                        allocated_alone, allocated_read);
+}
+
 int claims_open(PGconn *pg) {
     PGresult *r = pg_exec(pg, ANY_HELD_BEFORE_CLAIMS, 0, NULL);
     if (!r) return -1;
@@ -334,10 +391,15 @@ int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *l
     int eligible = strcmp(d->outcome, "eligible") == 0;
     if (eligible) {
         if (lim->claim(d, &c, NULL, err, errlen) != 0) return -1;
-        if (insert_claim(pg, d, lim, &c) != 0) {
+        /* A correction inherits the place of what it corrects, and awards from before claims
+         * hold places: both need the limit read back. */
+        int alone = 0, may_be_alone = !held_before_claims && !*d->corrects_decision_id;
+        if (insert_claim(pg, d, lim, &c, may_be_alone ? &alone : NULL) != 0) {
             snprintf(err, errlen, "recording the claim of %s failed", d->decision_id);
             return -1;
         }
+        if (alone) return allocate_alone(pg, d, lim, &c, out, err, errlen);
+        allocated_read++;
         if (reallocate(pg, lim, d->beneficiary, c.limit_key, d, out, err, errlen) != 0) return -1;
     }
     if (!*d->corrects_decision_id) return 0;

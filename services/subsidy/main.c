@@ -122,6 +122,7 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     subsidy_svc_t *ss = ctx;
     svc_metric(out, "jiuye_settled_total", NULL, (double)ss->settled);
     svc_metric(out, "jiuye_awards_total", NULL, (double)ss->awards);
+    claims_metrics(out);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
     link_producer_metrics(ss->to_notify, out);
