@@ -369,7 +369,8 @@ out:
 void claims_metrics(struct evbuffer *out) {
     evbuffer_add_printf(out,
                         "# HELP jiuye_claims_allocated_total Claims of limited programs allocated: alone (the "
-                        "first of its limit, nothing read back) or after reading the limit's claims.\n"
+                        "first of its limit, nothing read back) or after reading the limit's claims; a "
+                        "transaction run again (careful mode) counts its claims again.\n"
                         "# TYPE jiuye_claims_allocated_total counter\n"
                         "jiuye_claims_allocated_total{read=\"none\"} %llu\n"
                         "jiuye_claims_allocated_total{read=\"claims\"} %llu\n",
