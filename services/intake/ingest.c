@@ -208,9 +208,3 @@ done:
     }
     return rc;
 }
-
-int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n) {
-    assert(n <= INGEST_MAX_EVENTS);
-    ingest_batch_t batch = {source, items, n};
-    return ingest_store_batches(pg, &batch, 1);
-}

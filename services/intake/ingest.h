@@ -4,7 +4,7 @@
  * valid event is inserted into intake.events and, in the same transaction, its
  * Envelope into intake.outbox for the rules service. Idempotency is on (source, event_id): the same event
  * again is `duplicate`; the same event_id with other content is `rejected`.
- * The caller replies only after ingest_store() returned 0 (committed). */
+ * The caller replies only after ingest_store_batches() returned 0 (committed). */
 #ifndef JIUYE_INTAKE_INGEST_H
 #define JIUYE_INTAKE_INGEST_H
 
@@ -26,12 +26,6 @@ typedef struct ingest_item {
     char error[320];
 } ingest_item_t;
 
-/* Store the valid items of a batch (those with ev != NULL) for `source`, in one
- * transaction, and set each item's status. Returns 0 when committed, -1 when the
- * database failed (nothing stored; the caller answers 503). */
-int ingest_store(PGconn *pg, const char *source, ingest_item_t *items, size_t n)
-    __attribute__((warn_unused_result));
-
 /* One caller's batch, for ingest_store_batches(). */
 typedef struct ingest_batch {
     const char *source;
@@ -39,12 +33,14 @@ typedef struct ingest_batch {
     size_t n;
 } ingest_batch_t;
 
-/* The same for several batches (at most INGEST_MAX_EVENTS items in all), in one
- * transaction: one commit, so one WAL flush, for all of them (the store thread
- * takes the batches that queued while it stored the one before). Each item's
- * status is what storing the batches one after the other, in this order, would
- * give: an event_id a source sends twice is `accepted` the first time. All are
- * committed (0) or none (-1). */
+/* Store the valid items (those with ev != NULL) of one or more batches, at most
+ * INGEST_MAX_EVENTS items in all, in one transaction, and set each item's status:
+ * one commit, so one WAL flush, for all of them (the store thread takes the
+ * batches that queued while it stored the one before). Each status is what
+ * storing the batches one after the other, in this order, would give: an
+ * event_id a source sends twice is `accepted` the first time. Returns 0 when
+ * committed, -1 when the database failed (nothing stored; the caller answers
+ * 503). Not thread-safe: one store thread calls it. */
 int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches)
     __attribute__((warn_unused_result));
 

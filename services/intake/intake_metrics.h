@@ -41,7 +41,7 @@ typedef struct intake_metrics {
     intake_metrics_source_t other; /* every source beyond the first INTAKE_METRICS_SOURCES */
 } intake_metrics_t;
 
-/* Count the n items of one stored batch from `source` (after ingest_store committed): each
+/* Count the n items of one stored batch from `source` (after its transaction committed): each
  * item's type (item->type: an event_type_index, -1 for unknown) and status. */
 void intake_metrics_count(intake_metrics_t *m, const char *source, const ingest_item_t *items,
                           size_t n);

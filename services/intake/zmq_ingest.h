@@ -11,8 +11,8 @@
  * A batch goes the way of an HTTP request (http_events.h), through the same functions:
  * its token is checked by sources_authenticate, each event by event_validate (the codec's
  * rules, in the same order, with the same "field: reason" texts), and the valid ones are
- * stored by ingest_store in one transaction with their outbox messages. The reply leaves
- * only after that commit, with one IngestResult per event in batch order (event_id as
+ * stored by the store thread (store_thread.h) in one transaction with their outbox
+ * messages. The reply leaves only after that commit, with one IngestResult per event in batch order (event_id as
  * given, status accepted | duplicate | rejected, error when rejected). A batch refused as a
  * whole stores nothing and has no results, only IngestReply.error:
  *
