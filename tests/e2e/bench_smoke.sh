@@ -36,6 +36,14 @@ if ((rc == 0)) && [[ -n "$summary" ]]; then
         echo "not ok - bench smoke: http-intake stopped the stages after intake while it published (${alone:-no figures})"
         rc=1
     fi
+    # The WAL segments a running server has were ready before the scenarios (BENCH_WAL_WARM).
+    warm=$(grep -oE '^bench: WAL warmed: [0-9]+ segments ready' "$log" | grep -oE '[0-9]+' || true)
+    if [[ -n "$warm" ]] && ((warm >= 32)); then
+        echo "ok - bench smoke: $warm WAL segments ready ahead of the insert position before the scenarios"
+    else
+        echo "not ok - bench smoke: WAL segments ready before the scenarios (${warm:-no line})"
+        rc=1
+    fi
     # The table, for the log.
     sed -n '/^== jiuye bench/,$p' "$log" | sed 's/^/# /'
 else
