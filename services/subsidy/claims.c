@@ -95,7 +95,8 @@ static unsigned long long allocated_alone, allocated_read;
  * is the first of its limit and d is corrected by no decision recorded so far: what
  * CLAIMS_OF_LIMIT would then return is this claim alone, with no award (a fresh decision has
  * none), so reallocation can skip reading it. The subqueries of RETURNING see what the
- * transaction wrote before, not the row being inserted. Otherwise the insert is deferred. */
+ * transaction wrote before, not the row being inserted. Otherwise the insert may be deferred
+ * (sent ahead of the statement that follows, in the consumer's fast mode). */
 static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, const program_claim_t *c,
                         int *alone) {
     size_t len = jiuye__decision__get_packed_size(d);
