@@ -114,13 +114,21 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
     if (!array) return -1;
     const char *p[] = {array};
     /* One row per cert_no asked: its registration (NULLs when none) and
-     * whether events of it wait (rules.pending). */
+     * whether events of it wait (rules.pending). Each lookup is a LATERAL
+     * subquery with LIMIT 1 (cert_no is the key: it changes no answer) so that
+     * the plan is an index probe per cert_no whatever the statistics say. As a
+     * plain join, the generic plan that the prepared statement keeps, made
+     * while the tables were new and nearly empty, was a hash join over a
+     * sequential scan of rules.persons, and it went on reading the whole
+     * registry for every transaction as the table grew (README "Performance",
+     * item 20). */
     PGresult *r = pg_exec(pg,
                           "SELECT c.cert_no, p.district, p.registered_on::text, p.employment_status, p.wants_job, "
-                          "p.low_income, p.hard_to_employ, p.cert_no IS NOT NULL, "
-                          "EXISTS (SELECT 1 FROM rules.pending w WHERE w.cert_no = c.cert_no) "
+                          "p.low_income, p.hard_to_employ, p.cert_no IS NOT NULL, w.waiting IS NOT NULL "
                           "FROM (SELECT DISTINCT unnest($1::text[]) AS cert_no) c "
-                          "LEFT JOIN rules.persons p ON p.cert_no = c.cert_no",
+                          "LEFT JOIN LATERAL (SELECT * FROM rules.persons p WHERE p.cert_no = c.cert_no LIMIT 1) p ON true "
+                          "LEFT JOIN LATERAL (SELECT true AS waiting FROM rules.pending w WHERE w.cert_no = c.cert_no "
+                          "LIMIT 1) w ON true",
                           1, p);
     free(array);
     if (!r) return -1;

@@ -75,4 +75,38 @@ check_eq "R01 sees the first registration date, kept by rules.persons" \
   "train-b/R01 eligible registered=true registered_on=2025-01-10" "$(decided one | grep '^train-b/R01 ')"
 check_eq "R04 and R08 of one job: both decided" "2" \
   "$(sql "SELECT count(*) FROM rules.decisions WHERE event_id = 'one-post-a' AND rule IN ('R04', 'R08')")"
+
+# The lookup's plan, made while rules.persons is new and small, must still probe the
+# key when the registry has grown (README "Performance", item 20): a plain join kept a
+# hash join over a sequential scan of the whole table. force_generic_plan makes rules
+# keep the plan of its first lookup, as a long-running service does after five.
+lib_at_exit "sql 'ALTER ROLE jiuye_rules RESET plan_cache_mode' >/dev/null"
+sql "ALTER ROLE jiuye_rules SET plan_cache_mode = force_generic_plan" >/dev/null
+svc_stop rules
+svc_start rules
+C0=$(make_cert_no 32070619900101155 4 3)
+PLAN=$JIUYE_TEST_TMP/cache-plan.ndjson
+consumed=$(sql "SELECT count(*) FROM rules.consumed")
+publish_one() { # publish_one ID: a training of C0, one request, waits until rules consumed it
+  : > "$PLAN"
+  consumed=$((consumed + 1))
+  ev "$PLAN" "$1" training.completed 2025-03-01 "{\"cert_no\":\"$C0\",\"provider_code\":\"$PROV\",\"course\":\"vocational\",\"hours\":60,\"certificate\":\"level4\",\"cost_fen\":180000}"
+  "$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$PLAN" >/dev/null
+  wait_until 30 sql_is "SELECT count(*) FROM rules.consumed" "$consumed"
+}
+publish_one plan-0 # the plan is made here, with four persons in rules.persons
+sql "INSERT INTO rules.persons (cert_no, district, registered_on, name, employment_status, wants_job, low_income,
+       hard_to_employ, source, event_id)
+     SELECT 'T' || lpad(i::text, 19, '0'), '320706', '2025-01-01', 'x', 'unemployed', true, false, false, 'plan', i::text
+       FROM generate_series(1, 20000) i" >/dev/null
+scans() { sql "SELECT coalesce(seq_scan, 0) || ' ' || coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relid = 'rules.persons'::regclass"; }
+read -r seq0 idx0 <<<"$(scans)"
+for i in 1 2 3 4 5; do publish_one "plan-$i"; done
+# Statistics reach pg_stat_user_tables when the backend flushes them (within ~10 s);
+# the index probes of the five lookups show that the flush happened.
+idx_at_least() { local s i; read -r s i <<<"$(scans)"; ((i >= idx0 + 5)); }
+wait_until 20 idx_at_least || true
+read -r seq1 idx1 <<<"$(scans)"
+check_eq "five lookups in a registry of 20 000: no sequential scan of rules.persons" 0 $((seq1 - seq0))
+check "five lookups in a registry of 20 000: index probes ($idx0 -> $idx1)" test "$idx1" -ge $((idx0 + 5))
 lib_finish
