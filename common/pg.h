@@ -43,6 +43,21 @@ int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
 int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
                const int *formats) __attribute__((warn_unused_result));
 
+/* A read barrier for rows kept in memory (pg_rows.h) instead of written one
+ * statement each, when statements of the same transaction read their table:
+ * flush runs before any statement on pg whose text names table (as the
+ * statements spell it, "subsidy.awards"), so that none of them misses a kept
+ * row, and the caller's flush hook writes what is left before COMMIT. A
+ * statement that does not name the table (one that reads another table) lets
+ * the rows wait, so that a transaction's rows go out in few statements. flush
+ * returns 0 or -1 (the statement then fails without being sent); it may run
+ * statements itself (the barrier does not run again inside it); called
+ * directly (the COMMIT hook), its own statement meets the barrier, so it sets
+ * its rows aside before sending them. One barrier per process, set before the
+ * loop starts; flush NULL removes it. */
+typedef int (*pg_barrier_fn)(PGconn *pg, void *ctx);
+void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *ctx);
+
 /* Forget pg's prepared statements (before PQfinish, or when its session was
  * replaced behind pg.c's back). pg_finish() forgets, then PQfinish()es; NULL is fine. */
 void pg_forget(PGconn *pg);

@@ -28,17 +28,31 @@ void pg_rows_add(pg_rows_t *r, const char *const *values, const int *lengths) {
     r->count++;
 }
 
-PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) {
-    const char *params[PG_ROWS_MAX_COLS];
-    int lengths[PG_ROWS_MAX_COLS], formats[PG_ROWS_MAX_COLS];
+/* The columns as binary array parameters. */
+static void parameters(pg_rows_t *r, const char **params, int *lengths, int *formats) {
     for (int i = 0; i < r->ncols; i++) {
         params[i] = pg_array_data(column(r, i));
         lengths[i] = pg_array_len(column(r, i));
         formats[i] = 1;
     }
+}
+
+PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) {
+    const char *params[PG_ROWS_MAX_COLS];
+    int lengths[PG_ROWS_MAX_COLS], formats[PG_ROWS_MAX_COLS];
+    parameters(r, params, lengths, formats);
     PGresult *res = pg_exec_bin(pg, sql, r->ncols, params, lengths, formats, 0);
     pg_rows_clear(r);
     return res;
+}
+
+int pg_rows_cmd(PGconn *pg, pg_rows_t *r, const char *sql) {
+    const char *params[PG_ROWS_MAX_COLS];
+    int lengths[PG_ROWS_MAX_COLS], formats[PG_ROWS_MAX_COLS];
+    parameters(r, params, lengths, formats);
+    int rc = pg_cmd_bin(pg, sql, r->ncols, params, lengths, formats); /* libpq copies the values when it sends */
+    pg_rows_clear(r);
+    return rc;
 }
 
 void pg_rows_clear(pg_rows_t *r) {

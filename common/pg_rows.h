@@ -42,6 +42,10 @@ static inline int pg_rows_count(const pg_rows_t *r) { return r->count; }
  * Returns the result (caller PQclear()s it) or NULL after logging the failure.
  * Empty rows are fine (unnest of empty arrays: no row). */
 PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__((warn_unused_result));
+/* The same for a statement whose result is not needed, sent as pg_cmd_bin()
+ * sends it (deferred in the consumer's fast mode); the rows are emptied either
+ * way. Returns 0 or -1. */
+int pg_rows_cmd(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__((warn_unused_result));
 /* Drop the rows (a rollback). */
 void pg_rows_clear(pg_rows_t *r);
 void pg_rows_free(pg_rows_t *r);

@@ -113,8 +113,15 @@ static int record_ahead(void *ctx, PGconn *pg, const Jiuye__Envelope *const *env
     return kpi_record_ahead(pg, msgs, k);
 }
 
+/* Before COMMIT (fast mode), or after each message (careful mode): the awards kept (award.h). */
+static int flush_awards(void *ctx, PGconn *pg) {
+    (void)ctx;
+    return awards_flush(pg);
+}
+
 static void discard_ahead(void *ctx, int whole) {
     (void)ctx, (void)whole;
+    awards_discard();       /* in careful mode only the message's own: the others were flushed */
     kpi_record_ahead_end(); /* only in fast mode, where any failure rolls everything back */
 }
 
@@ -138,13 +145,14 @@ int main(void) {
     budget_use(&ss.plans);
     if (svc_init(&ss.svc, "subsidy", "jiuye_subsidy", "SUBSIDY_DB_PASSWORD", "SUBSIDY_HTTP_PORT", 8082) != 0) goto out;
     if (claims_open(ss.svc.pg) != 0) goto out;
+    awards_use(ss.svc.pg);
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");
     const char *bind = config_str("SUBSIDY_ZMQ_BIND", config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552"));
     ss.to_notify = link_producer_new(ss.svc.base, svc_queue_connect(&ss.svc), "subsidy->notify", "subsidy", notify);
     ss.from_rules =
         link_consumer_new(ss.svc.base, ss.svc.pg, "rules->subsidy", "subsidy", bind, on_decided, on_committed, &ss);
     if (ss.from_rules) {
-        link_consumer_on_flush(ss.from_rules, NULL, discard_ahead);
+        link_consumer_on_flush(ss.from_rules, flush_awards, discard_ahead);
         link_consumer_on_begin(ss.from_rules, record_ahead);
     }
     ss.sighup = evsignal_new(ss.svc.base, SIGHUP, on_sighup, &ss);
