@@ -290,6 +290,20 @@ settle() {
 
 started=$(date -u +%s)
 echo "bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(date -u '+%Y-%m-%d %H:%M UTC'); $EVENTS events per scenario; internal links $links; JIUYE_TODAY=$JIUYE_TODAY"
+# The host's page-cache writeback decides the latency tail at a fixed rate (README item 23,
+# RUNBOOK "PostgreSQL settings"): the figures are read with these.
+writeback() {
+    local bytes ratio expire
+    bytes=$(cat /proc/sys/vm/dirty_background_bytes 2>/dev/null || echo ?)
+    ratio=$(cat /proc/sys/vm/dirty_background_ratio 2>/dev/null || echo ?)
+    expire=$(cat /proc/sys/vm/dirty_expire_centisecs 2>/dev/null || echo ?)
+    if [[ "$bytes" =~ ^[1-9][0-9]*$ ]]; then
+        echo "vm.dirty_background_bytes=$((bytes / 1048576)) MiB, vm.dirty_expire_centisecs=$expire"
+    else
+        echo "vm.dirty_background_ratio=$ratio %, vm.dirty_expire_centisecs=$expire"
+    fi
+}
+echo "bench: host writeback $(writeback)"
 if [[ -n "${BENCH_CUSTOM:-}" ]]; then
     # For exploring: BENCH_CUSTOM="--zmq --rate 500 --batch 10 --timeline" runs only that.
     # shellcheck disable=SC2086 # word splitting wanted
@@ -309,7 +323,7 @@ fi
 
 # --- the table ------------------------------------------------------------------------------
 echo
-echo "== jiuye bench: $(nproc) cores, $(date -u '+%Y-%m-%d'), links $links, synchronous_commit on, $(($(date -u +%s) - started)) s"
+echo "== jiuye bench: $(nproc) cores, $(date -u '+%Y-%m-%d'), links $links, synchronous_commit on, $(($(date -u +%s) - started)) s; $(writeback)"
 printf '%s\n' "${summaries[@]}" | awk '
 function v(k,   i, kv) { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] } return "" }
 BEGIN {
