@@ -376,13 +376,18 @@ void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *c
     barrier.pg = pg, barrier.table = table, barrier.flush = flush, barrier.ctx = ctx, barrier.running = 0;
 }
 
-/* 0, or -1 when the kept rows sql must see could not be written. */
-static int pass_barrier(PGconn *pg, const char *sql) {
-    if (!barrier.flush || barrier.pg != pg || barrier.running || !strstr(sql, barrier.table)) return 0;
+int pg_read_barrier_flush(PGconn *pg) {
+    if (!barrier.flush || barrier.pg != pg || barrier.running) return 0;
     barrier.running = 1;
     int rc = barrier.flush(pg, barrier.ctx);
     barrier.running = 0;
     return rc;
+}
+
+/* 0, or -1 when the kept rows sql must see could not be written. */
+static int pass_barrier(PGconn *pg, const char *sql) {
+    if (!barrier.flush || barrier.pg != pg || barrier.running || !strstr(sql, barrier.table)) return 0;
+    return pg_read_barrier_flush(pg);
 }
 
 PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,

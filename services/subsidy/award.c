@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "log.h"
 #include "pg.h"
 #include "pg_rows.h"
 #include "xalloc.h"
@@ -98,22 +99,12 @@ json_t *award_to_json(const Jiuye__Award *a) {
 /* The awards of the open transaction not inserted yet, in the order stored. */
 static pg_rows_t kept = PG_ROWS_TEXT(14);
 
-static int flush_at_barrier(PGconn *pg, void *ctx) {
+/* The barrier's flush: the INSERT names subsidy.awards, so it runs only under
+ * the barrier's guard (pg_read_barrier_flush), never called directly. */
+static int insert_kept(PGconn *pg, void *ctx) {
     (void)ctx;
-    return awards_flush(pg);
-}
-
-void awards_use(PGconn *pg) { pg_read_barrier(pg, "subsidy.awards", flush_at_barrier, NULL); }
-
-int awards_flush(PGconn *pg) {
     if (pg_rows_count(&kept) == 0) return 0;
-    /* The INSERT names subsidy.awards: when the consumer's hook calls this
-     * directly, the read barrier runs it again on the way out. Moved aside
-     * first, the rows are sent once and not emptied under the sender. */
-    static pg_rows_t sending = PG_ROWS_TEXT(14);
-    pg_rows_t swap = sending;
-    sending = kept, kept = swap;
-    return pg_rows_cmd(pg, &sending,
+    return pg_rows_cmd(pg, &kept,
                        "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, "
                        "amount_fen, status, slot, reverses_award_id, body, limit_key, replaces_award_id) "
                        "SELECT award_id, decision_id, program, rule, beneficiary, district, year::int, "
@@ -122,6 +113,18 @@ int awards_flush(PGconn *pg) {
                        "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
                        "$13::text[], $14::text[]) AS u(award_id, decision_id, program, rule, beneficiary, district, "
                        "year, amount_fen, status, slot, reverses_award_id, body, limit_key, replaces_award_id)");
+}
+
+void awards_use(PGconn *pg) { pg_read_barrier(pg, "subsidy.awards", insert_kept, NULL); }
+
+int awards_flush(PGconn *pg) {
+    if (pg_read_barrier_flush(pg) != 0) return -1;
+    if (pg_rows_count(&kept) == 0) return 0;
+    /* No barrier on pg: the rows would wait for a transaction they are not part of. */
+    log_error("awards: %d kept with no read barrier on this connection (awards_use() not called)",
+              pg_rows_count(&kept));
+    pg_rows_clear(&kept);
+    return -1;
 }
 
 void awards_discard(void) { pg_rows_clear(&kept); }

@@ -50,7 +50,8 @@ int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot)
 
 /* Awards are written on pg (the consumer's connection): sets the read barrier. */
 void awards_use(PGconn *pg);
-/* Insert the kept awards (deferred in the consumer's fast mode). Returns 0 or -1. */
+/* Insert the kept awards (deferred in the consumer's fast mode), through the
+ * barrier awards_use() set. Returns 0 or -1. */
 int awards_flush(PGconn *pg) __attribute__((warn_unused_result));
 /* Drop the kept awards (a rollback). */
 void awards_discard(void);
