@@ -34,6 +34,11 @@ void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const cha
 /* The decision as the API shows it (staff-facing: identities in full). */
 json_t *decision_to_json(const Jiuye__Decision *d);
 
+/* The body stored in rules.decisions: decision_to_json()'s document as JSON
+ * text, written without jansson (json_text.h). Owned by this module, valid
+ * until the next call; NULL when a string is not UTF-8. */
+const char *decision_body(const Jiuye__Decision *d);
+
 /* Insert into rules.decisions inside the open transaction. Returns 0 or -1. */
 int decision_store(PGconn *pg, const Jiuye__Decision *d) __attribute__((warn_unused_result));
 /* The same row kept in memory until decisions_flush_kept() writes every kept
