@@ -71,6 +71,20 @@ int claims_open(PGconn *pg);
 int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
                   size_t errlen) __attribute__((warn_unused_result));
 
+/* Read ahead, for the consumer's fast mode (its begin hook): with one
+ * statement, which limits of the n (program, beneficiary) pairs already hold
+ * a claim, and which of the m decisions (their ids; corrects: the id each
+ * corrects, "" for none) a recorded decision corrects, so that
+ * claims_settle() knows whether a claim is the first of its limit without
+ * asking its insert (a round trip each). Until claims_ahead_end() (after
+ * COMMIT, or on a rollback), claims_settle() keeps the sets up to date; they
+ * must not outlive the transaction. Returns 0, or -1 on a database error
+ * (nothing is kept: claims_settle() asks as before). */
+int claims_ahead(PGconn *pg, const char *const *programs, const char *const *beneficiaries, size_t n,
+                 const char *const *decision_ids, const char *const *corrects, size_t m)
+    __attribute__((warn_unused_result));
+void claims_ahead_end(void);
+
 /* jiuye_claims_allocated_total{read}: the first claim of a limit (no correction, no award
  * from before claims) is allocated alone, its insert having said the limit held no other
  * claim (read="none"); any other is allocated after reading the limit's claims back

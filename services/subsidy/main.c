@@ -98,11 +98,13 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg) {
 static void on_committed(void *ctx) {
     subsidy_svc_t *ss = ctx;
     kpi_record_ahead_end();
+    claims_ahead_end();
     link_producer_pump(ss->to_notify);
 }
 
 /* Fast mode: the decisions of every message recorded as settled with one
- * statement before the first is settled (kpi.h). */
+ * statement before the first is settled (kpi.h), and what the claims of the
+ * transaction need to know of their limits read with another (claims.h). */
 static int record_ahead(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful) {
     (void)ctx;
     if (careful) return 0; /* each message records its own, under its savepoint */
@@ -110,7 +112,8 @@ static int record_ahead(void *ctx, PGconn *pg, const Jiuye__Envelope *const *env
     size_t k = 0;
     for (size_t i = 0; i < n && k < LINK_BATCH; i++)
         if (envs[i]->body_case == JIUYE__ENVELOPE__BODY_DECIDED) msgs[k++] = envs[i]->decided;
-    return kpi_record_ahead(pg, msgs, k);
+    if (kpi_record_ahead(pg, msgs, k) != 0) return -1;
+    return programs_read_ahead(pg, msgs, k);
 }
 
 /* Before COMMIT (fast mode), or after each message (careful mode): the awards kept (award.h). */
@@ -123,6 +126,7 @@ static void discard_ahead(void *ctx, int whole) {
     (void)ctx, (void)whole;
     awards_discard();       /* in careful mode only the message's own: the others were flushed */
     kpi_record_ahead_end(); /* only in fast mode, where any failure rolls everything back */
+    claims_ahead_end();
 }
 
 static void subsidy_metrics(void *ctx, struct evbuffer *out) {

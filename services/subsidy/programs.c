@@ -139,3 +139,31 @@ int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out
     free(is_new);
     return rc;
 }
+
+int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
+    static const char **programs, **beneficiaries, **ids, **corrects;
+    static size_t cap;
+    size_t count = 0;
+    for (size_t m = 0; m < n; m++) count += msgs[m]->n_decisions;
+    if (count > cap) {
+        cap = count * 2;
+        programs = xrealloc(programs, cap * sizeof *programs);
+        beneficiaries = xrealloc(beneficiaries, cap * sizeof *beneficiaries);
+        ids = xrealloc(ids, cap * sizeof *ids);
+        corrects = xrealloc(corrects, cap * sizeof *corrects);
+    }
+    size_t k = 0;
+    for (size_t m = 0; m < n; m++)
+        for (size_t i = 0; i < msgs[m]->n_decisions; i++) {
+            const Jiuye__Decision *d = msgs[m]->decisions[i];
+            for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
+                if (!program_table[j].limit.claim || strcmp(program_table[j].rule, d->rule) != 0) continue;
+                programs[k] = program_table[j].limit.program;
+                beneficiaries[k] = d->beneficiary;
+                ids[k] = d->decision_id;
+                corrects[k] = d->corrects_decision_id;
+                k++;
+            }
+        }
+    return claims_ahead(pg, programs, beneficiaries, k, ids, corrects, k);
+}

@@ -110,4 +110,10 @@ int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye
 int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
                     size_t *n_fresh, char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* The consumer's fast mode, before the first message: what claims_settle()
+ * needs to know of the limits of these messages' decisions, read with one
+ * statement (claims_ahead(); claims_ahead_end() when the transaction ends).
+ * Returns 0 or -1 (a database error). */
+int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
+
 #endif

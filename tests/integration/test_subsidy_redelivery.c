@@ -137,8 +137,14 @@ static int teardown(void **state) {
 /* The decision of r01_training_subsidy.c for a level-4, 60-hour, 1 800-yuan
  * training in 海州区 on 2024-05-10 (POLICY.md example 1: 1 500 yuan). */
 /* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2);
- * event_type NULL: "training.completed". */
-static uint8_t *decided_envelope(const char *message_id, int copies, const char *event_type, size_t *len) {
+ * event_type NULL: "training.completed"; decision_id NULL: "redelivery/t1/R01", outcome NULL:
+ * "eligible", corrects NULL: a decision that corrects none. */
+typedef struct {
+    const char *decision_id, *outcome, *corrects;
+} variant_t;
+
+static uint8_t *decided_envelope_of(const char *message_id, int copies, const char *event_type, const variant_t *v,
+                                    size_t *len) {
     static const char *cert_no = "32070619900307123X43";
     Jiuye__TrainingCompleted t = JIUYE__TRAINING_COMPLETED__INIT;
     t.cert_no = (char *)cert_no;
@@ -181,13 +187,14 @@ static uint8_t *decided_envelope(const char *message_id, int copies, const char 
     }
     static char *audience[] = {"cdpf", "hrss"};
     Jiuye__Decision d = JIUYE__DECISION__INIT;
-    d.decision_id = "redelivery/t1/R01";
+    d.decision_id = (char *)(v && v->decision_id ? v->decision_id : "redelivery/t1/R01");
     d.event_id = "t1";
     d.source = "redelivery";
     d.event_type = (char *)(event_type ? event_type : "training.completed");
     d.rule = "R01";
     d.rule_name = "TRAINING_SUBSIDY";
-    d.outcome = "eligible";
+    d.outcome = (char *)(v && v->outcome ? v->outcome : "eligible");
+    if (v && v->corrects) d.corrects_decision_id = (char *)v->corrects;
     d.clause = "二(三)9";
     d.n_facts = 7;
     d.facts = fact_ptrs;
@@ -221,9 +228,16 @@ static uint8_t *decided_envelope(const char *message_id, int copies, const char 
     return buf;
 }
 
+static void send_variant(fixture_t *f, const char *message_id, const variant_t *v) {
+    size_t len;
+    uint8_t *buf = decided_envelope_of(message_id, 1, NULL, v, &len);
+    assert_int_equal(zmq_send(f->dealer, buf, len, 0), (int)len);
+    free(buf);
+}
+
 static void send_decided_as(fixture_t *f, const char *message_id, int copies, const char *event_type) {
     size_t len;
-    uint8_t *buf = decided_envelope(message_id, copies, event_type, &len);
+    uint8_t *buf = decided_envelope_of(message_id, copies, event_type, NULL, &len);
     assert_int_equal(zmq_send(f->dealer, buf, len, 0), (int)len);
     free(buf);
 }
@@ -347,12 +361,42 @@ static void refused_decision_dead_lettered_alone(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.consumed"), 2);
 }
 
+/* A correction settled before the decision it corrects (an ineligible re-decision, so it
+ * records no claim of its own): the decision that then arrives is the first claim of its
+ * limit, but it is corrected already, so it holds no place and gets no award. Whether a
+ * claim may be allocated alone is read ahead for the whole transaction (claims_ahead): a
+ * set that forgot the recorded corrections would grant it 1 500 yuan. Told twice: the
+ * correction acknowledged before the decision is sent (read from subsidy.decisions), and
+ * both back to back (in one transaction, the correction first). */
+static void decision_corrected_before_it_arrives(void **state) {
+    fixture_t *f = *state;
+    variant_t correction = {"redelivery/t1/R01/c1", "ineligible", "redelivery/t1/R01"};
+    send_variant(f, "rules/redelivery/t1/c1", &correction);
+    assert_int_equal(await_acks(f, 1), 1);
+    send_decided(f, "rules/redelivery/t1/late");
+    assert_int_equal(await_acks(f, 1), 1);
+    variant_t correction2 = {"redelivery/t2/R01/c1", "ineligible", "redelivery/t2/R01"};
+    variant_t original2 = {"redelivery/t2/R01", NULL, NULL};
+    send_variant(f, "rules/redelivery/t2/c1", &correction2);
+    send_variant(f, "rules/redelivery/t2/late", &original2);
+    assert_int_equal(await_acks(f, 2), 2);
+    stop_subsidy(f);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.claims WHERE decision_id IN "
+                                     "('redelivery/t1/R01', 'redelivery/t2/R01')"),
+                     2);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.awards WHERE status = 'granted' "
+                                     "AND amount_fen > 0"),
+                     0);
+    assert_int_equal(count(f->admin, "SELECT count(*) FROM subsidy.dead_letters"), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ten_deliveries_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(twice_in_one_message_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(new_decision_under_many_ids_one_award, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_decision_dead_lettered_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(decision_corrected_before_it_arrives, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
