@@ -51,4 +51,38 @@ claims=$(sql "SELECT count(*) FROM subsidy.claims")
 check "claims of several limits were made" test "$limits" -ge 4
 check_eq "allocated alone: the first claim of each limit" "$limits" "$(($(metric none) - none0))"
 check_eq "allocated after reading the limit: every other claim" "$((claims - limits))" "$(($(metric claims) - claims0))"
+
+# Whether a claim is the first of its limit is read ahead, once per transaction, from
+# subsidy.claims and subsidy.decisions (claims_ahead, README "Performance" item 25). The
+# consumer's generic plan of that statement was made above, on tables of a few rows; with
+# 20 000 claims and 20 000 corrections it must still probe the indexes: a plan of sequential
+# scans read both tables whole on every transaction (p99 at 1 000 events/s 61-77 ms against
+# 38-41 before the read-ahead). Five trainings of a new person, one request each.
+sql "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, order_tie, event_id, source,
+       want_fen, tier2_fen, cap, year, decision)
+     SELECT 'plan/' || i, 'TRAINING_SUBSIDY', 'P' || lpad(i::text, 17, '0'), '2024', '2024-05-10', '', i::text, 'plan',
+            150000, 0, 3, 2024, '\\x00' FROM generate_series(1, 20000) i" >/dev/null
+sql "INSERT INTO subsidy.decisions (decision_id, source, event_id, event_type, rule, outcome, district, subject,
+       corrects_decision_id, facts)
+     SELECT 'plan/' || i || '/c', 'plan', i::text, 'training.completed', 'R01', 'ineligible', '320706', 'x',
+            'plan/' || i, '{}' FROM generate_series(1, 20000) i" >/dev/null
+scans() { sql "SELECT sum(coalesce(seq_scan, 0)) || ' ' || sum(coalesce(idx_scan, 0)) FROM pg_stat_user_tables
+                WHERE relid IN ('subsidy.claims'::regclass, 'subsidy.decisions'::regclass)"; }
+read -r seq0 idx0 <<<"$(scans)"
+C=$(make_cert_no 32070619900309127 4 3)
+{ ev_reg c-r "$C"; } > "$T/c.ndjson"
+"$CTL" publish --token "$TOKEN" "$T/c.ndjson" >/dev/null
+for i in 1 2 3 4 5; do
+  ev_train "c-t$i" "2024-0$i-10" "$C" > "$T/c.ndjson"
+  "$CTL" publish --token "$TOKEN" "$T/c.ndjson" >/dev/null
+  wait_until 30 sql_is "SELECT count(*) FROM subsidy.claims WHERE decision_id = 'e2e-first-claims/c-t$i/R01'" 1
+done
+# Statistics reach pg_stat_user_tables when the backend flushes them (within ~10 s).
+idx_at_least() { local s i; read -r s i <<<"$(scans)"; ((i >= idx0 + 5)); }
+wait_until 20 idx_at_least || true
+read -r seq1 idx1 <<<"$(scans)"
+check_eq "five transactions over 20 000 claims and corrections: no sequential scan of either" 0 $((seq1 - seq0))
+check "five transactions: index probes ($idx0 -> $idx1)" test "$idx1" -ge $((idx0 + 5))
+check_eq "the new person: three trainings granted in 2024, the fourth and fifth refused" \
+  "granted 150000 1, granted 150000 2, granted 150000 3, refused 0 -, refused 0 -" "$(awards c)"
 lib_finish
