@@ -552,3 +552,12 @@ void pg_array_free(pg_array_t *a) {
     free(a->buf);
     memset(a, 0, sizeof *a);
 }
+
+int pg_index_probes(PGconn *pg, int on) {
+    return pg_cmd(pg,
+                  on ? "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_hashjoin', 'on', true), "
+                       "set_config('enable_mergejoin', 'on', true)"
+                     : "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
+                       "set_config('enable_mergejoin', 'off', true)",
+                  0, NULL);
+}

@@ -66,6 +66,15 @@ int pg_read_barrier_flush(PGconn *pg) __attribute__((warn_unused_result));
 void pg_forget(PGconn *pg);
 void pg_finish(PGconn *pg);
 
+/* For a statement whose plan must probe indexes whatever the statistics say:
+ * a generic plan made while its tables were new and nearly empty (or just
+ * analyzed so) keeps scanning them whole as they grow (README "Performance",
+ * items 20 and 25). pg_index_probes(pg, 0) turns sequential scans, hash and
+ * merge joins off in the open transaction, pg_index_probes(pg, 1) back on;
+ * put the statement between them. Both are deferred like other commands
+ * (pg_defer_begin). Returns 0 or -1. */
+int pg_index_probes(PGconn *pg, int on) __attribute__((warn_unused_result));
+
 /* Deferred commands (one round trip for a run of writes): between
  * pg_defer_begin() and pg_defer_end(), pg_cmd() of an already prepared
  * statement is sent without waiting for its result and returns 0; its

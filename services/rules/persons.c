@@ -121,7 +121,14 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
      * while the tables were new and nearly empty, was a hash join over a
      * sequential scan of rules.persons, and it went on reading the whole
      * registry for every transaction as the table grew (README "Performance",
-     * item 20). */
+     * item 20). LIMIT 1 alone was not enough: with statistics that say the
+     * table is one page (autovacuum's first ANALYZE), a sequential scan of
+     * that page was cheaper than a probe, and stayed so as the registry grew
+     * (a CI run); pg_index_probes() leaves the planner nothing else. */
+    if (pg_index_probes(pg, 0) != 0) {
+        free(array);
+        return -1;
+    }
     PGresult *r = pg_exec(pg,
                           "SELECT c.cert_no, p.district, p.registered_on::text, p.employment_status, p.wants_job, "
                           "p.low_income, p.hard_to_employ, p.cert_no IS NOT NULL, w.waiting IS NOT NULL "
@@ -131,7 +138,10 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
                           "LIMIT 1) w ON true",
                           1, p);
     free(array);
-    if (!r) return -1;
+    if (!r || pg_index_probes(pg, 1) != 0) {
+        PQclear(r);
+        return -1;
+    }
     cache.active = 1;
     for (int i = 0; i < PQntuples(r); i++) {
         person_t person;

@@ -180,12 +180,9 @@ int claims_ahead(PGconn *pg, const char *const *programs, const char *const *ben
      * PostgreSQL then chose sequential scans and a hash join, kept until
      * autovacuum's ANALYZE, meanwhile reading every claim and decision once
      * per transaction (at 1 000 events/s in bursts of 100: p99 61-77 ms
-     * against 38-41). With these off for this statement only, the plan is
-     * an index probe per pair and per id whatever the statistics say. Both
-     * settings are sent without waiting, in the consumer's pipeline. */
-    if (pg_cmd(pg, "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
-                   "set_config('enable_mergejoin', 'off', true)",
-               0, NULL) != 0) {
+     * against 38-41). With pg_index_probes() around it, the plan is an index
+     * probe per pair and per id whatever the statistics say. */
+    if (pg_index_probes(pg, 0) != 0) {
         pg_rows_clear(&rows);
         claims_ahead_end();
         return -1;
@@ -199,9 +196,7 @@ int claims_ahead(PGconn *pg, const char *const *programs, const char *const *ben
                                 * generic plan scanned the whole table without it). */
                                "UNION ALL SELECT 'c', x.corrects_decision_id, '', '' FROM subsidy.decisions x "
                                "WHERE x.corrects_decision_id IS NOT NULL AND x.corrects_decision_id = ANY($3::text[])");
-    if (!r || pg_cmd(pg, "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_hashjoin', 'on', true), "
-                         "set_config('enable_mergejoin', 'on', true)",
-                     0, NULL) != 0) {
+    if (!r || pg_index_probes(pg, 1) != 0) {
         PQclear(r);
         claims_ahead_end();
         return -1;
