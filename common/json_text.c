@@ -50,13 +50,15 @@ void json_text_open(json_text_t *t, char bracket) {
         t->bad = 1;
         return;
     }
+    t->closer[t->depth] = bracket == '[' ? ']' : '}';
     t->has_item[t->depth++] = 0;
 }
 
 void json_text_close(json_text_t *t, char bracket) {
-    if (t->depth == 0 || t->after_key) t->bad = 1;
-    else t->depth--;
-    put_char(t, bracket == '[' || bracket == ']' ? ']' : '}');
+    char closer = bracket == '[' || bracket == ']' ? ']' : '}';
+    if (t->depth == 0 || t->after_key || t->closer[t->depth - 1] != closer) t->bad = 1;
+    if (t->depth > 0) t->depth--;
+    put_char(t, closer);
 }
 
 int json_text_utf8_valid(const char *s, size_t len) {
@@ -161,8 +163,6 @@ const char *json_text_done(json_text_t *t) {
     t->buf[t->len] = '\0';
     return t->buf;
 }
-
-size_t json_text_len(const json_text_t *t) { return t->len; }
 
 void json_text_free(json_text_t *t) {
     free(t->buf);

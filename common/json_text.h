@@ -37,6 +37,7 @@ typedef struct {
     size_t len, cap;
     int depth;                            /* open containers */
     unsigned char has_item[JSON_TEXT_MAX_DEPTH]; /* a value was written at that depth: next needs a comma */
+    char closer[JSON_TEXT_MAX_DEPTH];            /* '}' or ']': what closes that depth */
     int after_key;                        /* a key was written: the value needs no comma */
     int bad;                              /* a string was not valid UTF-8, or nesting went wrong */
 } json_text_t;
@@ -45,7 +46,8 @@ typedef struct {
 
 /* Start a new document in t (keeps the buffer). */
 void json_text_reset(json_text_t *t);
-/* Open '{' or '['; close with either bracket of the same kind ('[' or ']'). */
+/* Open '{' or '['; close with either bracket of the same kind ('[' or ']'):
+ * another kind marks the text bad. */
 void json_text_open(json_text_t *t, char bracket);
 void json_text_close(json_text_t *t, char bracket);
 /* An object member's key; the next value written is its value. */
@@ -57,7 +59,6 @@ void json_text_member(json_text_t *t, const char *key, const char *value);
 /* The document (NUL-terminated, owned by t, valid until the next call on t),
  * or NULL when a string was not UTF-8 or a container is left open. */
 const char *json_text_done(json_text_t *t);
-size_t json_text_len(const json_text_t *t);
 void json_text_free(json_text_t *t);
 
 /* 1 when s[0..len) is valid UTF-8 (no overlong forms, surrogates or code

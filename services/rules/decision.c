@@ -171,7 +171,7 @@ static void put_members(json_text_t *t, const Jiuye__Decision *d, const body_mem
     for (size_t i = 0; i < n; i++) json_text_member(t, m[i].key, *(char *const *)((const char *)d + m[i].offset));
 }
 
-static const char *decision_body_text(const Jiuye__Decision *d) {
+const char *decision_body(const Jiuye__Decision *d) {
     static json_text_t t = JSON_TEXT_INIT;
     json_text_reset(&t);
     json_text_open(&t, '{');
@@ -211,12 +211,10 @@ static const char *decision_body_text(const Jiuye__Decision *d) {
     return json_text_done(&t);
 }
 
-const char *decision_body(const Jiuye__Decision *d) { return decision_body_text(d); }
-
-/* d's row for rules.decisions (the body is decision_body_text's, valid until
- * its next call); -1 when a string is not UTF-8. */
+/* d's row for rules.decisions (the body is decision_body()'s, valid until its
+ * next call); -1 when a string is not UTF-8. */
 static int decision_row(const Jiuye__Decision *d, const char *row[9]) {
-    const char *body = decision_body_text(d);
+    const char *body = decision_body(d);
     if (!body) return -1;
     const char *values[] = {d->decision_id, d->source, d->event_id, d->rule, d->outcome,
                             d->subject, d->district, d->occurred_on, body};

@@ -161,19 +161,18 @@ void claims_ahead_end(void) {
     key_set_clear(&ahead.corrected);
 }
 
-int claims_ahead(PGconn *pg, const char *const *programs, const char *const *beneficiaries, size_t n,
-                 const char *const *decision_ids, const char *const *corrects, size_t m) {
-    /* One row per pair (program, beneficiary, NULL) and per decision (NULL, NULL, id). */
+int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char *const *programs, size_t n) {
+    /* One row per decision: its program, beneficiary and id. */
     static pg_rows_t rows = PG_ROWS_TEXT(3);
     claims_ahead_end();
-    if (n + m == 0) {
+    if (n == 0) {
         ahead.active = 1;
         return 0;
     }
-    for (size_t i = 0; i < n; i++) pg_rows_add(&rows, (const char *[]){programs[i], beneficiaries[i], NULL}, NULL);
-    for (size_t i = 0; i < m; i++) {
-        pg_rows_add(&rows, (const char *[]){NULL, NULL, decision_ids[i]}, NULL);
-        if (*corrects[i]) key_set_add(&ahead.corrected, corrects[i]); /* a correction coming in this transaction */
+    for (size_t i = 0; i < n; i++) {
+        const Jiuye__Decision *d = decisions[i];
+        pg_rows_add(&rows, (const char *[]){programs[i], d->beneficiary, d->decision_id}, NULL);
+        if (*d->corrects_decision_id) key_set_add(&ahead.corrected, d->corrects_decision_id); /* coming in this transaction */
     }
     /* Consumer transactions use generic plans (link.c), made at their first
      * execution: on a new database that was when both tables were empty, and
@@ -190,7 +189,7 @@ int claims_ahead(PGconn *pg, const char *const *programs, const char *const *ben
     PGresult *r = pg_rows_exec(pg, &rows,
                                "SELECT 'l', c.program, c.beneficiary, c.limit_key FROM subsidy.claims c "
                                "JOIN (SELECT DISTINCT program, beneficiary FROM unnest($1::text[], $2::text[]) "
-                               "AS u(program, beneficiary) WHERE program IS NOT NULL) p "
+                               "AS u(program, beneficiary)) p "
                                "ON c.program = p.program AND c.beneficiary = p.beneficiary "
                                /* IS NOT NULL: the predicate of the partial index decisions_corrected (a
                                 * generic plan scanned the whole table without it). */

@@ -72,16 +72,15 @@ int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *l
                   size_t errlen) __attribute__((warn_unused_result));
 
 /* Read ahead, for the consumer's fast mode (its begin hook): with one
- * statement, which limits of the n (program, beneficiary) pairs already hold
- * a claim, and which of the m decisions (their ids; corrects: the id each
- * corrects, "" for none) a recorded decision corrects, so that
- * claims_settle() knows whether a claim is the first of its limit without
- * asking its insert (a round trip each). Until claims_ahead_end() (after
- * COMMIT, or on a rollback), claims_settle() keeps the sets up to date; they
- * must not outlive the transaction. Returns 0, or -1 on a database error
- * (nothing is kept: claims_settle() asks as before). */
-int claims_ahead(PGconn *pg, const char *const *programs, const char *const *beneficiaries, size_t n,
-                 const char *const *decision_ids, const char *const *corrects, size_t m)
+ * statement, which limits already hold a claim for the n decisions'
+ * (programs[i], decisions[i]->beneficiary), and which of the decisions a
+ * recorded decision corrects, so that claims_settle() knows whether a claim
+ * is the first of its limit without asking its insert (a round trip each).
+ * Until claims_ahead_end() (after COMMIT, or on a rollback), claims_settle()
+ * keeps the sets up to date; they must not outlive the transaction. Returns
+ * 0, or -1 on a database error (nothing is kept: claims_settle() asks as
+ * before). */
+int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char *const *programs, size_t n)
     __attribute__((warn_unused_result));
 void claims_ahead_end(void);
 

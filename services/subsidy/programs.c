@@ -141,16 +141,15 @@ int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out
 }
 
 int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
-    static const char **programs, **beneficiaries, **ids, **corrects;
+    static const Jiuye__Decision **decisions;
+    static const char **programs;
     static size_t cap;
     size_t count = 0;
     for (size_t m = 0; m < n; m++) count += msgs[m]->n_decisions;
     if (count > cap) {
         cap = count * 2;
+        decisions = xrealloc(decisions, cap * sizeof *decisions);
         programs = xrealloc(programs, cap * sizeof *programs);
-        beneficiaries = xrealloc(beneficiaries, cap * sizeof *beneficiaries);
-        ids = xrealloc(ids, cap * sizeof *ids);
-        corrects = xrealloc(corrects, cap * sizeof *corrects);
     }
     size_t k = 0;
     for (size_t m = 0; m < n; m++)
@@ -158,12 +157,9 @@ int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n)
             const Jiuye__Decision *d = msgs[m]->decisions[i];
             for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
                 if (!program_table[j].limit.claim || strcmp(program_table[j].rule, d->rule) != 0) continue;
-                programs[k] = program_table[j].limit.program;
-                beneficiaries[k] = d->beneficiary;
-                ids[k] = d->decision_id;
-                corrects[k] = d->corrects_decision_id;
-                k++;
+                decisions[k] = d;
+                programs[k++] = program_table[j].limit.program;
             }
         }
-    return claims_ahead(pg, programs, beneficiaries, k, ids, corrects, k);
+    return claims_ahead(pg, decisions, programs, k);
 }

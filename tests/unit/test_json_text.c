@@ -103,6 +103,10 @@ static void test_invalid_utf8_and_bad_nesting_give_null(void **state) {
     json_text_key(&t, "k");
     json_text_close(&t, '{');
     assert_null(json_text_done(&t));
+    json_text_reset(&t); /* an object closed as an array */
+    json_text_open(&t, '{');
+    json_text_close(&t, ']');
+    assert_null(json_text_done(&t));
     json_text_reset(&t); /* closed twice */
     json_text_open(&t, '[');
     json_text_close(&t, '[');
