@@ -49,6 +49,7 @@ _lib_on_exit() {
     local rc=$?
     trap - EXIT
     svc_stop_all
+    lib_collect_published
     local cmd
     for cmd in "${LIB_AT_EXIT[@]}"; do eval "$cmd" || rc=1; done
     if ((LIB_FAIL > 0 && rc == 0)); then rc=1; fi
@@ -140,9 +141,30 @@ sql_ge() { local v; v=$(sql "$1") && [[ "$v" =~ ^[0-9]+$ ]] && ((v >= $2)); }
 output_is() { local want=$1; shift; [[ "$("$@")" == "$want" ]]; }
 output_nonempty() { [[ -n "$("$@")" ]]; }
 
+# lib_collect_published: append to $JIUYE_TEST_TMP/published/ the names and cert_nos of
+# the persons in intake.events (names, ids) and the text of notify.notifications
+# (notifications.txt). db_reset calls it before it empties the tables and every script when
+# it exits, so tests/e2e/zz_privacy_scan.sh, which runs last, knows every person the run
+# published and every notification it made, whichever test made them. Quiet, and never a
+# failure: a script whose database is gone has nothing to add.
+lib_collect_published() {
+    local dir=$JIUYE_TEST_TMP/published
+    mkdir -p "$dir"
+    {
+        sql "SELECT DISTINCT body->'payload'->>'name' FROM intake.events
+              WHERE type = 'person.registered' AND body->'payload'->>'name' IS NOT NULL" >>"$dir/names"
+        sql "SELECT body->'payload'->>'cert_no' FROM intake.events WHERE body->'payload' ? 'cert_no'
+             UNION SELECT s->>'cert_no' FROM intake.events, jsonb_array_elements(body->'payload'->'disabled_staff') s
+              WHERE jsonb_typeof(body->'payload'->'disabled_staff') = 'array'" >>"$dir/ids"
+        sql "SELECT title || ' ' || body FROM notify.notifications" >>"$dir/notifications.txt"
+    } 2>/dev/null
+    return 0
+}
+
 # db_reset: empty every table of the four service schemas (sequences restart);
 # public.schema_migrations is kept, so the services still accept the schema.
 db_reset() {
+    lib_collect_published
     local tables
     tables=$(sql "SELECT string_agg(format('%I.%I', schemaname, tablename), ', ' ORDER BY 1)
                     FROM pg_tables WHERE schemaname IN ('intake', 'rules', 'subsidy', 'notify')")

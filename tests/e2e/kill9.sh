@@ -2,7 +2,8 @@
 # Nothing lost, nothing doubled (issue 2, DESIGN.md "Delivery"): 1 000 training
 # events are published while the rules service is killed with kill -9 and
 # restarted (twice), and subsidy and notify once each; afterwards every event
-# has exactly one decision, one award and one notification.
+# has exactly one final decision and one award, and staff one notification of
+# each award (and of each decision left without one), none twice.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset
@@ -57,12 +58,15 @@ svc_start notify
 publish_chunk 9
 check_eq "intake accepted all $N trainings" "$N" "$accepted"
 
+# What staff get (services/notify/notice.c): one notification per award, and one per
+# decision that has no award (here: a `pending` one, see below).
+unawarded="FROM rules.decisions d WHERE rule = 'R01' AND NOT EXISTS (SELECT 1 FROM subsidy.awards a WHERE a.decision_id = d.decision_id)"
 # Settled: every training has its final decision and its award, and notify has
-# a notification for each decision (pending ones included).
+# as many notifications as that.
 settled() {
   sql_is "SELECT count(*) FROM subsidy.awards" "$N" &&
   sql_is "SELECT count(*) FROM rules.decisions WHERE rule = 'R01' AND outcome <> 'pending'" "$N" &&
-  [[ "$(sql "SELECT count(*) FROM notify.notifications")" == "$(sql "SELECT count(*) FROM rules.decisions WHERE rule = 'R01'")" ]]
+  sql_is "SELECT count(*) FROM notify.notifications" "$(sql "SELECT $N + count(*) $unawarded")"
 }
 wait_until 180 settled
 # A restart can let a training overtake its person's registration (the links
@@ -76,7 +80,16 @@ check_eq "any earlier decision was pending" "0" "$(sql "SELECT count(*) FROM rul
 check_eq "one award per decision" "$N $N" "$(sql "SELECT count(*) || ' ' || count(DISTINCT decision_id) FROM subsidy.awards")"
 check_eq "every award 1500 yuan" "$((N * 150000))" "$(sql "SELECT sum(amount_fen) FROM subsidy.awards WHERE status = 'granted'")"
 sleep 1
-check_eq "one notification per decision, for every event" "$(sql "SELECT count(*) FROM rules.decisions WHERE rule = 'R01'") $N" "$(sql "SELECT count(*) || ' ' || count(DISTINCT event_id) FROM notify.notifications")"
+check_eq "a notification for every event" "$N" "$(sql "SELECT count(DISTINCT event_id) FROM notify.notifications")"
+check_eq "one award notification per award, none else" "$N 0" \
+  "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE a.award_id IS NULL) FROM notify.notifications n LEFT JOIN subsidy.awards a ON a.award_id = n.ref_id WHERE n.kind = 'award'")"
+check_eq "one decision notification per decision without an award, none else" "$(sql "SELECT count(*) $unawarded") 0" \
+  "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE n.ref_id NOT IN (SELECT decision_id $unawarded)) FROM notify.notifications n WHERE n.kind = 'decision'")"
+# A decision reaches each of its audiences once: by its award's notification or by its own.
+check_eq "no (decision, audience) notified twice" "" \
+  "$(sql "SELECT coalesce(a.decision_id, n.ref_id) || ' to ' || aud || ': ' || count(*)
+            FROM notify.notifications n LEFT JOIN subsidy.awards a ON n.kind = 'award' AND a.award_id = n.ref_id
+            CROSS JOIN unnest(n.audience) AS aud GROUP BY coalesce(a.decision_id, n.ref_id), aud HAVING count(*) > 1 LIMIT 5")"
 check_eq "no dead letters" "0" "$(sql "SELECT (SELECT count(*) FROM rules.dead_letters) + (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
 wait_until 20 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)" 0
 check_eq "every outbox drained" "0" "$(sql "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)")"

@@ -247,7 +247,20 @@ check_eq "R15 info check on the 30th day: in time" "" "$(outcome reg-u2 R15-info
 check_eq "R15 not wanting a job: no 60-day services" "" "$(outcome reg-u2 R15-employment_service)"
 check_eq "R15 not for the employed" "" "$(outcome reg-hard R15-info_check)"
 check_eq "R16 guidance in time: no decision" "" "$(outcome grad-1 R16-graduate_guidance)"
-check_eq "R15/R16 timers fired once each" "0" "$(sql "SELECT count(*) FROM (SELECT decision_id FROM rules.decisions GROUP BY 1 HAVING count(*) > 1) x")"
+# Each due deadline timer ends fired or cancelled (one of the two), and each overdue service's
+# decision comes from exactly one fired timer and is the only one for its registration and service.
+check_eq "R15/R16 due timers: fired or cancelled, never both or neither" "0" \
+  "$(sql "SELECT count(*) FROM rules.timers WHERE kind IN ('r15_deadline', 'r16_deadline') AND due_on <= '$JIUYE_TODAY' AND (fired_at IS NULL) = (cancelled_at IS NULL)")"
+# reg-u: the four services of R15; reg-u2 (not wanting a job): the info check; grad-1: R16's guidance.
+check_eq "R15/R16 six deadline timers set" "6" "$(sql "SELECT count(*) FROM rules.timers WHERE kind IN ('r15_deadline', 'r16_deadline')")"
+check_eq "R15/R16 each overdue service decided once, by one fired timer" "" \
+  "$(sql "SELECT d.decision_id || ': ' || count(DISTINCT d2.decision_id) || ' decisions, ' || count(DISTINCT t.timer_id) || ' timers'
+            FROM rules.decisions d
+            JOIN rules.decisions d2 ON d2.event_id = d.event_id AND d2.rule = d.rule AND d2.body->'facts'->>'service' = d.body->'facts'->>'service'
+            LEFT JOIN rules.timers t ON t.cert_no = d.subject AND t.kind = lower(d.rule) || '_deadline'
+                                    AND t.detail = d.body->'facts'->>'service' AND t.fired_at IS NOT NULL
+           WHERE d.rule IN ('R15', 'R16')
+           GROUP BY d.decision_id HAVING count(DISTINCT d2.decision_id) <> 1 OR count(DISTINCT t.timer_id) <> 1")"
 
 check_eq "pending: a training before its registration waits" "pending" "$(outcome t-pending R01)"
 check_eq "pending: decided after the registration, correcting it" "eligible cat/t-pending/R01" "$(sql "SELECT outcome || ' ' || (body->>'corrects_decision_id') FROM rules.decisions WHERE decision_id = 'cat/t-pending/R01/registered'")"
