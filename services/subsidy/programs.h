@@ -72,6 +72,12 @@ typedef int (*program_claim_fn)(const Jiuye__Decision *d, program_claim_t *c, Ji
 int r01_training_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r03_tuition_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r04_post_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+/* R04's formula, pure: the post subsidy of each month d lists (min_wage_fen.YYYY-MM, the
+ * rate in force that month) plus r04_social_insurance_fen a month, its breakdown lines added
+ * to a. Returns the total in fen (months in *months), or -1 when d lacks the monthly rates
+ * or the social-insurance rate (a may hold some lines then). Both the award of a post and
+ * the reversal of its months not served are this amount (the reversal negated). */
+int64_t r04_post_amount(Jiuye__Award *a, const Jiuye__Decision *d, int64_t *months);
 int r04_post_reversal(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 int r05_graduate_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r06_internship_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);

@@ -58,20 +58,26 @@ static int insurance_line(Jiuye__Award *a, const Jiuye__Decision *d, int64_t mon
     return 0;
 }
 
+int64_t r04_post_amount(Jiuye__Award *a, const Jiuye__Decision *d, int64_t *months) {
+    int64_t insurance, wages = month_lines(a, d, months);
+    if (*months == 0 || insurance_line(a, d, *months, &insurance) != 0) return -1;
+    return wages + insurance;
+}
+
 int r04_post_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
                    size_t errlen) {
     jdate_t on;
     if (date_parse(d->occurred_on, &on) != 0) return -1;
     Jiuye__Award *a = award_new(d, "PUBLIC_WELFARE_POST", date_year(on));
-    int64_t months, insurance, wages = month_lines(a, d, &months);
-    if (months == 0 || insurance_line(a, d, months, &insurance) != 0) {
+    int64_t months, total = r04_post_amount(a, d, &months);
+    if (total < 0) {
         award_free(a);
         snprintf(err, errlen, "decision %s lacks its monthly rates or the social-insurance rate", d->decision_id);
         return -1;
     }
     char yuan[32];
-    award_set(a, "granted", wages + insurance, "公益性岗位补贴及社保补贴 %s 元（%lld 个月）",
-              money_format_yuan(wages + insurance, yuan, sizeof yuan), (long long)months);
+    award_set(a, "granted", total, "公益性岗位补贴及社保补贴 %s 元（%lld 个月）", money_format_yuan(total, yuan, sizeof yuan),
+              (long long)months);
     program_replaces(a, replaced);
     if (award_store(pg, a, NULL, 0) != 0) {
         award_free(a);
@@ -103,16 +109,16 @@ int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
     PQclear(r);
     if (!found) return 0; /* nothing granted (or already reversed): nothing to undo */
     Jiuye__Award *a = award_new(d, "PUBLIC_WELFARE_POST", year);
-    int64_t months, insurance, wages = month_lines(a, d, &months);
-    if (months == 0 || insurance_line(a, d, months, &insurance) != 0) {
+    int64_t months, total = r04_post_amount(a, d, &months);
+    if (total < 0) {
         award_free(a);
         snprintf(err, errlen, "correction %s lacks the rates of the months not served", d->decision_id);
         return -1;
     }
     award_reverses(a, original);
     char yuan[32];
-    award_set(a, status, -(wages + insurance), "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
-              money_format_yuan(-(wages + insurance), yuan, sizeof yuan));
+    award_set(a, status, -total, "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
+              money_format_yuan(-total, yuan, sizeof yuan));
     if (award_store(pg, a, NULL, 0) != 0) {
         award_free(a);
         snprintf(err, errlen, "storing reversal failed");
