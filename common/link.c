@@ -558,7 +558,10 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
         if (!m->is_new) continue;
         if (careful && pg_cmd(c->pg, "SAVEPOINT msg", 0, NULL) != 0) goto retry;
         err[0] = '\0';
+        log_context_set(link_envelope_event_id(m->env), m->env->message_id);
         link_status_t st = c->handler(c->ctx, c->pg, m->env, err, sizeof err);
+        log_debug("%s: message handled (status %d)", c->name, (int)st);
+        log_context_clear();
         if (careful && st == LINK_OK && c->flush && c->flush(c->ctx, c->pg) != 0) {
             snprintf(err, sizeof err, "writing its rows failed (see the log)");
             st = LINK_REJECT;
@@ -571,8 +574,8 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
                 pg_rollback(c->pg);
                 return BATCH_CAREFUL;
             }
-            log_at(LOG_ERROR, NULL, m->env->message_id, "%s: message rejected, kept in dead_letters: %s",
-                   c->name, err);
+            log_at(LOG_ERROR, link_envelope_event_id(m->env), m->env->message_id,
+                   "%s: message rejected, kept in dead_letters: %s", c->name, err);
             if (pg_cmd(c->pg, "ROLLBACK TO SAVEPOINT msg", 0, NULL) != 0 ||
                 consumer_dead_letter(c, m, err[0] ? err : "rejected") != 0)
                 goto retry;
@@ -819,4 +822,15 @@ void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
     evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
     svc_metric(out, "jiuye_dead_letters", labels, strtod(PQgetvalue(r, 0, 0), NULL));
     PQclear(r);
+}
+
+const char *link_envelope_event_id(const Jiuye__Envelope *env) {
+    switch (env->body_case) {
+    case JIUYE__ENVELOPE__BODY_EVENT: return env->event->event_id;
+    case JIUYE__ENVELOPE__BODY_DECIDED: return env->decided->event ? env->decided->event->event_id : NULL;
+    case JIUYE__ENVELOPE__BODY_SETTLED:
+        return env->settled->n_decisions ? env->settled->decisions[0]->event_id : NULL;
+    case JIUYE__ENVELOPE__BODY_NOTIFICATION: return env->notification->event_id;
+    default: return NULL;
+    }
 }

@@ -153,4 +153,10 @@ void link_consumer_destroy(link_consumer_t **c);
 void *link_zmq_context(void);
 void link_term(void);
 
+/* The id of the event an envelope is about, for the logs (log.h's context): the event's
+ * (intake -> rules), the decided event's (rules -> subsidy), the first decision's (subsidy ->
+ * notify: the decisions of one event), the notification's; NULL when the body names none.
+ * Points into env. */
+const char *link_envelope_event_id(const Jiuye__Envelope *env);
+
 #endif

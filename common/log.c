@@ -12,6 +12,9 @@ static const char *log_service = "jiuye";
 static log_level_t log_threshold = LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+/* log_context_set(): per thread, "" when unset. */
+static _Thread_local char context_event[256], context_message[256];
+
 void log_init(const char *service) {
     const char *lvl = getenv("JIUYE_LOG_LEVEL");
     log_service = service;
@@ -44,8 +47,23 @@ static size_t put(char *out, size_t cap, size_t at, const char *s) {
     return at + n;
 }
 
+int log_enabled(log_level_t level) {
+    return level >= log_threshold;
+}
+
+void log_context_set(const char *event_id, const char *message_id) {
+    snprintf(context_event, sizeof context_event, "%s", event_id ? event_id : "");
+    snprintf(context_message, sizeof context_message, "%s", message_id ? message_id : "");
+}
+
+void log_context_clear(void) {
+    context_event[0] = context_message[0] = '\0';
+}
+
 void log_at(log_level_t level, const char *event_id, const char *message_id, const char *fmt, ...) {
     if (level < log_threshold) return;
+    if (!event_id && context_event[0]) event_id = context_event;
+    if (!message_id && context_message[0]) message_id = context_message;
     char msg[1024], line[4096], ts[40];
     struct timespec now;
     struct tm tm;

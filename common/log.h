@@ -13,9 +13,21 @@ typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
  * (debug|info|warn|error) sets the threshold. */
 void log_init(const char *service);
 
-/* Log msg (printf format) with optional ids (NULL to leave out). */
+/* Log msg (printf format) with optional ids (NULL: the thread's context, below). */
 void log_at(log_level_t level, const char *event_id, const char *message_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* 1 when a line of level would be written (skip building what would not). */
+int log_enabled(log_level_t level);
+
+/* The calling thread's context: the event and message it is handling now, written as
+ * "event_id" and "message_id" in every line it logs until log_context_clear(), unless the
+ * call names its own. So `grep <event_id>` over the four services' logs follows one event:
+ * the link consumers set it around each message's handler (link.c), intake per event it
+ * stores, notify per delivery. Copies the strings (at most 255 bytes each); NULL leaves that
+ * one unset. Ids only: never a cert_no or a name. */
+void log_context_set(const char *event_id, const char *message_id);
+void log_context_clear(void);
 
 #define log_debug(...) log_at(LOG_DEBUG, NULL, NULL, __VA_ARGS__)
 #define log_info(...) log_at(LOG_INFO, NULL, NULL, __VA_ARGS__)

@@ -115,6 +115,11 @@ static int classify_conflict(PGconn *pg, const char *source, ingest_item_t *item
     return 0;
 }
 
+/* The id of the outbox message that carries a stored event to the rules service. */
+static void message_id_of(const char *source, const char *event_id, char *out, size_t len) {
+    snprintf(out, len, "intake/%s/%s", source, event_id);
+}
+
 /* The outbox message of a stored event: the rules service sees the event
  * exactly as stored, with who sent it and when. Returns 0 or -1. */
 static int put_message(PGconn *pg, const char *source, ingest_item_t *item, const char *received_at) {
@@ -126,7 +131,7 @@ static int put_message(PGconn *pg, const char *source, ingest_item_t *item, cons
     ev->received_at = strdup(received_at);
     if (!ev->source || !ev->received_at) return -1;
     char message_id[200];
-    snprintf(message_id, sizeof message_id, "intake/%s/%s", source, ev->event_id);
+    message_id_of(source, ev->event_id, message_id, sizeof message_id);
     Jiuye__Envelope env = JIUYE__ENVELOPE__INIT;
     env.message_id = message_id;
     env.producer = "intake";
@@ -186,6 +191,21 @@ static int store_rows(PGconn *pg, const char *received_at) {
     return rc;
 }
 
+/* After the commit, a debug line per event under its event_id (and its message's id when
+ * accepted: log.h's context), so that `grep <event_id>` finds what intake made of it. */
+static void log_outcomes(void) {
+    if (!log_enabled(LOG_DEBUG)) return;
+    char message_id[200];
+    for (size_t i = 0; i < rows.n; i++) {
+        const ingest_item_t *item = rows.item[i];
+        message_id_of(rows.source[i], item->event_id, message_id, sizeof message_id);
+        log_context_set(item->event_id[0] ? item->event_id : NULL, item->status == INGEST_ACCEPTED ? message_id : NULL);
+        log_debug("event from %s: %s%s%s", rows.source[i], ingest_status_name(item->status), item->error[0] ? ": " : "",
+                  item->error);
+        log_context_clear();
+    }
+}
+
 int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches) {
     char received_at[32];
     now_rfc3339(received_at, sizeof received_at);
@@ -201,6 +221,7 @@ int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_bat
         goto done;
     }
     rc = 0;
+    log_outcomes();
 done:
     for (size_t i = 0; i < rows.n; i++) {
         free(cols.body[i]);

@@ -48,6 +48,7 @@ typedef struct job {
     char response[RESPONSE_MAX + 1];
     size_t response_len;
     char errbuf[CURL_ERROR_SIZE];
+    char event_id[132]; /* the notification's event, for the logs (log.h's context) */
 } job_t;
 
 struct delivery_worker {
@@ -287,7 +288,7 @@ static void unlink_job(delivery_worker_t *w, job_t *j) {
 }
 
 /* Columns of a claimed row (see claim()). */
-enum { C_ID, C_ATTEMPTS, C_CHANNEL, C_FORMAT, C_TARGET, C_SECRET, C_JSON, C_TITLE, C_BODY, C_REF };
+enum { C_ID, C_ATTEMPTS, C_CHANNEL, C_FORMAT, C_TARGET, C_SECRET, C_JSON, C_TITLE, C_BODY, C_REF, C_EVENT };
 
 static void start_job(delivery_worker_t *w, const PGresult *r, int row) {
     job_t *j = calloc(1, sizeof *j);
@@ -297,6 +298,8 @@ static void start_job(delivery_worker_t *w, const PGresult *r, int row) {
     j->attempts = (int)strtol(PQgetvalue(r, row, C_ATTEMPTS), NULL, 10);
     j->email = strcmp(PQgetvalue(r, row, C_CHANNEL), "email") == 0;
     snprintf(j->format, sizeof j->format, "%s", PQgetvalue(r, row, C_FORMAT));
+    snprintf(j->event_id, sizeof j->event_id, "%s", PQgetvalue(r, row, C_EVENT));
+    log_context_set(j->event_id, NULL);
     const char *target = PQgetvalue(r, row, C_TARGET), *secret = PQgetisnull(r, row, C_SECRET) ? NULL : PQgetvalue(r, row, C_SECRET),
                *title = PQgetvalue(r, row, C_TITLE), *body = PQgetvalue(r, row, C_BODY), *ref = PQgetvalue(r, row, C_REF);
     j->prev = NULL;
@@ -331,6 +334,7 @@ static void start_job(delivery_worker_t *w, const PGresult *r, int row) {
     curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
     CURLMcode mc = curl_multi_add_handle(w->multi, j->easy);
     if (mc != CURLM_OK) finish(w, j, OUTCOME_RETRY, 0, curl_multi_strerror(mc));
+    log_context_clear();
 }
 
 /* Robot webhooks answer 200 with {"errcode": n, "errmsg": "..."}; n != 0 is a refusal. */
@@ -360,6 +364,7 @@ static outcome_t judge(const job_t *j, CURLcode res, long code, char *err, size_
 
 /* Record the outcome of attempt j->attempts and free the job. */
 static void finish(delivery_worker_t *w, job_t *j, outcome_t o, long code, const char *error) {
+    log_context_set(j->event_id, NULL);
     if (o == OUTCOME_RETRY && j->attempts >= w->max_attempts) o = OUTCOME_FAILED;
     w->outcomes[o]++;
     static const char *const status[] = {"sent", "pending", "failed"};
@@ -380,6 +385,7 @@ static void finish(delivery_worker_t *w, job_t *j, outcome_t o, long code, const
     else
         log_warn("delivery %lld attempt %d: %s%s", j->id, j->attempts, error ? error : "",
                  o == OUTCOME_FAILED ? " (failed)" : " (will retry)");
+    log_context_clear();
     unlink_job(w, j);
     job_free(j);
     schedule_poll(w, 0);
@@ -495,7 +501,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg) {
         "'kind', n.kind, 'rule', n.rule, 'district', n.district, 'audience', n.audience, 'event_id', n.event_id, "
         "'source', n.source, 'title', n.title, 'body', n.body, 'amount_fen', n.amount_fen, 'clause', n.clause, "
         "'created_at', to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text, "
-        "n.title, n.body, '#' || n.notification_id || '，事件 ' || n.source || '/' || n.event_id",
+        "n.title, n.body, '#' || n.notification_id || '，事件 ' || n.source || '/' || n.event_id, n.event_id",
         2, p);
     if (!r) {
         pg_alive(w->pg);
