@@ -131,41 +131,74 @@ for p in /console/../README.md /console/..%2fREADME.md /console/%2e%2e/%2e%2e/RE
 done
 
 # --- the console in headless Chromium ----------------------------------------------------
-WD_PORT=$((17600 + ${JIUYE_TEST_PORT_OFFSET:-0}))
-WD=http://127.0.0.1:$WD_PORT
+# chromedriver takes a free port of its own choosing (--port=0) and names it in its output.
+# Not a fixed port: when any socket already holds it (a client connection that got it,
+# another listener, another run's chromedriver), chromedriver exits at once ("IPv4/IPv6 port
+# not available. Exiting..."), and a restart on the same port exits the same way while that
+# socket lives. Without
+# --allowed-ips it listens on 127.0.0.1 and ::1 only (with it, on every address: the
+# wildcard bind also clashes with any socket on the port, whatever its address).
+WD_RUNS=0
 start_chromedriver() {
-    chromedriver --port="$WD_PORT" --allowed-ips=127.0.0.1 >>"$JIUYE_TEST_TMP/logs/chromedriver.log" 2>&1 &
+    WD_RUNS=$((WD_RUNS + 1))
+    WD_LOG=$JIUYE_TEST_TMP/logs/chromedriver.$WD_RUNS.log
+    chromedriver --port=0 --log-path="$WD_LOG" --log-level=INFO >"$WD_LOG.out" 2>&1 &
     WD_PID=$!
     echo "$WD_PID" >>"$JIUYE_TEST_TMP/svc.pids"
 }
-start_chromedriver
+# The port this chromedriver listens on, once it says so.
+wd_port() { sed -n 's/^ChromeDriver was started successfully on port \([0-9][0-9]*\)\.$/\1/p' "$WD_LOG.out"; }
+# (Not `curl | jq -e`: jq given no input at all exits 0, so that was ready when nothing answered.)
+wd_ready() {
+    local port status
+    port=$(wd_port)
+    [[ -n "$port" ]] && status=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/status") &&
+        jq -e '.value.ready == true' >/dev/null <<<"$status"
+}
+# chromedriver_up: start it and wait for it; WD is its URL. Returns 1 (after a "# ...") if it is not ready in 30 s.
+chromedriver_up() {
+    start_chromedriver
+    if wait_until 30 wd_ready; then
+        WD=http://127.0.0.1:$(wd_port)
+        return 0
+    fi
+    echo "# chromedriver not ready in 30 s: $(tail -3 "$WD_LOG.out" | tr '\n' ' ')"
+    return 1
+}
 stop_chrome() {
     [[ -n "${SID:-}" ]] && curl -s -X DELETE "$WD/session/$SID" >/dev/null 2>&1
     kill "$WD_PID" 2>/dev/null
     wait "$WD_PID" 2>/dev/null
     SID=
 }
-wait_until 20 bash -c "curl -fsS '$WD/status' | jq -e '.value.ready' >/dev/null" || not_ok "chromedriver ready"
+# The Debian launcher adds --disable-dev-shm-usage only when its check of /dev/shm works (it
+# breaks when /dev/shm is mounted twice): given here, a small /dev/shm cannot crash the tabs.
 caps=$(jq -nc --arg dir "$JIUYE_TEST_TMP/chromium-profile" '{capabilities: {alwaysMatch: {browserName: "chrome",
     "goog:chromeOptions": {binary: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu",
-    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--user-data-dir=\($dir)", "--window-size=1280,1000", "--lang=zh-CN"]},
-    "goog:loggingPrefs": {browser: "ALL"}}}}')
-# A session start can fail on a loaded machine (chromedriver or Chromium gone while starting):
-# up to three tries, restarting chromedriver when it is no longer there.
+    "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--user-data-dir=\($dir)", "--window-size=1280,1000",
+    "--lang=zh-CN"]}, "goog:loggingPrefs": {browser: "ALL"}}}}')
+# Should a session still not start (a browser that crashed while starting), what chromedriver
+# answered is shown, and it is tried again, twice, with a new chromedriver if it is gone.
 SID=
+chromedriver_up || not_ok "chromedriver ready" "$(tail -20 "$WD_LOG.out")"
 for try in 1 2 3; do
-    SID=$(curl -sS -X POST -H 'Content-Type: application/json' --data "$caps" "$WD/session" | jq -r '.value.sessionId // empty')
+    [[ -n "${WD:-}" ]] || break
+    resp=$(curl -sS -X POST -H 'Content-Type: application/json' --data "$caps" "$WD/session" 2>&1)
+    SID=$(jq -r '.value.sessionId // empty' <<<"$resp" 2>/dev/null)
     [[ -n "$SID" ]] && break
-    echo "# no Chromium session (try $try)"
-    if ! kill -0 "$WD_PID" 2>/dev/null; then
-        start_chromedriver
-        wait_until 20 bash -c "curl -fsS '$WD/status' | jq -e '.value.ready' >/dev/null" || true
-    fi
+    echo "# no Chromium session (try $try): $(head -c 600 <<<"$resp")"
     rm -rf "$JIUYE_TEST_TMP/chromium-profile"
+    if ! kill -0 "$WD_PID" 2>/dev/null; then
+        wait "$WD_PID"
+        echo "# chromedriver gone (status $?): $(tail -3 "$WD_LOG.out" | tr '\n' ' ')"
+        WD=
+        chromedriver_up || break
+    fi
+    sleep 1
 done
 if [[ -z "$SID" ]]; then
-    not_ok "a Chromium session" "$(tail -20 "$JIUYE_TEST_TMP/logs/chromedriver.log")"
+    not_ok "a Chromium session" "$(tail -20 "$WD_LOG.out"; grep -E 'SEVERE|WARNING' "$WD_LOG" | tail -20)"
     stop_chrome
     lib_finish
 fi
