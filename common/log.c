@@ -60,6 +60,23 @@ void log_context_clear(void) {
     context_event[0] = context_message[0] = '\0';
 }
 
+/* Copy id into out (len bytes), with the middle of any run of 17 digits or more (and a
+ * trailing 'X') masked: ids come from upstream systems, and one may hold a cert_no
+ * ("leak-3207..."), which a log line must not. The head and tail stay, so the id is still
+ * recognisable. */
+static const char *mask_id_runs(const char *id, char *out, size_t len) {
+    snprintf(out, len, "%s", id);
+    for (size_t i = 0; out[i];) {
+        size_t run = 0;
+        while (out[i + run] >= '0' && out[i + run] <= '9') run++;
+        if (run >= 17 && out[i + run] == 'X') run++;
+        if (run >= 17)
+            for (size_t k = i + 4; k < i + run - 2; k++) out[k] = '*';
+        i += run ? run : 1;
+    }
+    return out;
+}
+
 void log_at(log_level_t level, const char *event_id, const char *message_id, const char *fmt, ...) {
     if (level < log_threshold) return;
     if (!event_id && context_event[0]) event_id = context_event;
@@ -86,13 +103,14 @@ void log_at(log_level_t level, const char *event_id, const char *message_id, con
     at = json_escape(line, cap, at, log_service);
     at = put(line, cap, at, "\",\"msg\":\"");
     at = json_escape(line, cap, at, msg);
+    char masked[256];
     if (event_id) {
         at = put(line, cap, at, "\",\"event_id\":\"");
-        at = json_escape(line, cap, at, event_id);
+        at = json_escape(line, cap, at, mask_id_runs(event_id, masked, sizeof masked));
     }
     if (message_id) {
         at = put(line, cap, at, "\",\"message_id\":\"");
-        at = json_escape(line, cap, at, message_id);
+        at = json_escape(line, cap, at, mask_id_runs(message_id, masked, sizeof masked));
     }
     at = put(line, sizeof line, at, "\"}\n");
     fwrite(line, 1, at, stderr);

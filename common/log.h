@@ -13,7 +13,9 @@ typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
  * (debug|info|warn|error) sets the threshold. */
 void log_init(const char *service);
 
-/* Log msg (printf format) with optional ids (NULL: the thread's context, below). */
+/* Log msg (printf format) with optional ids (NULL: the thread's context, below). The ids
+ * are written with the middle of any run of 17 digits or more masked (an upstream's id may
+ * hold a cert_no); msg is the caller's to keep free of one. */
 void log_at(log_level_t level, const char *event_id, const char *message_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

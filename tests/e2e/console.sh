@@ -359,7 +359,7 @@ check "staff list shows the revocation" grep -Eq '^hz-cdpf-07 .* revoked [0-9TZ:
 # resource answered 401, or 404 for what the revoked staff member no longer sees); any other
 # severe line (an exception, a CSP violation) is an error. An unreadable log is a failure too.
 jslog=$(wd POST /se/log '{"type":"browser"}')
-check "the browser's log is readable" jq -e 'type == "array"' <<<"$jslog"
+check "the browser's log is readable" jq -en 'input | type == "array"' <<<"$jslog"
 jq -r '.[]? | select(.level == "SEVERE") | "# browser: \(.message)"' <<<"$jslog"
 check_eq "no JavaScript errors or CSP violations in the console" "[]" \
     "$(jq -c '[.[]? | select(.level == "SEVERE") | select(.message | test("Failed to load resource: the server responded with a status of 40[14] ") | not) | .message]' <<<"$jslog")"

@@ -138,7 +138,7 @@ check_eq "category x: 400" "400" "$(code "$URL?category=x")"
 check_eq "category 44: 400" "400" "$(code "$URL?category=44")"
 check_eq "format rss: 400" "400" "$(code "$URL?format=rss")"
 check_eq "a bad parameter as Atom is still 400" "400" "$(code -H 'Accept: application/atom+xml' "$URL?district=12%FF")"
-check "its error body is valid JSON" jq -e .error "$JIUYE_TEST_TMP/body"
+check "its error body is valid JSON with an error" jq -en 'input | .error' "$JIUYE_TEST_TMP/body"
 check_eq "POST: 405" "405" "$(code -X POST "$URL")"
 
 # ---- KPI -----------------------------------------------------------------------------
