@@ -814,7 +814,7 @@ void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.dead_letters", c->schema);
     PGresult *r = pg_exec(c->pg, sql, 0, NULL);
     if (!r) return;
-    /* rows at scrape time: messages this consumer could never process (RUNBOOK) */
+    /* rows at scrape time: messages this consumer could never process (docs/operations.md) */
     snprintf(labels, sizeof labels, "service=\"%s\"", c->schema);
     evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
     svc_metric(out, "jiuye_dead_letters", labels, strtod(PQgetvalue(r, 0, 0), NULL));

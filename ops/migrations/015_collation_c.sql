@@ -19,7 +19,7 @@
 -- Cost on a database that already holds data: the indexes on these columns are
 -- rebuilt (the tables are not rewritten: the type does not change) and the
 -- foreign keys on them checked again, under an exclusive lock; minutes for
--- millions of rows. Run it with the services stopped (ops/RUNBOOK.md).
+-- millions of rows. Run it with the services stopped (docs/operations.md "Upgrade").
 --
 -- A column a trigger's WHEN names cannot change type: that trigger (014) is
 -- dropped and made again as it was.

@@ -143,7 +143,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET track_commit_time
 # pg.log (JIUYE_KEEP_TMP=1) shows each checkpoint and autovacuum/autoanalyze with its time, to set
 # against a latency spike.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" >/dev/null
-# BENCH_PG_WAL=1: the WAL and checkpoint settings ops/RUNBOOK.md discusses for large backfills
+# BENCH_PG_WAL=1: the WAL and checkpoint settings docs/operations.md discusses for large backfills
 # ("PostgreSQL settings"), to compare with PostgreSQL's defaults (what the figures use).
 if [[ "${BENCH_PG_WAL:-0}" == 1 ]]; then
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET wal_compression = 'lz4'" \
@@ -291,7 +291,7 @@ settle() {
 started=$(date -u +%s)
 echo "bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(date -u '+%Y-%m-%d %H:%M UTC'); $EVENTS events per scenario; internal links $links; JIUYE_TODAY=$JIUYE_TODAY"
 # The host's page-cache writeback decides the latency tail at a fixed rate (README item 23,
-# RUNBOOK "PostgreSQL settings"): the figures are read with these.
+# docs/operations.md "PostgreSQL settings"): the figures are read with these.
 writeback() {
     local bytes ratio expire
     bytes=$(cat /proc/sys/vm/dirty_background_bytes 2>/dev/null || echo ?)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Back up and restore (issue 10, ops/RUNBOOK.md "Back up and restore"): the suite
+# Back up and restore (issue 10, docs/operations.md "Back up and restore"): the suite
 # continues from a backup restored into a NEW PostgreSQL cluster without loss, as after
-# losing the server. The commands are the RUNBOOK's, with -h/-p for the two clusters.
+# losing the server. The commands are docs/operations.md's, with -h/-p for the two clusters.
 #
 #   reference  on the harness's cluster, all services up: batches A1, A2, B and A again;
 #              every table's row count and a fingerprint of the awards and notifications

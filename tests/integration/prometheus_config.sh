@@ -37,7 +37,7 @@ tests:
           - exp_labels: {severity: critical, job: jiuye, instance: "rules:8081"}
             exp_annotations:
               summary: "jiuye service rules:8081 is down"
-              description: "/metrics of rules:8081 has not answered for 2 minutes. Messages for it wait in its producer's outbox (nothing is lost); intake down means upstream systems get connection errors. RUNBOOK \"Alerts: JiuyeServiceDown\"."
+              description: "/metrics of rules:8081 has not answered for 2 minutes. Messages for it wait in its producer's outbox (nothing is lost); intake down means upstream systems get connection errors. docs/operations.md \"Alerts: JiuyeServiceDown\"."
   - interval: 1m
     input_series:
       # grows by 100 a minute from 500: over 1000 from minute 6, alert 15 minutes later
@@ -57,7 +57,7 @@ tests:
           - exp_labels: {severity: warning, link: "rules->subsidy", instance: "rules:8081", job: jiuye}
             exp_annotations:
               summary: "link rules->subsidy backlog is 3000 and growing"
-              description: "The outbox of link rules->subsidy has held more than 1000 messages and grown for 15 minutes: its consumer is down, stuck or slower than its producer. RUNBOOK \"Alerts: JiuyeLinkBacklogGrowing\"."
+              description: "The outbox of link rules->subsidy has held more than 1000 messages and grown for 15 minutes: its consumer is down, stuck or slower than its producer. docs/operations.md \"Alerts: JiuyeLinkBacklogGrowing\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_deliveries_total{channel="webhook",status="failed",instance="notify:8083",job="jiuye"}'
@@ -74,7 +74,7 @@ tests:
           - exp_labels: {severity: warning, channel: webhook, status: failed, instance: "notify:8083", job: jiuye}
             exp_annotations:
               summary: "webhook deliveries failed on notify:8083 in the last 15 minutes"
-              description: "Notifications that could not be delivered by webhook after every attempt (or at once, on a 4xx). Staff still see them in the inbox. RUNBOOK \"Alerts: JiuyeDeliveriesFailed\"."
+              description: "Notifications that could not be delivered by webhook after every attempt (or at once, on a 4xx). Staff still see them in the inbox. docs/operations.md \"Alerts: JiuyeDeliveriesFailed\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_policy_reloads_total{result="refused",instance="rules:8081",job="jiuye"}'
@@ -89,7 +89,7 @@ tests:
           - exp_labels: {severity: warning, result: refused, instance: "rules:8081", job: jiuye}
             exp_annotations:
               summary: "rules:8081 refused a plan-file reload"
-              description: "A SIGHUP found an invalid file in the policy directory; the plans loaded before stay in force, so the edit is NOT in effect. RUNBOOK \"Alerts: JiuyePolicyReloadRefused\"."
+              description: "A SIGHUP found an invalid file in the policy directory; the plans loaded before stay in force, so the edit is NOT in effect. docs/operations.md \"Alerts: JiuyePolicyReloadRefused\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_dead_letters{service="subsidy",instance="subsidy:8082",job="jiuye"}'
@@ -104,7 +104,7 @@ tests:
           - exp_labels: {severity: critical, service: subsidy, instance: "subsidy:8082", job: jiuye}
             exp_annotations:
               summary: "2 dead letters in subsidy.dead_letters"
-              description: "Messages subsidy could never process; the events behind them have no effect downstream until fixed and replayed. RUNBOOK \"Alerts: JiuyeDeadLetters\"."
+              description: "Messages subsidy could never process; the events behind them have no effect downstream until fixed and replayed. docs/operations.md \"Alerts: JiuyeDeadLetters\"."
 EOF
     check "promtool test rules: each alert fires on its series, and only then" promtool test rules "$T"
 elif python3 -c 'import yaml' 2>/dev/null; then
