@@ -1,4 +1,4 @@
-/* link.h: the delivery protocol between two services (DESIGN.md "Delivery").
+/* link.h: the delivery protocol between two services (docs/architecture.md "Delivery").
  *
  *   producer                                      consumer
  *   --------                                      --------

@@ -92,7 +92,7 @@ void pg_rollback(PGconn *pg);
 /* Is the connection usable? If not, try one reset. Returns 1 when up. */
 int pg_alive(PGconn *pg);
 
-/* Refuse to run on a schema older than `version` (DESIGN.md: services refuse
+/* Refuse to run on a schema older than `version` (docs/architecture.md "Data ownership": services refuse
  * to start on a schema they don't know). Returns 0 when public.schema_migrations
  * holds `version`, else logs what was found and returns -1. */
 int pg_check_schema(PGconn *pg, int version) __attribute__((warn_unused_result));

@@ -1,4 +1,4 @@
-/* policy.h: plan files (POLICY.md §2).
+/* policy.h: plan files (docs/policy.md §2).
  *
  * A plan file holds one plan: its id, the window of dates it covers, the rules
  * it switches on, and every parameter as a dated series of integers (money in

@@ -261,7 +261,7 @@ svc_stop_all() {
     for name in "${!LIB_PID[@]}"; do svc_stop "$name"; done
 }
 
-# --- identities (POLICY.md §1): tests need many valid ones ---------------------
+# --- identities (docs/policy.md §1): tests need many valid ones ---------------------
 
 # make_cert_no BASE17 [CATEGORY] [GRADE]: 20-char cert_no = 17 ID digits + GB 11643
 # check character + disability category (1-7, default 4) + grade (1-4, default 1).

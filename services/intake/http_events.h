@@ -1,4 +1,4 @@
-/* http_events.h: POST /v1/events (DESIGN.md "Public interfaces").
+/* http_events.h: POST /v1/events (docs/architecture.md "Public interfaces").
  *
  * Accepts one JSON object, a JSON array of objects, or NDJSON
  * (Content-Type: application/x-ndjson). Answers, only after commit:

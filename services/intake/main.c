@@ -1,7 +1,7 @@
 /* jiuye-intake: the suite's front door. Upstream systems publish events over
  * HTTP (POST /v1/events) or ZeroMQ (EventBatch to a ROUTER); each accepted event
  * is stored with an outbox message for the rules service in one transaction
- * (DESIGN.md "Delivery"). */
+ * (docs/architecture.md "Delivery"). */
 #include <event2/buffer.h>
 #include <stdio.h>
 

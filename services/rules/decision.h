@@ -1,4 +1,4 @@
-/* decision.h: building, storing and showing decisions (POLICY.md §3).
+/* decision.h: building, storing and showing decisions (docs/policy.md §3).
  *
  * A decision is a Jiuye__Decision whose strings and lists are all malloc'd, so
  * that jiuye__decision__free_unpacked() releases it. The builder functions

@@ -4,7 +4,7 @@
 #include "link.h"
 
 /* Events the subsidy service counts for the plan targets even when no rule
- * decided on them (POLICY.md §4: net increase in employment, graduates employed). */
+ * decided on them (docs/policy.md §4: net increase in employment, graduates employed). */
 static int counted_without_decisions(const Jiuye__Event *ev) {
     return ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED ||
            ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED;

@@ -27,13 +27,13 @@
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
-/* Disability categories (POLICY.md §1) as the platform shows them. */
+/* Disability categories (docs/policy.md §1) as the platform shows them. */
 static const char *const category_label[8] = {
     NULL, /* 0: not a category */
     "视力", "听力", "言语", "肢体", "智力", "精神", "多重",
 };
 
-/* Training courses (POLICY.md §5) a vacancy may prefer. */
+/* Training courses (docs/policy.md §5) a vacancy may prefer. */
 static const struct {
     const char *course;
     const char *label;

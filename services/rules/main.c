@@ -1,4 +1,4 @@
-/* jiuye-rules: decides every rule an event triggers (POLICY.md §2-§3), keeps
+/* jiuye-rules: decides every rule an event triggers (docs/policy.md §2-§3), keeps
  * the durable timers, and passes the decisions, with the event, to the
  * subsidy service. kill -HUP reloads the plan files between two messages. */
 #include <event2/buffer.h>

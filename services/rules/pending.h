@@ -1,4 +1,4 @@
-/* pending.h: events about a person not registered yet (POLICY.md "Order of
+/* pending.h: events about a person not registered yet (docs/policy.md §3 "Order of
  * arrival"). The rule's decision is `pending`; the event waits in
  * rules.pending until the registration arrives (then it is decided again, the
  * new decision correcting the pending one) or for 30 days of the suite's clock

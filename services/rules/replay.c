@@ -203,7 +203,7 @@ int replay_chain_member(const char *decision_id, const char *source, const char 
 /* ------------------------------------------------------------ which rules */
 
 /* Rules whose decisions a plan change cannot move, or that were fixed by their
- * own day's state: POLICY.md §3 and replay.h. Every other rule is re-run. */
+ * own day's state: docs/policy.md §3 and replay.h. Every other rule is re-run. */
 static const struct {
     const char *key;
     const char *why;

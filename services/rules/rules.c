@@ -52,7 +52,7 @@ static int is_job_seeker(const Jiuye__Event *ev) { return is_unemployed(ev) && e
 
 typedef int (*rule_match_fn)(const Jiuye__Event *ev);
 
-/* POLICY.md §3, in its order. */
+/* docs/policy.md §3, in its order. */
 static const struct {
     rule_def_t def;
     rule_match_fn match; /* NULL: every event of the trigger type */
@@ -142,7 +142,7 @@ static Jiuye__Decision *decide(const rule_def_t *r, const rule_ctx_t *ctx, const
         return NULL;
     }
     if (!ctx->plan && !r->correction) {
-        /* POLICY.md §2: outside every loaded plan, never a silent default. */
+        /* docs/policy.md §2: outside every loaded plan, never a silent default. */
         decision_set(d, "not_in_force", "事件日期 %s 不在任何已加载方案的有效期内，不予认定", ev->occurred_on);
         return d;
     }

@@ -1,11 +1,11 @@
-/* rules.h: the rule table and what every rule receives (POLICY.md §3).
+/* rules.h: the rule table and what every rule receives (docs/policy.md §3).
  *
  * Each rule is one file (r01_training_subsidy.c, ...) exporting decide
  * functions; the table in rules.c says which event type triggers each, its
  * clause and its audience. rules_apply() updates the rules' state with an
  * event, then runs every rule it triggers under the plan in force on the
  * event's occurred_on. Rules that correct earlier decisions (an
- * employment.ended) are never `not_in_force` (POLICY.md "The plan window and
+ * employment.ended) are never `not_in_force` (docs/policy.md §3 "The plan window and
  * later facts"). */
 #ifndef JIUYE_RULES_RULES_H
 #define JIUYE_RULES_RULES_H
@@ -100,7 +100,7 @@ int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdat
  * making d `pending` and remembering ev until the registration arrives; -1 on error. */
 int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *cert_no, Jiuye__Decision *d);
 
-/* Working age on ctx->occurred_on (POLICY.md §1). Records age and sex as facts
+/* Working age on ctx->occurred_on (docs/policy.md §1). Records age and sex as facts
  * and the limits as parameters. Returns 1 in working age, 0 not (d made
  * ineligible with the reason), -1 when a parameter is missing. */
 int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what);

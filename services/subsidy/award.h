@@ -1,4 +1,4 @@
-/* award.h: building, storing and showing awards (POLICY.md §3-§4).
+/* award.h: building, storing and showing awards (docs/policy.md §3-§4).
  *
  * An award is a Jiuye__Award whose strings and lists are malloc'd (freed by
  * award_free). Amounts are integer fen; a breakdown line per factor lets a

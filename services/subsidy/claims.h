@@ -1,5 +1,5 @@
 /* claims.h: limited places in date order, kept with appended rows only
- * (POLICY.md §3 "Order of arrival").
+ * (docs/policy.md §3 "Order of arrival").
  *
  * Each eligible decision of a limited program is recorded as a claim
  * (subsidy.claims, migration 014: its limit, its date order, what it asks, and

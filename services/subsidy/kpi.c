@@ -206,7 +206,7 @@ int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {
 
 typedef enum { KPI_COUNT, KPI_GRADUATES_SERVED, KPI_GRADUATES_EMPLOYED, KPI_QUOTA_RATIO, KPI_NULL } kpi_kind_t;
 
-/* POLICY.md §4, in its order. */
+/* docs/policy.md §4, in its order. */
 static const struct {
     const char *id;
     const char *title;
@@ -345,7 +345,7 @@ static int quota_ratio(PGconn *pg, json_t *t, int year, const char *district) {
     return 0;
 }
 
-/* The award programs of POLICY.md §3, in its order, as the report lists them. */
+/* The award programs of docs/policy.md §3, in its order, as the report lists them. */
 static const struct {
     const char *program;
     const char *title;

@@ -1,4 +1,4 @@
-/* kpi.h: the plan targets of POLICY.md §4, counted from the decisions the
+/* kpi.h: the plan targets of docs/policy.md §4, counted from the decisions the
  * subsidy service settles (GET /v1/kpi, the November-10 annual report).
  *
  * The service reads no other schema: every decision it settles is recorded in

@@ -1,4 +1,4 @@
-/* ledger.h: reading the award ledger for a correction (POLICY.md §3).
+/* ledger.h: reading the award ledger for a correction (docs/policy.md §3).
  * Read inside the consumer's transaction (one consumer: no race). The limits
  * that depend on money already granted are allocated in date order by
  * claims.h; the ledger's guard (migration 014) refuses a place token held

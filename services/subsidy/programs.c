@@ -12,7 +12,7 @@
 #include "money.h"
 #include "xalloc.h"
 
-/* POLICY.md §3: the rules with an award, and how a correction of each is
+/* docs/policy.md §3: the rules with an award, and how a correction of each is
  * undone. A program with a limit (claim) is allocated in date order
  * (claims.h); the others are paid as their decisions arrive (award). */
 static const struct {

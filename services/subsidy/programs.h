@@ -1,4 +1,4 @@
-/* programs.h: which decisions become awards, and how (POLICY.md §3).
+/* programs.h: which decisions become awards, and how (docs/policy.md §3).
  *
  * One file per program's formula (r01_training_award.c, ...); the table in
  * programs.c maps a rule to its program. A formula reads only the decision
@@ -13,7 +13,7 @@
  * The limited programs (R01, R03, R05, R07, R08, R09), whose limits depend on
  * money already granted, do not take the next free place: their eligible
  * decisions are claims on a limit, and the places go in date order whatever
- * the order of arrival (POLICY.md §3 "Order of arrival"; allocation.h,
+ * the order of arrival (docs/policy.md §3 "Order of arrival"; allocation.h,
  * claims.h), so a replayed decision keeps the place its event's date gives,
  * and one that becomes eligible only through a replay takes it. A formula of
  * theirs describes the claim and builds the award for the place it was

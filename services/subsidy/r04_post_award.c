@@ -1,7 +1,7 @@
 /* r04_post_award.c: the amounts of R04 PUBLIC_WELFARE_POST 公益性岗位补贴 + 社保补贴 (plan 二(二)5).
  *
  *   award    = Σ over the granted months (min_wage of that month + social insurance)
- *   reversal = −Σ over the months not served (POLICY.md example 2)
+ *   reversal = −Σ over the months not served (docs/policy.md §6 example 2)
  * The decision lists each month's minimum wage as min_wage_fen.YYYY-MM (with
  * the date that rate took effect); the breakdown groups consecutive months at
  * the same rate, so a clerk reads "2 × 1840" and "22 × 2010". */

@@ -9,7 +9,7 @@
 #     present, so a second run builds nothing that did not change.
 #  2. secrets made by ops/compose/make-secrets.sh; `podman-compose up -d` with
 #     ops/compose/podman-test.override.yml, which only swaps the image names.
-#  3. POLICY.md §6 worked examples 1-6 published through the published intake port; awards
+#  3. docs/policy.md §6 worked examples 1-6 published through the published intake port; awards
 #     checked to the fen through subsidy's /v1/awards, decisions through rules'
 #     /v1/decisions, notifications through notify's /v1/notifications.
 #  4. a stream of registrations and trainings while rules is killed (SIGKILL; its restart

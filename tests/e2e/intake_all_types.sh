@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every event type of POLICY.md §5 through both front doors (issue 3): one valid event of
+# Every event type of docs/policy.md §5 through both front doors (issue 3): one valid event of
 # each type is accepted over HTTP and, with other event_ids, over ZeroMQ (jiuyectl publish
 # --zmq: EventBatch to intake's ROUTER), and both are stored alike. Each class of
 # validation error gets the codec's exact "field: reason" over ZeroMQ, the same text as
@@ -50,7 +50,7 @@ PAYLOADS=(
   '{"vacancy_id":"hz:vac/2024-001","employer_code":"'$EMP'","title":"盲人按摩师","positions":3,"categories":[1,4],"max_severity":2,"course":"blind_massage","monthly_wage_fen":350000,"open_until":"2024-12-31"}'
   '{"vacancy_id":"hz:vac/2024-001","employer_code":"'$EMP'","filled":2}'
 )
-check_eq "one example per type of POLICY.md §5" "14 14 14 14" "${#TYPES[@]} ${#DATES[@]} ${#DISTRICTS[@]} ${#PAYLOADS[@]}"
+check_eq "one example per type of docs/policy.md §5" "14 14 14 14" "${#TYPES[@]} ${#DATES[@]} ${#DISTRICTS[@]} ${#PAYLOADS[@]}"
 
 # event ID TYPE OCCURRED_ON DISTRICT PAYLOAD: one NDJSON line.
 event() {

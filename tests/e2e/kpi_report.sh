@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plan targets and the annual report (issue 5, POLICY.md §4, plan 三(四)):
+# Plan targets and the annual report (issue 5, docs/policy.md §4, plan 三(四)):
 # a scenario through all four services, then GET /v1/kpi for a district and
 # for the city compared with what was published, the figures rules does not
 # forward reported as null with their reason, and jiuyectl report's JSON and
@@ -74,7 +74,7 @@ URL=http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi
 hz=$(curl -fsS "$URL?year=2024&district=320706")
 city=$(curl -fsS "$URL?year=2024")
 check_eq "the district report names its district" "320706 海州区 2024" "$(jsql "$hz" "SELECT (:'j')::jsonb->>'district', (:'j')::jsonb->>'district_name', (:'j')::jsonb->>'year';" | tr '|' ' ')"
-check_eq "every target of POLICY.md §4 is listed" "10" "$(jsql "$hz" "SELECT jsonb_array_length((:'j')::jsonb->'targets');")"
+check_eq "every target of docs/policy.md §4 is listed" "10" "$(jsql "$hz" "SELECT jsonb_array_length((:'j')::jsonb->'targets');")"
 check_eq "海州区 2024 training person-times (any outcome but pending / not_in_force)" "3" "$(target "$hz" training_person_times actual)"
 check_eq "海州区 cumulative training person-times (2023 too)" "4" "$(target "$hz" training_person_times cumulative)"
 check_eq "the city's 2024 training person-times" "4" "$(target "$city" training_person_times actual)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Order of arrival (POLICY.md §3 "Order of arrival", "Agency tiers (R08)"): caps, once-per-person
+# Order of arrival (docs/policy.md §3 "Order of arrival", "Agency tiers (R08)"): caps, once-per-person
 # programs and tiers are allocated in date order, whatever order the facts arrive in.
 #
 # One scenario, published into a fresh database in date order, then again (db_reset, services

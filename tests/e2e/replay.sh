@@ -8,7 +8,7 @@
 #     the old award + a new award at the new rate, in the same yearly slot), and touches neither
 #     the unchanged ones (a 2023 training, a level-5 training), nor the events after --to, nor
 #     the post (another rule);
-#   * the whole range then corrects the post of POLICY.md example 2 (−70 700 + 71 580 yuan) and
+#   * the whole range then corrects the post of docs/policy.md §6 example 2 (−70 700 + 71 580 yuan) and
 #     the anniversary of an agency placement (−400 + 450, same tier number), with subsidy killed
 #     (-9) meanwhile: the corrections wait in rules' outbox; a late end of that placement then
 #     reverses the corrected award;

@@ -51,7 +51,7 @@ train t5 2024-05-01 320722 "$D" level4 180000   # 东海县 has no budget, the c
 train t6 2024-06-01 320722 "$D" level5 100000   # 3000 + 1000 = 4000: granted
 train t7 2025-03-01 320706 "$C" level4 180000   # no 2025 budget: granted
 
-# Public-welfare posts in 东海县 (POLICY.md example 2), budget 80 000 yuan for 2023.
+# Public-welfare posts in 东海县 (docs/policy.md §6 example 2), budget 80 000 yuan for 2023.
 EMP=$(make_credit_code 12320722MB0000000)
 start() { ev "$1" employment.started "$2" 320722 "{\"cert_no\":\"$3\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":$4,\"monthly_wage_fen\":300000,\"social_insurance\":true}"; }
 end() { ev "$1" employment.ended "$2" 320722 "{\"cert_no\":\"$3\",\"employer_code\":\"$EMP\",\"reason\":\"合同终止\"}"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end through all four services (POLICY.md §6 examples 1 and 6):
+# End to end through all four services (docs/policy.md §6 examples 1 and 6):
 # person.registered + training.completed over HTTP -> R01 decision -> award to
 # the fen -> notification in the staff inbox; the 4th training of a year is
 # refused by the ledger; an event outside the plan is not_in_force; the same

@@ -135,7 +135,7 @@ static int teardown(void **state) {
 }
 
 /* The decision of r01_training_subsidy.c for a level-4, 60-hour, 1 800-yuan
- * training in 海州区 on 2024-05-10 (POLICY.md example 1: 1 500 yuan). */
+ * training in 海州区 on 2024-05-10 (docs/policy.md §6 example 1: 1 500 yuan). */
 /* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2);
  * event_type NULL: "training.completed"; decision_id NULL: "redelivery/t1/R01", outcome NULL:
  * "eligible", corrects NULL: a decision that corrects none. */
