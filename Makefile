@@ -136,7 +136,7 @@ test:
 	@$(MAKE) --no-print-directory SAN=1 all
 	tests/run.sh
 
-# The docker-compose deployment built and run for real with rootful podman (issue 8):
+# The docker-compose deployment built and run for real with rootful podman:
 # images from source (a debootstrapped Debian 12 base, cached in podman's store), up, the
 # worked examples through the published ports, a crash and a restart in flight, down -v.
 # make test runs the same script through tests/run.sh. Ports: 28080-28083 + JIUYE_TEST_PORT_OFFSET.
@@ -144,7 +144,7 @@ compose-test:
 	@ops/install-deps.sh --quiet
 	tests/compose/compose_e2e.sh
 
-# The long fault run of issue 7 (make test runs tests/e2e/chaos.sh with 2 000
+# The long fault run (make test runs tests/e2e/chaos.sh with 2 000
 # events and a 5-second consumer pause): 20 000 events, notify stopped a minute.
 CHAOS_EVENTS ?= 20000
 CHAOS_CONSUMER_PAUSE ?= 60
@@ -193,7 +193,7 @@ fuzz: $(FUZZ_BINS)
 	        build/fuzz/corpus/$$c tests/fuzz/corpus/$$c || rc=1; \
 	done; exit $$rc
 
-# ---- benchmark (tests/bench/; issue 9) --------------------------------------------------
+# ---- benchmark (tests/bench/; docs/performance.md) --------------------------------------
 # Always the optimized build (build/bin), never the sanitized one; the load generator goes
 # to build/bench/jiuye_bench (libzmq, libcurl, libpq, protobuf-c, jansson; linked against
 # libjiuye and the service archives like the tests, for intake's own codec and sources_add).
@@ -222,7 +222,7 @@ bench-smoke: bench-build
 	BENCH_EVENTS=500 BENCH_LONG=0 BENCH_SMOKE=1 tests/bench/run.sh
 # ---- end of benchmark --------------------------------------------------------------------
 
-# ---- matching benchmark (tests/bench/match_bench.c; issue 11) -----------------------------
+# ---- matching benchmark (tests/bench/match_bench.c) --------------------------------------
 # R17 VACANCY_MATCH at the city's scale: a private PostgreSQL of its own (in a temp dir, port
 # MATCH_BENCH_PGPORT), migrated, 50 000 registered persons, 20 000 trainings and 2 000 open
 # vacancies COPYed into the rules tables, then the time rules_apply() takes to decide a new

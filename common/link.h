@@ -138,7 +138,7 @@ void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
  * acknowledged and passed on before the next, so that the next stage works on
  * the first slice while this one decides the rest: a burst's last event waits
  * for this stage's burst and the next stages' last slice, not for every
- * stage's whole burst one after the other (issue 9: p99 at 1 000 events/s). */
+ * stage's whole burst one after the other (latency at a fixed rate). */
 #define LINK_SLICES 4
 #define LINK_MIN_SLICE 16
 size_t link_slice(size_t received, size_t done);

@@ -68,8 +68,8 @@ void pg_finish(PGconn *pg);
 
 /* For a statement whose plan must probe indexes whatever the statistics say:
  * a generic plan made while its tables were new and nearly empty (or just
- * analyzed so) keeps scanning them whole as they grow (README "Performance",
- * items 20 and 25). pg_index_probes(pg, 0) turns sequential scans, hash and
+ * analyzed so) keeps scanning them whole as they grow (docs/performance.md
+ * "Registry lookup forced to probe indexes"). pg_index_probes(pg, 0) turns sequential scans, hash and
  * merge joins off in the open transaction, pg_index_probes(pg, 1) back on;
  * put the statement between them. Both are deferred like other commands
  * (pg_defer_begin). Returns 0 or -1. */

@@ -64,8 +64,8 @@ void svc_destroy(svc_t *s);
  * (link.h): the producer's statements (load the next rows by seq, delete the
  * acknowledged ones by message_id) are the queue's, and must never become a
  * scan of the whole outbox, which holds every row deleted since the last
- * vacuum: PostgreSQL chose that plan (3-6 ms a call) after an analyze had
- * seen the outbox near empty. This session disables sequential scans and
+ * vacuum: PostgreSQL chose that plan after an analyze had
+ * seen the outbox near empty. Its PostgreSQL session disables sequential scans and
  * keeps generic plans. Owned by s (svc_destroy). NULL when stopping. */
 PGconn *svc_queue_connect(svc_t *s);
 

@@ -1,4 +1,4 @@
--- 013_rules_replay: what `jiuyectl replay` needs (issue 10).
+-- 013_rules_replay: what `jiuyectl replay` needs.
 --
 -- rules keeps every event it consumed (the protobuf jiuye.Event, as intake
 -- sent it), so that after a policy correction it can decide past events again

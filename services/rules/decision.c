@@ -149,8 +149,8 @@ static json_t *decision_to_json_base(const Jiuye__Decision *d) {
 /* The body of d's row, the same document as decision_to_json() (its members in
  * the same order; a fact named twice keeps its first place and its last
  * value, as json_object_set_new() does), written as text at once
- * (json_text.h): building it through jansson was about half of rules' CPU
- * (README Performance item 24). NULL when a string is not UTF-8, as
+ * (json_text.h): building it through jansson was rules' largest CPU cost
+ * (docs/performance.md). NULL when a string is not UTF-8, as
  * json_pack() would fail. Valid until the next call. */
 /* The body's string members, in decision_to_json()'s order: before the facts,
  * between the parameters and the audience, after the audience. */

@@ -120,11 +120,11 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
      * plain join, the generic plan that the prepared statement keeps, made
      * while the tables were new and nearly empty, was a hash join over a
      * sequential scan of rules.persons, and it went on reading the whole
-     * registry for every transaction as the table grew (README "Performance",
-     * item 20). LIMIT 1 alone was not enough: with statistics that say the
+     * registry for every transaction as the table grew
+     * (docs/performance.md). LIMIT 1 alone was not enough: with statistics that say the
      * table is one page (autovacuum's first ANALYZE), a sequential scan of
-     * that page was cheaper than a probe, and stayed so as the registry grew
-     * (a CI run); pg_index_probes() leaves the planner nothing else. */
+     * that page was cheaper than a probe, and stayed so as the registry
+     * grew; pg_index_probes() leaves the planner nothing else. */
     if (pg_index_probes(pg, 0) != 0) {
         free(array);
         return -1;

@@ -24,8 +24,8 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unu
 /* Look up cert_no. Returns 1 and fills *p when registered, 0 when not, -1 on a database error. */
 int persons_find(PGconn *pg, const char *cert_no, person_t *p) __attribute__((warn_unused_result));
 
-/* The registry rows of one consumer transaction, read once (issue 9: a round
- * trip per lookup was a third of rules' statements, and R04 and R08 ask for
+/* The registry rows of one consumer transaction, read once (a round
+ * trip per lookup would wait on every event, and R04 and R08 ask for
  * the same person of one event). persons_cache_begin() reads the rows of the
  * n cert_nos (any may be absent or repeated), and whether events of each wait
  * in rules.pending, with one statement and keeps them, and what

@@ -1,5 +1,5 @@
-/* replay.h: deciding past events again after a policy correction (issue 10:
- * `jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run]`, which
+/* replay.h: deciding past events again after a policy correction
+ * (`jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run]`, which
  * calls POST /v1/replay on this service).
  *
  * Where the events come from. The rules service keeps every event it consumes

@@ -38,9 +38,8 @@ json_t *award_to_json(const Jiuye__Award *a);
  * kept). Returns 0 or -1.
  *
  * The row is kept in memory and the transaction's awards are inserted with
- * one statement (one statement per award was subsidy's costliest: 0.1 ms of
- * the backend each, for eight indexes and the guard trigger; README
- * "Performance", item 22): before any statement that names subsidy.awards
+ * one statement (one statement per award was subsidy's costliest, for its
+ * eight indexes and the guard trigger; docs/performance.md): before any statement that names subsidy.awards
  * (awards_use() sets that read barrier, pg.h) and by awards_flush() before
  * COMMIT. Rows keep their order, so a reversal still precedes the award that
  * takes its place. A row that fails fails the statement that flushed it: in

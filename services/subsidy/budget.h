@@ -1,4 +1,4 @@
-/* budget.h: yearly budgets per program and district (issue 5, docs/policy.md §3).
+/* budget.h: yearly budgets per program and district (docs/policy.md §3, §8).
  *
  * The plan files may set, per award program and year, a budget for a district
  * (320700: the city-level units) and one for the whole city ("budgets" in

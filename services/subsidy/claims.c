@@ -86,11 +86,11 @@ static int pred_held(const PGresult *r, int row) {
 
 /* ------------------------------------------------------------ read ahead
  *
- * Whether a claim is the first of its limit was the answer of its own
+ * Whether a claim is the first of its limit could be the answer of its own
  * insert (RETURNING): a round trip per claim, the one statement of the
- * consumer's fast mode that waited for its result, a third of subsidy's CPU
- * in send/receive and context switches (README Performance item 25). In fast
- * mode the consumer's begin hook now reads, with one statement, the limits
+ * consumer's fast mode that would wait for its result, paid in send/receive
+ * and context switches (docs/performance.md). Instead, in fast
+ * mode the consumer's begin hook reads, with one statement, the limits
  * (program, beneficiary, limit_key) that already hold a claim for the
  * programs and beneficiaries of the transaction's decisions, and which of
  * its decisions a recorded decision corrects; every claim the transaction
@@ -178,8 +178,7 @@ int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char
      * execution: on a new database that was when both tables were empty, and
      * PostgreSQL then chose sequential scans and a hash join, kept until
      * autovacuum's ANALYZE, meanwhile reading every claim and decision once
-     * per transaction (at 1 000 events/s in bursts of 100: p99 61-77 ms
-     * against 38-41). With pg_index_probes() around it, the plan is an index
+     * per transaction, which showed in the latency at a fixed rate. With pg_index_probes() around it, the plan is an index
      * probe per pair and per id whatever the statistics say. */
     if (pg_index_probes(pg, 0) != 0) {
         pg_rows_clear(&rows);

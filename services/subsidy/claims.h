@@ -57,8 +57,8 @@ typedef struct program_limit {
  * awards carry their claim's decision; reversals hold nothing), so the
  * answer cannot change while it runs. That statement, with its four
  * subqueries, was planned again on a third of its calls (PostgreSQL kept
- * choosing custom plans for it: ~0.27 ms of planning each time against
- * 0.005 ms of execution, 40 % of subsidy's database time in the bench).
+ * choosing custom plans for it, whose planning cost far more than running
+ * it).
  * Awards from before 014 can only be there before the first start of this
  * version. Returns -1 on a database error. */
 int claims_open(PGconn *pg);

@@ -130,8 +130,8 @@ int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
 
 int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) {
     /* All the decisions of the message not recorded ahead in one statement
-     * (most messages carry one or two: a statement each was a third of
-     * subsidy's statements). */
+     * (most messages carry one or two: a statement each would be a large share
+     * of subsidy's statements). */
     static pg_rows_t rows = PG_ROWS_TEXT(12);
     const Jiuye__Event *ev = decided->event;
     size_t own = 0;

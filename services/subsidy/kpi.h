@@ -10,17 +10,20 @@
  * null figure and a "source" saying why, never with an invented number:
  *
  *   target                          counted from
- *   net employed increase           null: rules forwards employment.started/ended only when
- *                                   a rule decides on them (R04, R08, R14), not every job
+ *   net employed increase           every employment.started / employment.ended (rules
+ *                                   forwards each, decided on or not; kpi_record_employment):
+ *                                   distinct persons started minus distinct persons ended
  *   training person-times           R01 decisions of any outcome but not_in_force / pending
  *   blind massage trained           R02 info decisions
  *   public-welfare posts            R04 eligible decisions on employment.started
  *   graduates served                graduate.registered wanting a job (R05 decisions, the
  *                                   event's wants_job) minus those R16 found without
  *                                   guidance within 30 days
- *   graduates employed              null: a graduate's employment reaches rules only
+ *   graduates employed              graduates wanting a job (as above) who have an
+ *                                   employment.started
  *   demo sites                      null: no event reports them
- *   vacancies / filled after match  null until issue 11 (R17) decides on them
+ *   vacancies / filled after match  null here: the rules service counts them
+ *                                   (GET /v1/vacancies/kpi), and the figure says so
  *   district organs at 1.5 %        R09/R10 facts (counted, staff_count) of organs and
  *                                   institutions of the district, latest report per unit */
 #ifndef JIUYE_SUBSIDY_KPI_H
@@ -40,7 +43,7 @@
 int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) __attribute__((warn_unused_result));
 
 /* The same for every message of a consumer transaction in fast mode, ahead of
- * their handlers, with one statement (issue 9: a round trip per message was
+ * their handlers, with one statement (a round trip per message was
  * subsidy's largest wait): the decisions that correct none are recorded now
  * and kpi_record() then only tells which of them are new (the first copy of
  * each, in message order, as before); a correction is still recorded by its

@@ -1,5 +1,5 @@
-/* match_bench.c: R17 VACANCY_MATCH at the city's scale (issue 11: "matching stays
- * fast: 50 000 registered persons and 2 000 open vacancies").
+/* match_bench.c: R17 VACANCY_MATCH at the city's scale (matching must stay
+ * fast with 50 000 registered persons and 2 000 open vacancies).
  *
  * What it measures, and why this way: the time jiuye-rules spends deciding
  * one new vacancy.posted and one new person.registered, in the service's own

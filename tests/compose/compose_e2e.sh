@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/compose/compose_e2e.sh: docker-compose.yml built and run for real (issue 8), with
+# tests/compose/compose_e2e.sh: docker-compose.yml built and run for real, with
 # rootful podman and podman-compose, as an operator would run it:
 #
 #  1. images: a Debian 12 base made here (debootstrap --variant=minbase bookworm, podman

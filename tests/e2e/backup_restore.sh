@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Back up and restore (issue 10, docs/operations.md "Back up and restore"): the suite
+# Back up and restore (docs/operations.md "Back up and restore"): the suite
 # continues from a backup restored into a NEW PostgreSQL cluster without loss, as after
 # losing the server. The commands are docs/operations.md's, with -h/-p for the two clusters.
 #

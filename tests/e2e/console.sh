@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The staff web console (issue 12), end to end: the API under staff tokens (jiuyectl staff
+# The staff web console, end to end: the API under staff tokens (jiuyectl staff
 # add/list/revoke, 401s, the inbox limited to the staff member's district and department,
 # acknowledgement in their name, stream tickets as cookies), the static files (content
 # types, security headers, no path traversal), and the console itself driven in headless

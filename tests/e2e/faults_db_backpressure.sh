@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults of issue 7 that are not crashes. PostgreSQL unreachable: every
+# Faults that are not crashes. PostgreSQL unreachable: every
 # /readyz says not ready, intake answers 503 instead of accepting what it
 # cannot store, the services retry and recover by themselves. Backpressure:
 # with notify down, intake keeps accepting and storing, the backlog shows per

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every event type of docs/policy.md §5 through both front doors (issue 3): one valid event of
+# Every event type of docs/policy.md §5 through both front doors: one valid event of
 # each type is accepted over HTTP and, with other event_ids, over ZeroMQ (jiuyectl publish
 # --zmq: EventBatch to intake's ROUTER), and both are stored alike. Each class of
 # validation error gets the codec's exact "field: reason" over ZeroMQ, the same text as

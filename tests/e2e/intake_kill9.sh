@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake under kill -9 (issue 3, "Done when"): the same 10 000-event file sent twice, the
+# Intake under kill -9: the same 10 000-event file sent twice, the
 # second time with intake killed halfway, then once more after a restart, leaves exactly
 # 10 000 stored events. And the harder order: a first sending killed halfway leaves whole
 # requests only (each request of 1 000 is one transaction: all or nothing), and sending

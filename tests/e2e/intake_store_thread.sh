@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake stores batches on a thread of its own (services/intake/store_thread.h, issue 9):
+# Intake stores batches on a thread of its own (services/intake/store_thread.h):
 # while PostgreSQL stores one batch, the loop serves other clients and takes the next
 # requests, from both doors, which are stored after it in the order they came and each
 # answered only after its own commit.
@@ -13,7 +13,7 @@
 # one would give: an event the ZeroMQ batch carried, sent again by the same source in the
 # next batch, is `duplicate`; the same event_id from another source is `accepted`. The
 # outbox holds the messages in the order the batches came.
-# With the batch stored on the loop thread (the code before), /healthz does not answer
+# With the batch stored on the loop thread, /healthz does not answer
 # while the lock is held: the first checks fail; with a transaction per batch, the
 # xmin check fails.
 . "$(dirname "$0")/../lib.sh"

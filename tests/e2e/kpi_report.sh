@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plan targets and the annual report (issue 5, docs/policy.md §4, plan 三(四)):
+# Plan targets and the annual report (docs/policy.md §4, plan 三(四)):
 # a scenario through all four services, then GET /v1/kpi for a district and
 # for the city compared with what was published, the figures rules does not
 # forward reported as null with their reason, and jiuyectl report's JSON and

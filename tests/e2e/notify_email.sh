@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Email deliveries (issue 6) against a real SMTP server on loopback (tests/tools/smtp_sink):
+# Email deliveries against a real SMTP server on loopback (tests/tools/smtp_sink):
 # an R01 award notification reaches the subscribed address from NOTIFY_SMTP_FROM, with a
 # UTF-8 subject in RFC 2047 encoded words that decodes to the notification's title, a
 # text/plain UTF-8 body, identities masked; a server down at first gets it once it is up.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The staff inbox beyond paging (issue 6): acknowledgement (200, 404, 409 naming who,
+# The staff inbox beyond paging: acknowledgement (200, 404, 409 naming who,
 # 400/405 for bad requests) and the Server-Sent Events stream: it sends the backlog,
 # pushes a notification published after connecting, survives idle periods longer than
 # the HTTP timeout (heartbeats), resumes with Last-Event-ID or ?after= without missing

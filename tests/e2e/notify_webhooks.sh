@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Webhook deliveries end to end (issue 6), against a real receiver on loopback
+# Webhook deliveries end to end, against a real receiver on loopback
 # (tests/tools/webhook_sink): training events through all four services give R01 award
 # notifications; each matching webhook subscription gets one delivery per notification.
 # json: body signed with X-Signature (checked with openssl), Idempotency-Key; retry with

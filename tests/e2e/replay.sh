@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuyectl replay (issue 10): a policy correction in a copy of the plan file (the 2024 level-4
+# jiuyectl replay: a policy correction in a copy of the plan file (the 2024 level-4
 # training rate 1 500 -> 1 600 yuan, 东海县's 2024 minimum wage 2 010 -> 2 050 yuan, which the
 # public-welfare-post subsidy pays, and the 2024 agency placement rate 400 -> 450 yuan),
 # reloaded with kill -HUP, then replayed:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Durable timers and plan reloads (issue 4): a timer due while the rules
+# Durable timers and plan reloads: a timer due while the rules
 # service was down fires exactly once after it comes back (R08 anniversary,
 # pending expiry), a second restart fires nothing again; kill -HUP reloads the
 # plan files between messages, a bad file is refused and the old plans stay;

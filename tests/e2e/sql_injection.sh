@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SQL injection attempts in every free-text field are stored as data and do
-# nothing else (issue 7): every statement is parameterized.
+# nothing else: every statement is parameterized.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuye_stage_seconds on /metrics (issue 10; common/link.c, common/histogram.c): each
+# jiuye_stage_seconds on /metrics (common/link.c, common/histogram.c): each
 # consumer exposes, per link, a histogram of the time from the producer's outbox insert to
 # its own commit (span="delivered", one observation per message that took effect) and of
 # its transaction per batch (span="batch"). Checked on the three consumers after a known

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Subsidy inserts a transaction's awards with few statements (services/subsidy/award.h,
-# README "Performance" item 22): the awards are kept in memory and written by one statement
+# docs/performance.md): the awards are kept in memory and written by one statement
 # before any statement that reads subsidy.awards (pg.h's read barrier) and before COMMIT.
 # Subsidy is started after rules has decided everything, so that it takes the backlog in a
 # burst: a person's four 2024 trainings (each claim after the first reads the limit back:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Yearly budgets (issue 5): a plan file with small budgets for training
+# Yearly budgets: a plan file with small budgets for training
 # subsidies (海州区 and the city, 2024) and public-welfare posts (东海县, 2023),
 # loaded by rules AND subsidy. Awards within a budget are granted; one beyond
 # it is stored as waiting_budget with its amount and a reason naming the

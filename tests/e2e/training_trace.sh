@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuyectl trace (issue 10) on worked examples 1 and 2 of docs/policy.md §6: the stored event,
+# jiuyectl trace on worked examples 1 and 2 of docs/policy.md §6: the stored event,
 # its decision with clause, outcome, reason, facts and parameters, the award with its
 # breakdown, the notification with its acknowledgement and delivery status, in one view;
 # example 2's end of post shows the corrective decision and the reversal. Also the

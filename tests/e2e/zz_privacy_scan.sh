@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# No full cert_no or name leaves the suite (docs/architecture.md "Access", issue 7): runs last
+# No full cert_no or name leaves the suite (docs/architecture.md "Access"): runs last
 # (tests/run.sh takes files in name order) and scans every service log written
 # by the tests before it, and every webhook and email body the test sinks
 # received, for a 20-character certificate number or a test person's name.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ops/prometheus.yml and ops/alerts.yml (issue 10). With promtool (Debian package
+# ops/prometheus.yml and ops/alerts.yml. With promtool (Debian package
 # `prometheus`, in ops/install-deps.sh): `promtool check config` and `check rules`, and
 # `promtool test rules` feeding each alert the series that must fire it (and one that
 # must not). Without promtool (or JIUYE_NO_PROMTOOL=1): the YAML structure, by python3's

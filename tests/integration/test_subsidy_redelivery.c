@@ -1,5 +1,5 @@
 /* test_subsidy_redelivery.c: "delivering the same decision ten times yields one
- * award" (issue 5), against the real jiuye-subsidy binary, real ZeroMQ on
+ * award", against the real jiuye-subsidy binary, real ZeroMQ on
  * loopback and the harness's PostgreSQL.
  *
  * The test plays the rules service: a DEALER connected to SUBSIDY_ZMQ sends one
