@@ -362,38 +362,9 @@ static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *para
     return 1;
 }
 
-/* ------------------------------------------------------------ read barrier */
-
-static struct {
-    PGconn *pg;
-    const char *table;
-    pg_barrier_fn flush;
-    void *ctx;
-    int running; /* inside flush: its own statements pass */
-} barrier;
-
-void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *ctx) {
-    barrier.pg = pg, barrier.table = table, barrier.flush = flush, barrier.ctx = ctx, barrier.running = 0;
-}
-
-int pg_read_barrier_flush(PGconn *pg) {
-    if (!barrier.flush || barrier.pg != pg || barrier.running) return 0;
-    barrier.running = 1;
-    int rc = barrier.flush(pg, barrier.ctx);
-    barrier.running = 0;
-    return rc;
-}
-
-/* 0, or -1 when the kept rows sql must see could not be written. */
-static int pass_barrier(PGconn *pg, const char *sql) {
-    if (!barrier.flush || barrier.pg != pg || barrier.running || !strstr(sql, barrier.table)) return 0;
-    return pg_read_barrier_flush(pg);
-}
-
 PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format) {
     char name[24];
-    if (pass_barrier(pg, sql) != 0) return NULL;
     PGresult *r = NULL;
     pg_cache_t *deferring = deferring_cache(pg);
     if (deferring && PQpipelineStatus(pg) != PQ_PIPELINE_OFF) {
@@ -429,7 +400,6 @@ PGresult *pg_exec(PGconn *pg, const char *sql, int n, const char *const *params)
 
 int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
                const int *formats) {
-    if (pass_barrier(pg, sql) != 0) return -1;
     int deferred = defer_cmd(pg, sql, n, params, lengths, formats);
     if (deferred) return deferred == 1 ? 0 : -1;
     PGresult *r = pg_exec_bin(pg, sql, n, params, lengths, formats, 0);

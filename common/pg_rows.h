@@ -2,8 +2,8 @@
  *
  * A consumer's handlers run once per message; a table they only write (nothing
  * in the same transaction reads it back) need not cost a statement per row:
- * the handler adds its row here and the consumer's flush hook (link.h,
- * link_consumer_on_flush) writes them all before COMMIT with one statement
+ * the handler adds its row here and the participant that keeps them (txn.h)
+ * writes them all before COMMIT with one statement
  * that takes each column as an array parameter, for instance
  *
  *   INSERT INTO t (a, b, c) SELECT a, b::date, c FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(a, b, c)

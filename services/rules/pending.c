@@ -9,7 +9,8 @@
 #include "pg.h"
 #include "timers.h"
 
-int pending_hold(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, jdate_t today) {
+int pending_hold(txn_t *t, const Jiuye__Event *ev, const Jiuye__Decision *d, jdate_t today) {
+    PGconn *pg = txn_pg(t);
     size_t len = jiuye__event__get_packed_size(ev);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf) return -1;
@@ -23,7 +24,7 @@ int pending_hold(PGconn *pg, const Jiuye__Event *ev, const Jiuye__Decision *d, j
                         5, p, lengths, formats);
     free(buf);
     if (rc != 0) return -1;
-    persons_pending_known(d->subject, 1);
+    persons_pending_known(t, d->subject, 1);
     char timer_id[400];
     snprintf(timer_id, sizeof timer_id, "pending/%s", d->decision_id);
     return timers_schedule(pg, timer_id, "pending_expiry", today + PENDING_DAYS, d->subject, ev, d->decision_id);
@@ -46,13 +47,14 @@ static const char *rule_key(const char *decision_id) {
     return slash ? slash + 1 : decision_id;
 }
 
-int pending_release(PGconn *pg, const policy_set_t *plans, const char *cert_no, decision_list_t *out) {
+int pending_release(txn_t *t, const policy_set_t *plans, const char *cert_no, decision_list_t *out) {
+    PGconn *pg = txn_pg(t);
     const char *p[] = {cert_no};
     /* Taken out as they are read (one statement): a failure below rolls back. */
     PGresult *r = pg_exec_bin(pg, "DELETE FROM rules.pending WHERE cert_no = $1 RETURNING event, decision_id", 1, p,
                               NULL, NULL, 1);
     if (!r) return -1;
-    persons_pending_known(cert_no, 0);
+    persons_pending_known(t, cert_no, 0);
     int n = PQntuples(r), rc = 0;
     waiting_t *w = calloc((size_t)n + 1, sizeof *w);
     if (!w) abort();
@@ -68,7 +70,7 @@ int pending_release(PGconn *pg, const policy_set_t *plans, const char *cert_no, 
         snprintf(new_id, sizeof new_id, "%s/registered", w[i].decision_id);
         snprintf(timer_id, sizeof timer_id, "pending/%s", w[i].decision_id);
         int failed = 0;
-        Jiuye__Decision *d = rules_decide_one(pg, plans, w[i].ev, rule_key(w[i].decision_id), new_id, &failed);
+        Jiuye__Decision *d = rules_decide_one(t, plans, w[i].ev, rule_key(w[i].decision_id), new_id, &failed);
         if (failed) rc = -1;
         if (d) {
             decision_correct(d, w[i].decision_id);
@@ -91,7 +93,7 @@ int pending_expire_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const cha
     if (!r) return -1;
     int still_pending = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
-    persons_pending_known(rules_event_subject(ev), -1); /* others of the person may still wait */
+    persons_pending_known(ctx->txn, rules_event_subject(ev), -1); /* others of the person may still wait */
     if (!still_pending) return 0;
     const rule_def_t *def = rules_find(rule_key(detail));
     if (!def) return 0;

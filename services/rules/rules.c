@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_rows.h"
 #include "ident.h"
 #include "log.h"
 #include "pending.h"
 #include "persons.h"
 #include "pg.h"
-#include "replay.h"
 #include "state.h"
 
 static const char *const aud_cdpf_hrss[] = {"cdpf", "hrss", NULL};
@@ -156,10 +156,11 @@ static Jiuye__Decision *decide(const rule_def_t *r, const rule_ctx_t *ctx, const
     return d;
 }
 
-static int context(rule_ctx_t *ctx, PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev) {
+static int context(rule_ctx_t *ctx, txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev) {
     jdate_t on;
     if (date_parse(ev->occurred_on, &on) != 0) return -1; /* intake validated it */
-    ctx->pg = pg;
+    ctx->txn = t;
+    ctx->pg = txn_pg(t);
     ctx->plans = plans;
     ctx->plan = policy_for_date(plans, on);
     ctx->occurred_on = on;
@@ -168,11 +169,10 @@ static int context(rule_ctx_t *ctx, PGconn *pg, const policy_set_t *plans, const
     return 0;
 }
 
-int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out) {
+int rules_apply(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out) {
     rule_ctx_t ctx;
-    if (context(&ctx, pg, plans, ev) != 0) return -1;
-    replay_keep_event(ev);
-    int waiting = state_update(pg, ev);
+    if (context(&ctx, t, plans, ev) != 0 || event_rows_keep(t, ev) != 0) return -1;
+    int waiting = state_update(t, ev);
     if (waiting < 0) return -1;
     int failed = 0;
     for (size_t i = 0; i < N_RULES && !failed; i++) {
@@ -187,16 +187,16 @@ int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, d
     /* A registration releases the events that waited for it (no rule above
      * makes any wait: the person is registered now). */
     if (ev->payload_case == JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED && waiting &&
-        pending_release(pg, plans, ev->person_registered->cert_no, out) != 0)
+        pending_release(t, plans, ev->person_registered->cert_no, out) != 0)
         return -1;
     return 0;
 }
 
-Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
+Jiuye__Decision *rules_decide_one(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
                                   const char *decision_id, int *failed) {
     const rule_def_t *r = rules_find(key);
     rule_ctx_t ctx;
-    if (!r || context(&ctx, pg, plans, ev) != 0) {
+    if (!r || context(&ctx, t, plans, ev) != 0) {
         *failed = 1;
         return NULL;
     }
@@ -213,10 +213,10 @@ const rule_def_t *rules_next_triggered(const Jiuye__Event *ev, size_t *cursor) {
     return NULL;
 }
 
-Jiuye__Decision *rules_redecide(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
+Jiuye__Decision *rules_redecide(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
                                 const json_t *facts, const char *decision_id, int *failed) {
     rule_ctx_t ctx;
-    if (context(&ctx, pg, plans, ev) != 0) {
+    if (context(&ctx, t, plans, ev) != 0) {
         *failed = 1;
         return NULL;
     }
@@ -259,7 +259,7 @@ int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const
         }
     }
     person_t person;
-    int found = persons_find(ctx->pg, cert_no, &person);
+    int found = persons_find(ctx->txn, cert_no, &person);
     if (found < 0) return -1;
     decision_fact(d, "registered", "%s", found ? "true" : "false");
     if (found) {
@@ -272,7 +272,7 @@ int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const
         return 0;
     }
     decision_set(d, "pending", "该残疾人尚未登记，待登记信息到达后判定（30 天内未到则不予认定）");
-    return pending_hold(ctx->pg, ev, d, ctx->today) == 0 ? 0 : -1;
+    return pending_hold(ctx->txn, ev, d, ctx->today) == 0 ? 0 : -1;
 }
 
 int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what) {

@@ -59,13 +59,15 @@ static int fire_one(PGconn *pg, const policy_set_t *plans, jdate_t today, PGresu
         rc = 0;
     } else {
         jdate_t on;
-        rule_ctx_t ctx = {pg, plans, NULL, 0, today, NULL};
+        txn_t t; /* a plain transaction: the timer's decisions are written at once */
+        txn_init(&t, pg);
+        rule_ctx_t ctx = {.txn = &t, .pg = pg, .plans = plans, .plan = NULL, .today = today, .replay_facts = NULL};
         if (date_parse(ev->occurred_on, &on) == 0) {
             ctx.occurred_on = on;
             ctx.plan = policy_for_date(plans, on); /* the plan of the fact that set the timer */
             char message_id[300];
             snprintf(message_id, sizeof message_id, "rules/timer/%s", timer_id);
-            if (fire(&ctx, ev, detail, &out) == 0 && decisions_emit(pg, ev, &out, message_id, 0) == 0) rc = 0;
+            if (fire(&ctx, ev, detail, &out) == 0 && decisions_emit(&t, ev, &out, message_id) == 0) rc = 0;
         }
     }
     const char *p[] = {timer_id};

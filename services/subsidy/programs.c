@@ -7,7 +7,7 @@
 
 #include "claims.h"
 #include "date.h"
-#include "kpi.h"
+#include "settled.h"
 #include "ledger.h"
 #include "money.h"
 #include "xalloc.h"
@@ -30,24 +30,6 @@ static const struct {
     {"R08", {"AGENCY_PLACEMENT", ALLOC_TIERS, r08_placement_claim}, NULL, reversal_full},
     {"R09", {"EMPLOYER_QUOTA", ALLOC_ONCE, r09_quota_claim}, NULL, reversal_full},
 };
-
-void award_list_add(award_list_t *l, Jiuye__Award *a) {
-    Jiuye__Award **grown = realloc(l->items, (l->n + 1) * sizeof *l->items);
-    if (!grown) abort();
-    l->items = grown;
-    l->items[l->n++] = a;
-}
-
-void award_list_clear(award_list_t *l) {
-    for (size_t i = 0; i < l->n; i++) award_free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-    for (size_t i = 0; i < l->n_moved; i++) jiuye__decision__free_unpacked(l->moved[i], NULL);
-    free(l->moved);
-    l->moved = NULL;
-    l->n_moved = 0;
-}
 
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
     if (!replaced) return;
@@ -94,8 +76,8 @@ int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye
     return 0;
 }
 
-/* programs_settle's work on the decisions kpi_record found new. */
-static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is_new, award_list_t *out,
+/* programs_settle's work on the decisions settled_record found new. */
+static int settle_fresh(txn_t *t, const Jiuye__Decided *decided, const int *is_new, award_list_t *out,
                         Jiuye__Decision **fresh, size_t *n_fresh, char *err, size_t errlen) {
     for (size_t i = 0; i < decided->n_decisions; i++) {
         const Jiuye__Decision *d = decided->decisions[i];
@@ -103,9 +85,9 @@ static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is
         fresh[(*n_fresh)++] = decided->decisions[i];
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
-            if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;
+            if (*d->corrects_decision_id && program_table[j].reversal(t, d, out, err, errlen) != 0) return -1;
             if (program_table[j].limit.claim) { /* places in date order, whatever the order of arrival */
-                if (claims_settle(pg, d, &program_table[j].limit, out, err, errlen) != 0) return -1;
+                if (claims_settle(t, d, &program_table[j].limit, out, err, errlen) != 0) return -1;
                 continue;
             }
             if (strcmp(d->outcome, "eligible") != 0) continue;
@@ -113,53 +95,40 @@ static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is
             ledger_place_t place;
             int replaces = 0;
             if (*d->corrects_decision_id) {
-                replaces = ledger_replaced(pg, d->corrects_decision_id, program_table[j].limit.program, &place);
+                replaces = ledger_replaced(t, d->corrects_decision_id, program_table[j].limit.program, &place);
                 if (replaces < 0) {
                     snprintf(err, errlen, "reading the award %s replaces failed", d->decision_id);
                     return -1;
                 }
             }
-            if (program_table[j].award(pg, d, replaces ? &place : NULL, out, err, errlen) != 0) return -1;
+            if (program_table[j].award(t, d, replaces ? &place : NULL, out, err, errlen) != 0) return -1;
         }
     }
     return 0;
 }
 
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+int programs_settle(txn_t *t, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
                     size_t *n_fresh, char *err, size_t errlen) {
     *n_fresh = 0;
     int *is_new = xrealloc(NULL, (decided->n_decisions + 1) * sizeof *is_new);
-    if (kpi_record(pg, decided, is_new) != 0) {
+    if (settled_record(t, decided, is_new) != 0) {
         snprintf(err, errlen, "recording the decisions of event %s failed",
                  decided->event ? decided->event->event_id : "?");
         free(is_new);
         return -1;
     }
-    int rc = settle_fresh(pg, decided, is_new, out, fresh, n_fresh, err, errlen);
+    int rc = settle_fresh(t, decided, is_new, out, fresh, n_fresh, err, errlen);
     free(is_new);
     return rc;
 }
 
-int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
-    static const Jiuye__Decision **decisions;
-    static const char **programs;
-    static size_t cap;
-    size_t count = 0;
-    for (size_t m = 0; m < n; m++) count += msgs[m]->n_decisions;
-    if (count > cap) {
-        cap = count * 2;
-        decisions = xrealloc(decisions, cap * sizeof *decisions);
-        programs = xrealloc(programs, cap * sizeof *programs);
-    }
-    size_t k = 0;
+int programs_read_ahead(txn_t *t, const Jiuye__Decided *const *msgs, size_t n) {
     for (size_t m = 0; m < n; m++)
         for (size_t i = 0; i < msgs[m]->n_decisions; i++) {
             const Jiuye__Decision *d = msgs[m]->decisions[i];
-            for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
-                if (!program_table[j].limit.claim || strcmp(program_table[j].rule, d->rule) != 0) continue;
-                decisions[k] = d;
-                programs[k++] = program_table[j].limit.program;
-            }
+            for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++)
+                if (program_table[j].limit.claim && strcmp(program_table[j].rule, d->rule) == 0)
+                    claims_ahead_add(t, d, program_table[j].limit.program);
         }
-    return claims_ahead(pg, decisions, programs, k);
+    return claims_ahead_read(t);
 }
