@@ -13,18 +13,8 @@
 #include "pg.h"
 #include "state.h"
 
-static const char *const aud_cdpf_hrss[] = {"cdpf", "hrss", NULL};
-static const char *const aud_hrss_cdpf[] = {"hrss", "cdpf", NULL};
-static const char *const aud_cdpf_health[] = {"cdpf", "health", NULL};
-static const char *const aud_cdpf_finance[] = {"cdpf", "finance", NULL};
-static const char *const aud_edu_hrss[] = {"education", "hrss", NULL};
-static const char *const aud_quota[] = {"cdpf", "finance", "tax", NULL};
-static const char *const aud_r10[] = {"org", "staffing", "cdpf", NULL};
-static const char *const aud_r11[] = {"sasac", "cdpf", NULL};
-static const char *const aud_hrss[] = {"hrss", NULL};
-static const char *const aud_civil[] = {"civil", NULL};
-static const char *const aud_cdpf[] = {"cdpf", NULL};
-static const char *const aud_cdpf_edu[] = {"cdpf", "education", NULL};
+/* A rule's audience: the departments told, a NULL-terminated list. */
+#define AUDIENCE(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Which events a rule looks at, beyond their type. */
 static int is_blind_massage(const Jiuye__Event *ev) {
@@ -52,42 +42,78 @@ static int is_job_seeker(const Jiuye__Event *ev) { return is_unemployed(ev) && e
 
 typedef int (*rule_match_fn)(const Jiuye__Event *ev);
 
-/* POLICY.md §3, in its order. */
+/* POLICY.md §3, in its order. Fields left out are 0 / NULL: not a correction,
+ * a not_in_force decision outside every plan, every event of the trigger type. */
 static const struct {
     rule_def_t def;
     rule_match_fn match; /* NULL: every event of the trigger type */
 } rule_table[] = {
-    {{"R01", "R01", "TRAINING_SUBSIDY", "二(三)9", "training.completed", aud_cdpf_hrss, 0, r01_training_subsidy, 0}, NULL},
-    {{"R02", "R02", "BLIND_MASSAGE_TRAINING", "二(二)8", "training.completed", aud_cdpf_health, 0,
-      r02_blind_massage_training, 0}, is_blind_massage},
-    {{"R03", "R03", "BLIND_TUITION", "二(二)8", "education.enrolled", aud_cdpf_finance, 0, r03_blind_tuition, 0}, NULL},
-    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.started", aud_hrss_cdpf, 0, r04_public_welfare_post, 0},
-     is_public_welfare_post},
-    {{"R04", "R04", "PUBLIC_WELFARE_POST", "二(二)5", "employment.ended", aud_hrss_cdpf, 1, r04_post_ended, 0}, NULL},
-    {{"R05", "R05", "GRADUATE_JOBSEEK", "二(二)7", "graduate.registered", aud_edu_hrss, 0, r05_graduate_jobseek, 0}, NULL},
-    {{"R06", "R06", "INTERNSHIP", "二(二)7", "internship.completed", aud_hrss_cdpf, 0, r06_internship, 0}, NULL},
-    {{"R07", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup, 0}, NULL},
-    {{"R07-loan", "R07", "STARTUP", "一(一)3", "business.started", aud_hrss_cdpf, 0, r07_startup_loan, 0}, NULL},
-    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.started", aud_hrss_cdpf, 0, r08_agency_placement, 0},
-     is_agency_placement},
-    {{"R08", "R08", "AGENCY_PLACEMENT", "二(三)10", "employment.ended", aud_hrss_cdpf, 1, r08_placement_ended, 0}, NULL},
-    {{"R09", "R09", "EMPLOYER_QUOTA", "三(二)", "employer.annual_report", aud_quota, 0, r09_employer_quota, 0}, NULL},
-    {{"R10", "R10", "INSTITUTION_MUST_HIRE", "一(一)1", "employer.annual_report", aud_r10, 0, r10_institution_must_hire, 0},
-     is_public_body},
-    {{"R11", "R11", "SOE_RECRUITMENT", "一(一)2", "recruitment.plan", aud_r11, 0, r11_soe_recruitment, 0}, is_soe_plan},
-    {{"R12", "R12", "PWP_RATIO", "二(二)5", "public_welfare_posts.created", aud_hrss, 0, r12_pwp_ratio, 0}, NULL},
-    {{"R13", "R13", "HARD_TO_EMPLOY", "二(二)5", "person.registered", aud_cdpf_hrss, 0, r13_hard_to_employ, 0},
-     is_hard_to_employ},
-    {{"R14", "R14", "LOW_INCOME_EXEMPTION", "二(二)5", "employment.started", aud_civil, 0, r14_low_income_exemption, 0},
-     is_auxiliary},
-    {{"R15", "R15", "FOUR_ONE_SERVICE", "二(三)10", "person.registered", aud_cdpf, 0, r15_four_one_service, 0},
-     is_unemployed},
-    {{"R16", "R16", "GRADUATE_SERVICE", "二(二)7", "graduate.registered", aud_cdpf_edu, 0, r16_graduate_service, 0},
-     graduate_wants_job},
-    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "vacancy.posted", aud_cdpf_hrss, 0, r17_vacancy_posted, 0}, NULL},
-    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "person.registered", aud_cdpf_hrss, 0, r17_person_match, 1},
-     is_job_seeker},
-    {{"R17", "R17", "VACANCY_MATCH", "二(三)10", "training.completed", aud_cdpf_hrss, 0, r17_person_match, 1}, NULL},
+    {.def = {.key = "R01", .id = "R01", .name = "TRAINING_SUBSIDY", .clause = "二(三)9",
+             .trigger = "training.completed", .audience = AUDIENCE("cdpf", "hrss"),
+             .decide = r01_training_subsidy}},
+    {.def = {.key = "R02", .id = "R02", .name = "BLIND_MASSAGE_TRAINING", .clause = "二(二)8",
+             .trigger = "training.completed", .audience = AUDIENCE("cdpf", "health"),
+             .decide = r02_blind_massage_training}, .match = is_blind_massage},
+    {.def = {.key = "R03", .id = "R03", .name = "BLIND_TUITION", .clause = "二(二)8",
+             .trigger = "education.enrolled", .audience = AUDIENCE("cdpf", "finance"),
+             .decide = r03_blind_tuition}},
+    {.def = {.key = "R04", .id = "R04", .name = "PUBLIC_WELFARE_POST", .clause = "二(二)5",
+             .trigger = "employment.started", .audience = AUDIENCE("hrss", "cdpf"),
+             .decide = r04_public_welfare_post}, .match = is_public_welfare_post},
+    {.def = {.key = "R04", .id = "R04", .name = "PUBLIC_WELFARE_POST", .clause = "二(二)5",
+             .trigger = "employment.ended", .audience = AUDIENCE("hrss", "cdpf"), .correction = 1,
+             .decide = r04_post_ended}},
+    {.def = {.key = "R05", .id = "R05", .name = "GRADUATE_JOBSEEK", .clause = "二(二)7",
+             .trigger = "graduate.registered", .audience = AUDIENCE("education", "hrss"),
+             .decide = r05_graduate_jobseek}},
+    {.def = {.key = "R06", .id = "R06", .name = "INTERNSHIP", .clause = "二(二)7",
+             .trigger = "internship.completed", .audience = AUDIENCE("hrss", "cdpf"),
+             .decide = r06_internship}},
+    {.def = {.key = "R07", .id = "R07", .name = "STARTUP", .clause = "一(一)3",
+             .trigger = "business.started", .audience = AUDIENCE("hrss", "cdpf"),
+             .decide = r07_startup}},
+    {.def = {.key = "R07-loan", .id = "R07", .name = "STARTUP", .clause = "一(一)3",
+             .trigger = "business.started", .audience = AUDIENCE("hrss", "cdpf"),
+             .decide = r07_startup_loan}},
+    {.def = {.key = "R08", .id = "R08", .name = "AGENCY_PLACEMENT", .clause = "二(三)10",
+             .trigger = "employment.started", .audience = AUDIENCE("hrss", "cdpf"),
+             .decide = r08_agency_placement}, .match = is_agency_placement},
+    {.def = {.key = "R08", .id = "R08", .name = "AGENCY_PLACEMENT", .clause = "二(三)10",
+             .trigger = "employment.ended", .audience = AUDIENCE("hrss", "cdpf"), .correction = 1,
+             .decide = r08_placement_ended}},
+    {.def = {.key = "R09", .id = "R09", .name = "EMPLOYER_QUOTA", .clause = "三(二)",
+             .trigger = "employer.annual_report", .audience = AUDIENCE("cdpf", "finance", "tax"),
+             .decide = r09_employer_quota}},
+    {.def = {.key = "R10", .id = "R10", .name = "INSTITUTION_MUST_HIRE", .clause = "一(一)1",
+             .trigger = "employer.annual_report", .audience = AUDIENCE("org", "staffing", "cdpf"),
+             .decide = r10_institution_must_hire}, .match = is_public_body},
+    {.def = {.key = "R11", .id = "R11", .name = "SOE_RECRUITMENT", .clause = "一(一)2",
+             .trigger = "recruitment.plan", .audience = AUDIENCE("sasac", "cdpf"),
+             .decide = r11_soe_recruitment}, .match = is_soe_plan},
+    {.def = {.key = "R12", .id = "R12", .name = "PWP_RATIO", .clause = "二(二)5",
+             .trigger = "public_welfare_posts.created", .audience = AUDIENCE("hrss"),
+             .decide = r12_pwp_ratio}},
+    {.def = {.key = "R13", .id = "R13", .name = "HARD_TO_EMPLOY", .clause = "二(二)5",
+             .trigger = "person.registered", .audience = AUDIENCE("cdpf", "hrss"),
+             .decide = r13_hard_to_employ}, .match = is_hard_to_employ},
+    {.def = {.key = "R14", .id = "R14", .name = "LOW_INCOME_EXEMPTION", .clause = "二(二)5",
+             .trigger = "employment.started", .audience = AUDIENCE("civil"),
+             .decide = r14_low_income_exemption}, .match = is_auxiliary},
+    {.def = {.key = "R15", .id = "R15", .name = "FOUR_ONE_SERVICE", .clause = "二(三)10",
+             .trigger = "person.registered", .audience = AUDIENCE("cdpf"),
+             .decide = r15_four_one_service}, .match = is_unemployed},
+    {.def = {.key = "R16", .id = "R16", .name = "GRADUATE_SERVICE", .clause = "二(二)7",
+             .trigger = "graduate.registered", .audience = AUDIENCE("cdpf", "education"),
+             .decide = r16_graduate_service}, .match = graduate_wants_job},
+    {.def = {.key = "R17", .id = "R17", .name = "VACANCY_MATCH", .clause = "二(三)10",
+             .trigger = "vacancy.posted", .audience = AUDIENCE("cdpf", "hrss"),
+             .decide = r17_vacancy_posted}},
+    {.def = {.key = "R17", .id = "R17", .name = "VACANCY_MATCH", .clause = "二(三)10",
+             .trigger = "person.registered", .audience = AUDIENCE("cdpf", "hrss"),
+             .decide = r17_person_match, .quiet_outside_plans = 1}, .match = is_job_seeker},
+    {.def = {.key = "R17", .id = "R17", .name = "VACANCY_MATCH", .clause = "二(三)10",
+             .trigger = "training.completed", .audience = AUDIENCE("cdpf", "hrss"),
+             .decide = r17_person_match, .quiet_outside_plans = 1}},
 };
 
 #define N_RULES (sizeof rule_table / sizeof *rule_table)

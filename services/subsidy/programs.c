@@ -14,21 +14,30 @@
 
 /* POLICY.md §3: the rules with an award, and how a correction of each is
  * undone. A program with a limit (claim) is allocated in date order
- * (claims.h); the others are paid as their decisions arrive (award). */
+ * (claims.h), and has no .award; the others are paid as their decisions
+ * arrive (award), and have no .limit.claim. */
 static const struct {
     const char *rule;
     program_limit_t limit;        /* .program always; .claim NULL: no limit */
     program_award_fn award;       /* eligible decision -> award (no limit) */
     program_reversal_fn reversal; /* correcting decision -> reversal */
 } program_table[] = {
-    {"R01", {"TRAINING_SUBSIDY", ALLOC_COUNT, r01_training_claim}, NULL, reversal_full},
-    {"R03", {"BLIND_TUITION", ALLOC_SUM, r03_tuition_claim}, NULL, reversal_full},
-    {"R04", {"PUBLIC_WELFARE_POST", ALLOC_COUNT, NULL}, r04_post_award, r04_post_reversal},
-    {"R05", {"GRADUATE_JOBSEEK", ALLOC_ONCE, r05_graduate_claim}, NULL, reversal_full},
-    {"R06", {"INTERNSHIP", ALLOC_COUNT, NULL}, r06_internship_award, reversal_full},
-    {"R07", {"STARTUP", ALLOC_ONCE, r07_startup_claim}, NULL, reversal_full},
-    {"R08", {"AGENCY_PLACEMENT", ALLOC_TIERS, r08_placement_claim}, NULL, reversal_full},
-    {"R09", {"EMPLOYER_QUOTA", ALLOC_ONCE, r09_quota_claim}, NULL, reversal_full},
+    {.rule = "R01", .limit = {.program = "TRAINING_SUBSIDY", .kind = ALLOC_COUNT, .claim = r01_training_claim},
+     .reversal = reversal_full},
+    {.rule = "R03", .limit = {.program = "BLIND_TUITION", .kind = ALLOC_SUM, .claim = r03_tuition_claim},
+     .reversal = reversal_full},
+    {.rule = "R04", .limit = {.program = "PUBLIC_WELFARE_POST", .kind = ALLOC_COUNT},
+     .award = r04_post_award, .reversal = r04_post_reversal},
+    {.rule = "R05", .limit = {.program = "GRADUATE_JOBSEEK", .kind = ALLOC_ONCE, .claim = r05_graduate_claim},
+     .reversal = reversal_full},
+    {.rule = "R06", .limit = {.program = "INTERNSHIP", .kind = ALLOC_COUNT},
+     .award = r06_internship_award, .reversal = reversal_full},
+    {.rule = "R07", .limit = {.program = "STARTUP", .kind = ALLOC_ONCE, .claim = r07_startup_claim},
+     .reversal = reversal_full},
+    {.rule = "R08", .limit = {.program = "AGENCY_PLACEMENT", .kind = ALLOC_TIERS, .claim = r08_placement_claim},
+     .reversal = reversal_full},
+    {.rule = "R09", .limit = {.program = "EMPLOYER_QUOTA", .kind = ALLOC_ONCE, .claim = r09_quota_claim},
+     .reversal = reversal_full},
 };
 
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
