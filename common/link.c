@@ -740,7 +740,7 @@ link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const ch
     if (!c->sock) goto err;
     zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     char client[32], server[32];
-    if (link_ends(name, client, server, sizeof client) == 0 && curve_server_setup(c->sock, base, client, server) < 0)
+    if (link_ends(name, client, server, sizeof client) == 0 && curve_server_setup(c->sock, link_zmq_context(), base, client, server) < 0)
         goto err;
     if (zmq_bind(c->sock, endpoint) != 0) {
         log_error("%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));

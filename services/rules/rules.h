@@ -63,8 +63,14 @@ void decision_list_add(decision_list_t *l, Jiuye__Decision *d);
 void decision_list_clear(decision_list_t *l);
 
 /* Update the rules' state with ev and decide every rule it triggers, appending
- * to out. Returns 0 or -1 (database error). */
+ * to out (apply.c: rules.events, state.h, rules_decide(), then the pending
+ * events a registration releases). Returns 0 or -1 (database error). */
 int rules_apply(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
+    __attribute__((warn_unused_result));
+
+/* Decide every rule ev triggers under the plan in force on its date,
+ * appending to out; nothing else. Returns 0 or -1 (database error). */
+int rules_decide(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
     __attribute__((warn_unused_result));
 
 /* Decide the rule with key for ev again, under decision_id (a pending event
@@ -92,7 +98,7 @@ const rule_def_t *rules_find(const char *key);
 /* The subject of an event: the cert_no or employer_code it is about. */
 const char *rules_event_subject(const Jiuye__Event *ev);
 
-/* Shared helpers for rule files ------------------------------------------ */
+/* Shared helpers for rule files (rule_kit.c) ------------------------------ */
 
 /* Read parameter name (district-aware) into v and record it in d. Returns 0;
  * -1 when the plan lacks it (d is then set ineligible naming the parameter). */
