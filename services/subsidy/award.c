@@ -125,6 +125,17 @@ void award_list_add(award_list_t *l, Jiuye__Award *a) {
     l->items[l->n++] = a;
 }
 
+int award_store_into(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot, award_list_t *out, const char *what,
+                     char *err, size_t errlen) {
+    if (award_store(t, a, limit_key, slot) != 0) {
+        snprintf(err, errlen, "storing %s of %s failed", what, a->decision_id);
+        award_free(a);
+        return -1;
+    }
+    award_list_add(out, a);
+    return 0;
+}
+
 void award_list_clear(award_list_t *l) {
     for (size_t i = 0; i < l->n; i++) award_free(l->items[i]);
     free(l->items);

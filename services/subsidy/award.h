@@ -52,6 +52,12 @@ typedef struct award_list {
 } award_list_t;
 
 void award_list_add(award_list_t *l, Jiuye__Award *a);
+
+/* award_store(), then a appended to out, which owns it from then on. On
+ * failure a is freed and err says "storing <what> of <decision> failed"
+ * (what: "the award", "a reversal"). Returns 0 or -1. */
+int award_store_into(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot, award_list_t *out, const char *what,
+                     char *err, size_t errlen) __attribute__((warn_unused_result));
 void award_list_clear(award_list_t *l);
 
 /* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */

@@ -265,12 +265,8 @@ static int allocate_alone(txn_t *t, const Jiuye__Decision *d, const program_limi
     alloc_places(lim->kind, NULL, &pc.place, 1);
     Jiuye__Award *a = NULL;
     if (lim->claim(d, &pc, &a, err, errlen) != 0 || !a) return -1;
-    if (award_store(t, a, c->limit_key, pc.place.granted ? pc.place.slot : 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing the award of %s failed", d->decision_id);
+    if (award_store_into(t, a, c->limit_key, pc.place.granted ? pc.place.slot : 0, out, "the award", err, errlen) != 0)
         return -1;
-    }
-    award_list_add(out, a);
     allocated_alone++;
     return 0;
 }
@@ -437,13 +433,10 @@ static int reallocate(txn_t *t, const program_limit_t *lim, const char *benefici
         /* A waiting award is undone by a waiting reversal, as in reversal.c. */
         award_set(a, PQgetvalue(r, m->row, H_STATUS), -amount, "日期在先的同类事件后到，名额按发生日期重新排定：冲回 %s 元",
                   money_format_yuan(-amount, yuan, sizeof yuan));
-        if (award_store(t, a, limit_key, 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing a reversal of %s failed", m->d->decision_id);
+        if (award_store_into(t, a, limit_key, 0, out, "a reversal", err, errlen) != 0) {
             rc = -1;
             break;
         }
-        award_list_add(out, a);
     }
     for (int k = 0; k < n_moves && rc == 0; k++) {
         move_t *m = &moves[k];
@@ -471,13 +464,11 @@ static int reallocate(txn_t *t, const program_limit_t *lim, const char *benefici
             free(a->replaces_award_id);
             a->replaces_award_id = xstrdup(replaces);
         }
-        if (award_store(t, a, limit_key, m->place->granted ? m->place->slot : 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing the award of %s failed", m->d->decision_id);
+        if (award_store_into(t, a, limit_key, m->place->granted ? m->place->slot : 0, out, "the award", err, errlen) !=
+            0) {
             rc = -1;
             break;
         }
-        award_list_add(out, a);
     }
 out:
     for (int k = 0; k < n_moves; k++) {

@@ -74,13 +74,7 @@ int r04_post_award(txn_t *t, const Jiuye__Decision *d, const ledger_place_t *rep
     award_set(a, "granted", wages + insurance, "公益性岗位补贴及社保补贴 %s 元（%lld 个月）",
               money_format_yuan(wages + insurance, yuan, sizeof yuan), (long long)months);
     program_replaces(a, replaced);
-    if (award_store(t, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "the award", err, errlen);
 }
 
 int r04_post_reversal(txn_t *t, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
@@ -114,11 +108,5 @@ int r04_post_reversal(txn_t *t, const Jiuye__Decision *d, award_list_t *out, cha
     char yuan[32];
     award_set(a, status, -(wages + insurance), "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
               money_format_yuan(-(wages + insurance), yuan, sizeof yuan));
-    if (award_store(t, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing reversal failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "a reversal", err, errlen);
 }

@@ -28,11 +28,5 @@ int r06_internship_award(txn_t *t, const Jiuye__Decision *d, const ledger_place_
     award_set(a, "granted", amount, "就业见习补贴 %s 元（%lld 个月）", money_format_yuan(amount, yuan, sizeof yuan),
               (long long)months);
     program_replaces(a, replaced);
-    if (award_store(t, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "the award", err, errlen);
 }

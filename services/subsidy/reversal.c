@@ -36,13 +36,7 @@ int reversal_full(txn_t *t, const Jiuye__Decision *d, award_list_t *out, char *e
         /* A waiting award is undone by a waiting reversal: its money was never granted (budget.h). */
         award_set(a, PQgetvalue(r, i, 5), -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
         const char *limit_key = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
-        if (award_store(t, a, limit_key, 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing reversal failed");
-            rc = -1;
-        } else {
-            award_list_add(out, a);
-        }
+        rc = award_store_into(t, a, limit_key, 0, out, "a reversal", err, errlen);
     }
     PQclear(r);
     return rc;
