@@ -6,15 +6,14 @@
 #include <string.h>
 
 #include "pg.h"
-#include "strhash.h"
+#include "strmap.h"
 
 /* ------------------------------------------------------------ the cache
  *
- * Open addressing over a power-of-two table, cleared at every transaction's
- * end; a slot that a write made uncertain is UNKNOWN (asked again), never
- * removed, so probing needs no tombstones. */
+ * A map by cert_no (strmap.h), cleared at every transaction's end; an entry
+ * that a write made uncertain is UNKNOWN (asked again), never removed. */
 
-typedef enum { SLOT_EMPTY, SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
+typedef enum { SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
 
 /* Whether events of the person wait in rules.pending. */
 typedef enum { PENDING_UNKNOWN, PENDING_NONE, PENDING_SOME } pending_state_t;
@@ -27,21 +26,21 @@ typedef struct {
 
 struct persons {
     int active;
-    slot_t *slots;
-    size_t cap, used; /* used: slots not EMPTY */
+    strmap_t slots; /* cert_no -> slot_t */
     unsigned long hits, asked; /* persons_find answered from the cache / by PostgreSQL */
 };
 
 persons_t *persons_new(void) {
     persons_t *c = calloc(1, sizeof *c);
     if (!c) abort(); /* out of memory at start: let the supervisor restart us */
+    c->slots = (strmap_t)STRMAP_INIT(slot_t);
     return c;
 }
 
 void persons_destroy(persons_t **cp) {
     persons_t *c = *cp;
     if (!c) return;
-    free(c->slots);
+    strmap_free(&c->slots);
     free(c);
     *cp = NULL;
 }
@@ -51,38 +50,13 @@ void persons_lookups(const persons_t *c, unsigned long *from_cache, unsigned lon
     *from_database = c->asked;
 }
 
-static void cache_end(void *self, txn_t *t);
-
-/* The slot of cert_no, or the empty slot where it belongs. */
-static slot_t *slot_find(persons_t *c, const char *cert_no) {
-    size_t i = (size_t)str_hash(cert_no) & (c->cap - 1);
-    while (c->slots[i].state != SLOT_EMPTY && strcmp(c->slots[i].person.cert_no, cert_no) != 0)
-        i = (i + 1) & (c->cap - 1);
-    return &c->slots[i];
-}
-
-static int cache_grow(persons_t *c) {
-    size_t cap = c->cap ? c->cap * 2 : 1024;
-    slot_t *old = c->slots, *slots = calloc(cap, sizeof *slots);
-    if (!slots) return -1;
-    size_t old_cap = c->cap;
-    c->slots = slots, c->cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].state != SLOT_EMPTY) *slot_find(c, old[i].person.cert_no) = old[i];
-    free(old);
-    return 0;
-}
-
-/* The slot of cert_no, made when missing; NULL when there is no c-> */
+/* The entry of cert_no, made (UNKNOWN) when missing; NULL when the
+ * transaction has no cache. */
 static slot_t *cache_slot(persons_t *c, const char *cert_no) {
-    if (!c->active || strlen(cert_no) >= sizeof c->slots[0].person.cert_no) return NULL;
-    if ((c->used + 1) * 2 > c->cap && cache_grow(c) != 0) {
-        cache_end(c, NULL); /* out of memory: no cache rather than a wrong one */
-        return NULL;
-    }
-    slot_t *s = slot_find(c, cert_no);
-    if (s->state == SLOT_EMPTY) {
-        c->used++;
+    if (!c->active || strlen(cert_no) >= sizeof ((slot_t *)0)->person.cert_no) return NULL;
+    int added;
+    slot_t *s = strmap_put(&c->slots, cert_no, &added);
+    if (added) {
         s->state = SLOT_UNKNOWN;
         s->pending = PENDING_UNKNOWN;
         snprintf(s->person.cert_no, sizeof s->person.cert_no, "%s", cert_no);
@@ -110,8 +84,7 @@ void persons_pending_known(txn_t *t, const char *cert_no, int waiting) {
 static void cache_end(void *self, txn_t *t) {
     (void)t;
     persons_t *c = self;
-    if (c->used) memset(c->slots, 0, c->cap * sizeof *c->slots);
-    c->used = 0;
+    strmap_clear(&c->slots);
     c->active = 0;
 }
 
@@ -195,7 +168,7 @@ int persons_cache_begin(txn_t *t, const char *const *cert_nos, size_t n) {
  * the upsert needs no answer. Returns 1 with *after filled, 0 when unknown. */
 static int register_known(persons_t *c, const Jiuye__Event *ev, person_t *after, int *waiting) {
     const Jiuye__PersonRegistered *r = ev->person_registered;
-    slot_t *s = c ? slot_find(c, r->cert_no) : NULL;
+    slot_t *s = c ? strmap_get(&c->slots, r->cert_no) : NULL;
     jdate_t on;
     if (!s || (s->state != SLOT_PRESENT && s->state != SLOT_ABSENT) || s->pending == PENDING_UNKNOWN ||
         date_parse(ev->occurred_on, &on) != 0)
@@ -265,20 +238,18 @@ int persons_employment(txn_t *t, const char *cert_no, int employed) {
                           "EXISTS (SELECT 1 FROM rules.employment WHERE cert_no = $1 AND ended_on IS NULL)",
                1, p) != 0)
         return -1;
-    if (c) {
-        slot_t *s = slot_find(c, cert_no);
-        if (employed && s->state == SLOT_PRESENT)
-            snprintf(s->person.employment_status, sizeof s->person.employment_status, "employed");
-        else if (s->state != SLOT_EMPTY)
-            s->state = SLOT_UNKNOWN; /* whether another job is open: PostgreSQL knows */
-    }
+    slot_t *s = c ? strmap_get(&c->slots, cert_no) : NULL;
+    if (s && employed && s->state == SLOT_PRESENT)
+        snprintf(s->person.employment_status, sizeof s->person.employment_status, "employed");
+    else if (s)
+        s->state = SLOT_UNKNOWN; /* whether another job is open: PostgreSQL knows */
     return 0;
 }
 
 int persons_find(txn_t *t, const char *cert_no, person_t *out) {
     persons_t *c = cache_of(t);
-    if (c) {
-        const slot_t *s = slot_find(c, cert_no);
+    const slot_t *s = c ? strmap_get(&c->slots, cert_no) : NULL;
+    if (s) {
         if (s->state == SLOT_PRESENT) {
             *out = s->person;
             c->hits++;

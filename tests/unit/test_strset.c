@@ -1,6 +1,8 @@
-/* test_strset.c: common/strset.c, the set of strings a transaction keeps:
- * add and contains, copies of the keys, growth past the first table (keys
- * placed again), clear keeps the memory and forgets every key, free. */
+/* test_strset.c: common/strmap.c and the set on it (strset.h), the one hash
+ * table: add and contains, copies of the keys, growth past the first table
+ * (keys placed again), clear keeps the memory and forgets every key, free;
+ * a map's values: zeroed when made, the same one for the same key, kept
+ * through growth. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strmap.h"
 #include "strset.h"
 
 static void test_add_and_has(void **state) {
@@ -90,12 +93,52 @@ static void test_clear_reuses_memory(void **state) {
     strset_free(&s);
 }
 
+typedef struct {
+    int n;
+    char tag[12];
+} value_t;
+
+static void test_map_values(void **state) {
+    (void)state;
+    strmap_t m = STRMAP_INIT(value_t);
+    int added = -1;
+    value_t *v = strmap_put(&m, "320706199003071234", &added);
+    assert_int_equal(added, 1);
+    assert_int_equal(v->n, 0); /* made zeroed */
+    assert_string_equal(v->tag, "");
+    v->n = 42;
+    snprintf(v->tag, sizeof v->tag, "present");
+    assert_ptr_equal(strmap_put(&m, "320706199003071234", &added), v);
+    assert_int_equal(added, 0);
+    assert_null(strmap_get(&m, "320706199003071235"));
+    char key[32];
+    for (int i = 0; i < 3000; i++) { /* grow: the table and the values move */
+        snprintf(key, sizeof key, "k%d", i);
+        ((value_t *)strmap_put(&m, key, NULL))->n = i;
+    }
+    v = strmap_get(&m, "320706199003071234");
+    assert_non_null(v);
+    assert_int_equal(v->n, 42);
+    assert_string_equal(v->tag, "present");
+    for (int i = 0; i < 3000; i += 37) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(((value_t *)strmap_get(&m, key))->n, i);
+    }
+    strmap_clear(&m);
+    assert_null(strmap_get(&m, "320706199003071234"));
+    v = strmap_put(&m, "320706199003071234", &added); /* after clear: new, zeroed again */
+    assert_int_equal(added, 1);
+    assert_int_equal(v->n, 0);
+    strmap_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_and_has),
         cmocka_unit_test(test_keys_are_copied),
         cmocka_unit_test(test_grows),
         cmocka_unit_test(test_clear_reuses_memory),
+        cmocka_unit_test(test_map_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
