@@ -34,6 +34,21 @@
  * consumer's dead_letters table with its error and acknowledged: visible to
  * operators, never retried forever, never silently dropped.
  *
+ * A consumer transaction (consumer_run_batch in link.c; the participants'
+ * calls are txn.h's):
+ *
+ *   fast ──begin hook, every handler, txn_flush, pg_defer_end──▶ COMMIT ─▶ txn_end, ack
+ *     │  any of them failed on a live connection:
+ *     │  txn_discard(whole), ROLLBACK, txn_end
+ *     ▼
+ *   careful: per message  SAVEPOINT; handler; txn_flush
+ *     ├─ ok ─────────────▶ RELEASE SAVEPOINT ─▶ next message ─▶ COMMIT ─▶ txn_end, ack
+ *     └─ LINK_REJECT ────▶ txn_discard(message), ROLLBACK TO SAVEPOINT,
+ *                          INSERT dead_letters ─▶ next message
+ *   LINK_RETRY, a lost connection, or a failure in careful mode outside a
+ *   message: txn_discard(whole), ROLLBACK, txn_end; no ack (the producer
+ *   sends again).
+ *
  * Both ends watch their socket's ZMQ_FD in the libevent loop. ZMQ_FD is
  * edge-triggered: after every wake-up and every send, ZMQ_EVENTS is read and
  * the socket drained until it says no more. */
