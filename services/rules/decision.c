@@ -229,51 +229,12 @@ static int decision_row(const Jiuye__Decision *d, const char *row[9]) {
     "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) "                            \
     "AS u(" DECISION_INSERT_COLUMNS ")"
 
-struct decision_rows {
-    pg_rows_t kept;
-};
+const txn_part_t decision_rows_part = PG_ROWS_PART("decisions");
 
-decision_rows_t *decision_rows_new(void) {
-    decision_rows_t *d = calloc(1, sizeof *d);
-    if (!d) abort(); /* out of memory at start: let the supervisor restart us */
-    pg_rows_init(&d->kept, 9, NULL);
-    return d;
-}
-
-void decision_rows_destroy(decision_rows_t **dp) {
-    decision_rows_t *d = *dp;
-    if (!d) return;
-    pg_rows_free(&d->kept);
-    free(d);
-    *dp = NULL;
-}
-
-static int rows_flush(void *self, txn_t *t) {
-    decision_rows_t *d = self;
-    if (pg_rows_count(&d->kept) == 0) return 0;
-    PGresult *r = pg_rows_exec(txn_pg(t), &d->kept, INSERT_DECISIONS);
-    if (!r) return -1;
-    PQclear(r);
-    return 0;
-}
-
-static void rows_discard(void *self, txn_t *t, int whole) {
-    (void)t, (void)whole; /* careful mode: earlier messages' rows were flushed, only this one's are here */
-    pg_rows_clear(&((decision_rows_t *)self)->kept);
-}
-
-const txn_part_t decision_rows_part = {.name = "decisions", .flush = rows_flush, .discard = rows_discard, .end = NULL};
+pg_rows_kept_t *decision_rows_new(void) { return pg_rows_kept_new(INSERT_DECISIONS, 9, NULL); }
 
 int decision_write(txn_t *t, const Jiuye__Decision *d) {
     const char *row[9];
     if (decision_row(d, row) != 0) return -1;
-    decision_rows_t *rows = txn_part(t, &decision_rows_part);
-    if (rows) {
-        pg_rows_add(&rows->kept, row, NULL); /* copies the values */
-        return 0;
-    }
-    return pg_cmd(txn_pg(t),
-                  "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::jsonb)",
-                  9, row);
+    return pg_rows_keep(t, &decision_rows_part, INSERT_DECISIONS, 9, NULL, row, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "decisions.pb-c.h"
+#include "pg_rows.h"
 #include "policy.h"
 #include "txn.h"
 
@@ -40,17 +41,16 @@ json_t *decision_to_json(const Jiuye__Decision *d);
 const char *decision_body(const Jiuye__Decision *d);
 
 /* The decisions of a transaction, inserted into rules.decisions with one
- * statement: a decision_rows_t, a participant of the transaction (txn.h)
- * made once by the service, keeps their rows until its flush (before COMMIT;
- * in careful mode after each message). Nothing reads rules.decisions inside
- * the consumer's transaction. */
-typedef struct decision_rows decision_rows_t;
+ * statement: the consumer's transaction keeps their rows (pg_rows.h's kept
+ * rows, a participant: txn.h) until its flush (before COMMIT; in careful mode
+ * after each message). Nothing reads rules.decisions inside the consumer's
+ * transaction. decision_rows_new(): the rows to join as decision_rows_part
+ * (caller owns them: pg_rows_kept_destroy). */
 extern const txn_part_t decision_rows_part;
-decision_rows_t *decision_rows_new(void); /* caller owns; aborts when out of memory */
-void decision_rows_destroy(decision_rows_t **rows);
+pg_rows_kept_t *decision_rows_new(void);
 
-/* Add d to rules.decisions in t: kept when t has a decision_rows_t joined,
- * else inserted now. Returns 0 or -1 (a string not UTF-8, a database error). */
+/* Add d to rules.decisions in t: kept when t has decision rows joined, else
+ * inserted now. Returns 0 or -1 (a string not UTF-8, a database error). */
 int decision_write(txn_t *t, const Jiuye__Decision *d) __attribute__((warn_unused_result));
 
 #endif

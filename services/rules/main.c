@@ -33,8 +33,7 @@ typedef struct rules_svc {
     struct event *tick, *sighup;
     http_replay_ctx_t replay;
     /* What the consumer's transaction keeps (txn.h), made once. */
-    decision_rows_t *decision_rows;
-    event_rows_t *event_rows;
+    pg_rows_kept_t *decision_rows, *event_rows;
     persons_t *persons;
     unsigned long events, decisions, timers_fired, reloads, reload_failures, replays, replay_decisions;
 } rules_svc_t;
@@ -170,8 +169,8 @@ out:
     if (rs.tick) event_free(rs.tick);
     if (rs.sighup) event_free(rs.sighup);
     link_consumer_destroy(&rs.from_intake);
-    event_rows_destroy(&rs.event_rows);
-    decision_rows_destroy(&rs.decision_rows);
+    pg_rows_kept_destroy(&rs.event_rows);
+    pg_rows_kept_destroy(&rs.decision_rows);
     persons_destroy(&rs.persons);
     link_producer_destroy(&rs.to_subsidy);
     svc_destroy(&rs.svc);

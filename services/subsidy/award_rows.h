@@ -2,23 +2,23 @@
  *
  * Inserting an award costs the backend its eight indexes and the ledger's
  * guard trigger; a statement per award was subsidy's costliest. So the
- * consumer's transaction keeps its awards' rows here (a participant, txn.h)
- * and inserts them all with one statement: before COMMIT (the flush; in
- * careful mode after each message, so that a row that fails fails its own
- * message) and before any statement that reads subsidy.awards, which says so
- * by calling award_rows_before_read() first. Rows keep their order, so a
- * reversal still precedes the award that takes its place. A transaction that
- * has no award_rows joined inserts each award at once. */
+ * consumer's transaction keeps its awards' rows (pg_rows.h's kept rows, a
+ * participant: txn.h) and inserts them all with one statement: before COMMIT
+ * (the flush; in careful mode after each message, so that a row that fails
+ * fails its own message) and before any statement that reads subsidy.awards,
+ * which says so by calling award_rows_before_read() first. Rows keep their
+ * order, so a reversal still precedes the award that takes its place. A
+ * transaction that has no award rows joined inserts each award at once. */
 #ifndef JIUYE_SUBSIDY_AWARD_ROWS_H
 #define JIUYE_SUBSIDY_AWARD_ROWS_H
 
+#include "pg_rows.h"
 #include "txn.h"
 
-typedef struct award_rows award_rows_t;
 extern const txn_part_t award_rows_part;
-
-award_rows_t *award_rows_new(void); /* caller owns; aborts when out of memory */
-void award_rows_destroy(award_rows_t **rows);
+/* The rows to join to a transaction as award_rows_part (caller owns them:
+ * pg_rows_kept_destroy). */
+pg_rows_kept_t *award_rows_new(void);
 
 /* Columns of a row, in order. */
 enum {

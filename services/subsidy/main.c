@@ -30,7 +30,7 @@ typedef struct subsidy_svc {
     policy_set_t plans; /* for their budgets */
     struct event *sighup;
     /* What the consumer's transaction keeps (txn.h), made once. */
-    award_rows_t *award_rows;
+    pg_rows_kept_t *award_rows;
     settled_t *settled_ahead;
     claims_ahead_t *claims_ahead;
     unsigned long settled, awards, reloads, reload_failures;
@@ -168,7 +168,7 @@ int main(void) {
 out:
     if (ss.sighup) event_free(ss.sighup);
     link_consumer_destroy(&ss.from_rules);
-    award_rows_destroy(&ss.award_rows);
+    pg_rows_kept_destroy(&ss.award_rows);
     settled_destroy(&ss.settled_ahead);
     claims_ahead_destroy(&ss.claims_ahead);
     link_producer_destroy(&ss.to_notify);

@@ -262,7 +262,7 @@ int main(void) {
         return 1;
     }
     PGconn *pg = PQconnectdb(conninfo);
-    event_rows_t *events = event_rows_new();
+    pg_rows_kept_t *events = event_rows_new();
     persons = calloc(BENCH_PERSONS, sizeof *persons);
     int rc = 1;
     if (!persons) abort();
@@ -361,7 +361,7 @@ int main(void) {
     rc = 0;
 out:
     PQfinish(pg);
-    event_rows_destroy(&events);
+    pg_rows_kept_destroy(&events);
     free(persons);
     policy_set_clear(&plans);
     return rc;
