@@ -26,7 +26,7 @@ PKGS = libzmq libprotobuf-c libevent libpq jansson libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) \
-         -Icommon -Ibuild/proto $(foreach s,intake rules subsidy notify,-Iservices/$(s)) $(PKG_CFLAGS)
+         -Icommon -Ibuild/proto $(PKG_CFLAGS)
 LDFLAGS = $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
@@ -55,6 +55,18 @@ $(B)/bin/jiuye-$(1): $(B)/obj/services/$(1)/main.o $(B)/lib/lib$(1).a $(LIBJIUYE
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+
+# Include paths: a service's objects see common/, build/proto and their own
+# directory only, so that no service includes another's header. What reuses a
+# service's code says which services it reads, file by file.
+$(foreach s,$(SERVICES),$(eval $(B)/obj/services/$(s)/%.o: CFLAGS += -Iservices/$(s)))
+$(B)/obj/tools/jiuyectl/%.o: CFLAGS += -Iservices/intake -Iservices/notify
+$(B)/obj/tests/unit/test_allocation.o: CFLAGS += -Iservices/subsidy
+$(B)/obj/tests/unit/test_decision_body.o $(B)/obj/tests/unit/test_replay.o: CFLAGS += -Iservices/rules
+$(B)/obj/tests/unit/test_intake_metrics.o $(B)/obj/tests/integration/test_intake_zmq.o: CFLAGS += -Iservices/intake
+$(B)/obj/tests/unit/test_notify_console.o $(B)/obj/tests/unit/test_notify_delivery.o: CFLAGS += -Iservices/notify
+$(B)/obj/tests/bench/jiuye_bench.o: CFLAGS += -Iservices/intake
+$(B)/obj/tests/bench/match_bench.o: CFLAGS += -Iservices/rules
 SERVICE_LIBS := $(foreach s,$(SERVICES),$(B)/lib/lib$(s).a)
 
 CTL_SRC := $(wildcard tools/jiuyectl/*.c)

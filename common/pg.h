@@ -43,24 +43,6 @@ int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
 int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
                const int *formats) __attribute__((warn_unused_result));
 
-/* A read barrier for rows kept in memory (pg_rows.h) instead of written one
- * statement each, when statements of the same transaction read their table:
- * flush runs before any statement on pg whose text names table (as the
- * statements spell it, "subsidy.awards"), so that none of them misses a kept
- * row, and pg_read_barrier_flush() writes what is left before COMMIT. A
- * statement that does not name the table (one that reads another table) lets
- * the rows wait, so that a transaction's rows go out in few statements. flush
- * returns 0 or -1 (the statement then fails without being sent); it runs
- * statements itself, which the barrier lets through (it does not run again
- * inside it). One barrier per process, set before the loop starts; flush NULL
- * removes it. */
-typedef int (*pg_barrier_fn)(PGconn *pg, void *ctx);
-void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *ctx);
-/* Run the barrier's flush now (the consumer's hook before COMMIT), never its
- * flush function directly: its own statement would meet the barrier. 0 when
- * none is set on pg; otherwise what flush returns. */
-int pg_read_barrier_flush(PGconn *pg) __attribute__((warn_unused_result));
-
 /* Forget pg's prepared statements (before PQfinish, or when its session was
  * replaced behind pg.c's back). pg_finish() forgets, then PQfinish()es; NULL is fine. */
 void pg_forget(PGconn *pg);

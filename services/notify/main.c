@@ -24,42 +24,30 @@ typedef struct notify_svc {
     delivery_worker_t *deliveries;
     stream_hub_t *streams;
     console_t *console;
+    notices_t *notices; /* what the consumer's transaction keeps (txn.h) */
     unsigned long notifications;
-    long stored_pending; /* notifications stored in the open transaction */
 } notify_svc_t;
 
-/* Notifications are kept for the flush hook below: one statement per transaction. */
-static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
-    (void)ctx, (void)pg;
+/* Notifications are kept by the transaction's notices_t (notice.h): one statement per transaction. */
+static link_status_t on_settled(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen) {
+    (void)ctx;
     if (env->body_case != JIUYE__ENVELOPE__BODY_SETTLED) {
         snprintf(err, errlen, "expected settled decisions, got body %d", (int)env->body_case);
         return LINK_REJECT;
     }
-    notice_keep_settled(env->settled);
+    if (notice_keep_settled(t, env->settled) < 0) {
+        snprintf(err, errlen, "storing its notifications failed");
+        return PQstatus(txn_pg(t)) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
+    }
     return LINK_OK;
-}
-
-/* Before the consumer's COMMIT: store what the handlers kept (notice.h). */
-static int flush_notices(void *ctx, PGconn *pg) {
-    notify_svc_t *ns = ctx;
-    long n = notice_flush(pg);
-    if (n < 0) return -1;
-    ns->stored_pending += n;
-    return 0;
-}
-
-static void discard_notices(void *ctx, int whole) {
-    notify_svc_t *ns = ctx;
-    notice_discard();
-    if (whole) ns->stored_pending = 0; /* what this transaction stored is gone */
 }
 
 /* After a commit: new notifications may have deliveries due and streams to feed. */
 static void on_committed(void *ctx) {
     notify_svc_t *ns = ctx;
-    if (ns->stored_pending == 0) return;
-    ns->notifications += (unsigned long)ns->stored_pending;
-    ns->stored_pending = 0;
+    long stored = notices_take_stored(ns->notices);
+    if (stored == 0) return;
+    ns->notifications += (unsigned long)stored;
     delivery_worker_wake(ns->deliveries);
     stream_hub_wake(ns->streams);
 }
@@ -83,7 +71,8 @@ int main(void) {
     ns.from_subsidy =
         link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, on_committed, &ns);
     if (!ns.from_subsidy) goto out;
-    link_consumer_on_flush(ns.from_subsidy, flush_notices, discard_notices);
+    ns.notices = notices_new();
+    txn_join(link_consumer_txn(ns.from_subsidy), &notices_part, ns.notices);
     ns.svc.metrics = notify_metrics;
     ns.svc.metrics_ctx = &ns;
     svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
@@ -95,6 +84,7 @@ int main(void) {
 out:
     console_destroy(&ns.console);
     link_consumer_destroy(&ns.from_subsidy);
+    notices_destroy(&ns.notices);
     stream_hub_destroy(&ns.streams);
     delivery_worker_destroy(&ns.deliveries);
     svc_destroy(&ns.svc);

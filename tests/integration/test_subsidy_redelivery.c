@@ -300,7 +300,7 @@ static void ten_deliveries_one_award(void **state) {
 }
 
 /* One message carrying the same decision twice (subsidy records a message's
- * decisions with one statement, kpi_record): its first copy is settled, the
+ * decisions with one statement, settled_record): its first copy is settled, the
  * second is "already settled". */
 static void twice_in_one_message_one_award(void **state) {
     fixture_t *f = *state;
@@ -317,7 +317,7 @@ static void twice_in_one_message_one_award(void **state) {
 
 /* A decision never settled before, under several message ids sent back to back
  * (a consumer transaction takes them together, and records the decisions of all
- * its messages with one statement, kpi_record_ahead): the first message settles
+ * its messages with one statement, settled_ahead): the first message settles
  * it, the others find it settled. */
 static void new_decision_under_many_ids_one_award(void **state) {
     fixture_t *f = *state;
