@@ -63,6 +63,15 @@ check "operator list: names and state, never a secret" \
     bash -c "grep -Eq '^op-revoked +[0-9T:Z-]+ +revoked ' <<<'$out' && grep -Eq '^op-expired .* expired' <<<'$out' && ! grep -q jy_ <<<'$out'"
 out=$("$CTL" operator add op-past --expires 2020-01-01 2>&1) && rc=0 || rc=$?
 check_eq "an expiry in the past is refused" "2" "$rc"
+# staff expire too (the view reads notify.staff.expires_at)
+STAFF_X=$("$CTL" staff add hz-expiring --district 320706 --department cdpf --expires 2099-01-01)
+me() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/me"; }
+check_eq "a staff token before its expiry: 200" 200 "$(me "$STAFF_X")"
+sql "UPDATE notify.staff SET expires_at = now() - interval '1 second' WHERE name = 'hz-expiring'"
+check_eq "after it: 401" 401 "$(me "$STAFF_X")"
+out=$("$CTL" staff add hz-late --district 320706 --department cdpf --expires 2026-01-15 2>&1) && rc=0 || rc=$?
+check_eq "staff add --expires today (JIUYE_TODAY) is refused, and nobody added" "2 0" \
+    "$rc $(sql "SELECT count(*) FROM notify.staff WHERE name = 'hz-late'")"
 for who in operator auditor metrics staff staff_other expired revoked; do
     [[ "${TOK[$who]}" =~ ^jy_[0-9a-f]{64}$ ]] || not_ok "a token for $who" "${TOK[$who]}"
 done
