@@ -10,6 +10,7 @@
 #include "config.h"
 #include "console.h"
 #include "delivery.h"
+#include "http_audit.h"
 #include "http_inbox.h"
 #include "link.h"
 #include "log.h"
@@ -60,9 +61,27 @@ static void notify_metrics(void *ctx, struct evbuffer *out) {
     link_consumer_metrics(ns->from_subsidy, out);
 }
 
-int main(void) {
+/* Staff read and acknowledge within their district and department, operators
+ * everything; the access log is for auditors alone. The console's routes are its own
+ * table (console.h). */
+static const svc_route_t notify_routes[] = {
+    {.path = "/v1/notifications", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_inbox},
+    {.path = "/v1/notifications/{id}/ack", .post = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_inbox_ack},
+    {.path = "/v1/audit", .get = ACCESS_AUDITOR, .fn = http_audit},
+};
+static const svc_route_t stream_routes[] = {
+    {.path = "/v1/notifications/stream", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = stream_handle},
+};
+
+int main(int argc, char **argv) {
     static notify_svc_t ns;
     int rc = 1;
+    if (svc_routes(&ns.svc, notify_routes, sizeof notify_routes / sizeof notify_routes[0], &ns.svc) != 0 ||
+        svc_routes(&ns.svc, stream_routes, sizeof stream_routes / sizeof stream_routes[0], &ns.streams) != 0 ||
+        console_routes(&ns.svc, &ns.console) != 0)
+        return 1;
+    int cli = svc_cli(&ns.svc, argc, argv);
+    if (cli >= 0) return cli;
     if (svc_init(&ns.svc, "notify", "jiuye_notify", "NOTIFY_DB_PASSWORD", "NOTIFY_HTTP_PORT", 8083) != 0) goto out;
     ns.deliveries = delivery_worker_new(ns.svc.base, ns.svc.pg);
     ns.streams = stream_hub_new(ns.svc.base, ns.svc.pg);
@@ -75,9 +94,6 @@ int main(void) {
     txn_join(link_consumer_txn(ns.from_subsidy), &notices_part, ns.notices);
     ns.svc.metrics = notify_metrics;
     ns.svc.metrics_ctx = &ns;
-    svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
-    svc_route(&ns.svc, "/v1/notifications/stream", stream_handle, ns.streams);
-    if (svc_route_prefix(&ns.svc, "/v1/notifications/", http_inbox_ack, ns.svc.pg) != 0) goto out;
     ns.console = console_new(&ns.svc, ns.streams);
     if (!ns.console) goto out;
     rc = svc_run(&ns.svc);

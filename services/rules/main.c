@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "config.h"
 #include "decision.h"
 #include "emit.h"
@@ -128,10 +129,27 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     link_consumer_metrics(rs->from_intake, out);
 }
 
-int main(void) {
+/* Routes whose handlers take the svc_t. The vacancy feed and its counts hold
+ * no personal data (vacancies are employers' offers): open to all. */
+static const svc_route_t rules_routes[] = {
+    {.path = "/v1/decisions", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_decisions},
+    {.path = "/v1/vacancies", .get = ACCESS_PUBLIC, .fn = http_vacancies},
+    {.path = "/v1/vacancies/kpi", .get = ACCESS_PUBLIC, .fn = http_vacancies_kpi},
+};
+/* The replay's handler takes its http_replay_ctx_t. */
+static const svc_route_t replay_routes[] = {
+    {.path = "/v1/replay", .post = ACCESS_OPERATOR, .fn = http_replay},
+};
+
+int main(int argc, char **argv) {
     static rules_svc_t rs;
     int rc = 1;
     log_init("rules");
+    if (svc_routes(&rs.svc, rules_routes, sizeof rules_routes / sizeof rules_routes[0], &rs.svc) != 0 ||
+        svc_routes(&rs.svc, replay_routes, sizeof replay_routes / sizeof replay_routes[0], &rs.replay) != 0)
+        return 1;
+    int cli = svc_cli(&rs.svc, argc, argv);
+    if (cli >= 0) return cli;
     rs.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
     if (policy_set_load_logged(&rs.plans, rs.policy_dir) != 0) return 2;
     if (svc_init(&rs.svc, "rules", "jiuye_rules", "RULES_DB_PASSWORD", "RULES_HTTP_PORT", 8081) != 0) goto out;
@@ -158,11 +176,7 @@ int main(void) {
     event_active(rs.tick, 0, 0); /* catch up at once on timers due while we were down */
     rs.svc.metrics = rules_metrics;
     rs.svc.metrics_ctx = &rs;
-    svc_route(&rs.svc, "/v1/decisions", http_decisions, rs.svc.pg);
     rs.replay = (http_replay_ctx_t){rs.svc.pg, &rs.plans, on_replayed, &rs};
-    svc_route(&rs.svc, "/v1/replay", http_replay, &rs.replay);
-    svc_route(&rs.svc, "/v1/vacancies", http_vacancies, rs.svc.pg);
-    svc_route(&rs.svc, "/v1/vacancies/kpi", http_vacancies_kpi, rs.svc.pg);
     link_producer_pump(rs.to_subsidy);
     rc = svc_run(&rs.svc);
 out:

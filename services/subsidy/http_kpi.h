@@ -8,6 +8,9 @@
 
 #include <event2/http.h>
 
-void http_kpi(struct evhttp_request *req, void *arg);
+#include "access.h"
+#include "svc.h"
+
+void http_kpi(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

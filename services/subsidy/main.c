@@ -10,6 +10,7 @@
 #include "award_rows.h"
 #include "budget.h"
 #include "claims.h"
+#include "access.h"
 #include "config.h"
 #include "http_awards.h"
 #include "http_kpi.h"
@@ -132,10 +133,20 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     link_consumer_metrics(ss->from_rules, out);
 }
 
-int main(void) {
+/* Awards name persons: staff of their district and operators. The KPI holds
+ * counts and sums only: staff of any district and operators. */
+static const svc_route_t subsidy_routes[] = {
+    {.path = "/v1/awards", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_awards},
+    {.path = "/v1/kpi", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_kpi},
+};
+
+int main(int argc, char **argv) {
     static subsidy_svc_t ss;
     int rc = 1;
     log_init("subsidy");
+    if (svc_routes(&ss.svc, subsidy_routes, sizeof subsidy_routes / sizeof subsidy_routes[0], &ss.svc) != 0) return 1;
+    int cli = svc_cli(&ss.svc, argc, argv);
+    if (cli >= 0) return cli;
     ss.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
     if (policy_set_load_logged(&ss.plans, ss.policy_dir) != 0) return 2;
     budget_use(&ss.plans);
@@ -161,8 +172,6 @@ int main(void) {
     event_add(ss.sighup, NULL);
     ss.svc.metrics = subsidy_metrics;
     ss.svc.metrics_ctx = &ss;
-    svc_route(&ss.svc, "/v1/awards", http_awards, ss.svc.pg);
-    svc_route(&ss.svc, "/v1/kpi", http_kpi, ss.svc.pg);
     link_producer_pump(ss.to_notify);
     rc = svc_run(&ss.svc);
 out:

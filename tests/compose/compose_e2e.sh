@@ -321,7 +321,10 @@ total=$(grep -c . "$F")
 check_eq "worked examples: all $total events accepted through the published intake port" \
     "$total 0 0" "$(publish "$EX_TOKEN" "$F")"
 
-api() { curl -fsS --max-time 10 "http://127.0.0.1:$1$2"; }
+# The read APIs want a token: an operator's, made with jiuyectl in the notify container.
+OP_TOKEN=$(podman exec "${PROJECT}_notify_1" jiuyectl operator add compose-op)
+check "an operator token made with jiuyectl in the notify container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$OP_TOKEN"
+api() { curl -fsS --max-time 10 -H "Authorization: Bearer $OP_TOKEN" "http://127.0.0.1:$1$2"; }
 awards_json() { api "$JIUYE_SUBSIDY_PORT" "/v1/awards?source=$1"; }
 award() { # award SOURCE DECISION-SUFFIX: "status amount" of each award of that decision
     awards_json "$1" | jq -r --arg d "$1/$2" '[.awards[] | select(.decision_id == $d) | "\(.status) \(.amount_fen)"] | join(",")'

@@ -222,9 +222,9 @@ check_eq "no dead letters" "0" \
     "$(sql "SELECT (SELECT count(*) FROM rules.dead_letters) + (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
 for s in rules subsidy notify; do
     check_eq "$s /metrics: jiuye_dead_letters 0" "jiuye_dead_letters{service=\"$s\"} 0" \
-        "$(curl -fsS "http://127.0.0.1:$(svc_port $s)/metrics" | grep '^jiuye_dead_letters')"
+        "$(api -fsS "http://127.0.0.1:$(svc_port $s)/metrics" | grep '^jiuye_dead_letters')"
 done
-out=$("$CTL" trace pw-end 2>&1) && rc=0 || rc=$?
+out=$(JIUYE_TOKEN=$(token_for operator) "$CTL" trace pw-end 2>&1) && rc=0 || rc=$?
 check_eq "jiuyectl trace on the restored database" 0 "$rc"
 check "trace shows the stored event from the restored intake.events" grep -q "事件 pw-end（来源 e2e-backup）" <<<"$out"
 check "trace shows the reversal" grep -qF "金额 -53280.00 元" <<<"$out"

@@ -162,7 +162,7 @@ check_eq "nothing of the refused batches stored" "$stored_before" "$(sql "SELECT
 # --- metrics ------------------------------------------------------------------
 metric() { # NAME{LABELS}: its value, or "absent"
   local v
-  v=$(curl -s "$METRICS_URL" | grep -F "$1 " | awk '{print $2}')
+  v=$(api -s "$METRICS_URL" | grep -F "$1 " | awk '{print $2}')
   echo "${v:-absent}"
 }
 received=$((14 + 14 + NE + NE + 14 + 1))
@@ -177,10 +177,10 @@ check_eq "metrics: an unknown type counts as type=\"unknown\"" "2" \
 check_eq "metrics: vacancy.closed accepted, duplicate, never rejected" "2 1 absent" \
   "$(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="accepted"}') $(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="duplicate"}') $(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="rejected"}')"
 check_eq "metrics: the counters by type add up to received" "$received" \
-  "$(curl -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*source="e2e-all"/ {s += $2} END {print s + 0}')"
+  "$(api -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*source="e2e-all"/ {s += $2} END {print s + 0}')"
 check_eq "metrics: accepted over all types" "$(sql "SELECT count(*) FROM intake.events")" \
-  "$(curl -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*status="accepted"/ {s += $2} END {print s + 0}')"
-check "metrics: declared as counters" grep -q '^# TYPE jiuye_events_total counter$' <(curl -s "$METRICS_URL")
+  "$(api -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*status="accepted"/ {s += $2} END {print s + 0}')"
+check "metrics: declared as counters" grep -q '^# TYPE jiuye_events_total counter$' <(api -s "$METRICS_URL")
 
 # --- revocation ---------------------------------------------------------------
 OTHER=$("$CTL" source add e2e-other)

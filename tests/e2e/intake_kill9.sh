@@ -41,7 +41,7 @@ check_eq "awk's check characters agree with make_cert_no" "3" "$agree"
 rows() { sql "SELECT count(*) FROM intake.events WHERE source = '$1'"; }
 received() { # events intake has answered for source $1 since its start
   local v
-  v=$(curl -s --max-time 1 "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" |
+  v=$(api -s --max-time 1 "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" |
         grep -F "jiuye_events_received_total{source=\"$1\"} " | awk '{print $2}')
   echo "${v:-0}"
 }

@@ -36,7 +36,7 @@ event() {
 { event st-zmq-1 32070619900101003; event st-zmq-2 32070619900101004; } > "$T/second.ndjson"
 event st-zmq-2 32070619900101004 > "$T/third.ndjson" # the same event again, same source: duplicate
 event st-zmq-2 32070619900101005 > "$T/fourth.ndjson" # the same event_id from the other source
-storing() { curl -s --max-time 1 "$BASE_URL/metrics" | awk '$1 == "jiuye_intake_batches_storing" { print $2 }'; }
+storing() { api -s --max-time 1 "$BASE_URL/metrics" | awk '$1 == "jiuye_intake_batches_storing" { print $2 }'; }
 store_waits() {
   sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'intake-store' AND wait_event_type = 'Lock'"
 }

@@ -25,6 +25,8 @@ PLAN=$POLICY/lianyungang-2023-2025.json
 cp "$(dirname "$0")/../../ops/policy/lianyungang-2023-2025.json" "$PLAN"
 export JIUYE_POLICY_DIR=$POLICY JIUYE_TODAY=2026-01-15
 CTL=$JIUYE_BIN/jiuyectl
+JIUYE_TOKEN=$(token_for operator) # replay and trace call the services as an operator
+export JIUYE_TOKEN
 
 out=$("$CTL" replay --help) && rc=0 || rc=$?
 check_eq "replay --help exits 0" 0 "$rc"

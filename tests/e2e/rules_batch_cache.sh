@@ -37,7 +37,7 @@ story() { # story FILE PREFIX CERT_A CERT_B: the same events for two persons
   ev "$f" "$p-train-b" training.completed 2025-04-20 "{\"cert_no\":\"$b\",\"provider_code\":\"$PROV\",\"course\":\"vocational\",\"hours\":60,\"certificate\":\"level4\",\"cost_fen\":180000}"
   ev "$f" "$p-post-a" employment.started 2025-05-01 "{\"cert_no\":\"$a\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true,\"agency_code\":\"$AGENCY\"}"
 }
-lookups() { curl -fsS "http://127.0.0.1:$(svc_port rules)/metrics" | awk -v by="$1" '$1 ~ "^jiuye_rules_person_lookups_total" && $1 ~ by { print $2 }'; }
+lookups() { api -fsS "http://127.0.0.1:$(svc_port rules)/metrics" | awk -v by="$1" '$1 ~ "^jiuye_rules_person_lookups_total" && $1 ~ by { print $2 }'; }
 
 A1=$(make_cert_no 32070619900101111 4 3); B1=$(make_cert_no 32070619900101122 4 3)
 A2=$(make_cert_no 32070619900101133 4 3); B2=$(make_cert_no 32070619900101144 4 3)

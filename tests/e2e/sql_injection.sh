@@ -33,7 +33,7 @@ check_eq "the vacancy title verbatim" "$BAD" "$(sql "SELECT title FROM rules.vac
 check_eq "every table still there" "4 $(sql "SELECT count(*) FROM pg_tables WHERE schemaname IN ('intake','rules','subsidy','notify')")" \
   "$(sql "SELECT count(DISTINCT schemaname) FROM pg_tables WHERE schemaname IN ('intake','rules','subsidy','notify')") $(sql "SELECT count(*) FROM pg_tables WHERE schemaname IN ('intake','rules','subsidy','notify')")"
 check_eq "nothing deleted" "5" "$(sql "SELECT count(*) FROM intake.events")"
-code=$(curl -s -o "$JIUYE_TEST_TMP/q.json" -w '%{http_code}' -G --data-urlencode "subject=$BAD" "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions")
+code=$(api -s -o "$JIUYE_TEST_TMP/q.json" -w '%{http_code}' -G --data-urlencode "subject=$BAD" "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions")
 check_eq "a query parameter carrying SQL is just a value" "200" "$code"
 check "and matches nothing" grep -q '"decisions":\[\]' "$JIUYE_TEST_TMP/q.json"
 lib_finish

@@ -98,7 +98,7 @@ body=$(sql "SELECT body FROM notify.notifications WHERE ref_id = 'budget/t3/R01/
 check "the notification body says the money waits for the budget" grep -q '等待预算，预算到位后按规定发放' <<<"$body"
 check_eq "one notification per waiting award (the waiting reversal too)" "5" \
   "$(sql "SELECT count(*) FROM notify.notifications WHERE kind = 'award' AND title LIKE '%等待预算%'")"
-api=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$C&year=2024")
+api=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$C&year=2024")
 check_eq "the awards API shows both waiting awards" "2" "$(grep -o '"status":"waiting_budget"' <<<"$api" | wc -l)"
 check_eq "no dead letters" "0" "$(sql "SELECT (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
 

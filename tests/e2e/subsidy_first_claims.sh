@@ -30,7 +30,7 @@ story() { # story PREFIX CERT
 }
 story a "$A" > "$T/a.ndjson"
 story b "$B" > "$T/b.ndjson"
-metric() { curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n "s/^jiuye_claims_allocated_total{read=\"$1\"} //p"; }
+metric() { api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n "s/^jiuye_claims_allocated_total{read=\"$1\"} //p"; }
 none0=$(metric none) claims0=$(metric claims)
 
 check_eq "a: one request" "6 accepted, 0 duplicate, 0 rejected" "$("$CTL" publish --token "$TOKEN" "$T/a.ndjson" | tail -1)"

@@ -16,7 +16,10 @@ ALERTS="JiuyeServiceDown JiuyeLinkBacklogGrowing JiuyeDeliveriesFailed JiuyePoli
 
 if command -v promtool >/dev/null && [[ "${JIUYE_NO_PROMTOOL:-0}" != 1 ]]; then
     echo "# $(promtool --version 2>&1 | head -1)"
-    check "promtool check config ops/prometheus.yml (and the rule file it loads)" promtool check config "$CONF"
+    # promtool wants the token file prometheus.yml names (beside it): a copy with one
+    PROM=$JIUYE_TEST_TMP/prom
+    mkdir -p "$PROM" && cp "$CONF" "$RULES" "$PROM/" && echo "jy_$(printf '%064d' 0)" >"$PROM/metrics_token"
+    check "promtool check config ops/prometheus.yml (and the rule file it loads)" promtool check config "$PROM/prometheus.yml"
     check "promtool check rules ops/alerts.yml" promtool check rules "$RULES"
     T=$JIUYE_TEST_TMP/alerts_test.yml
     cat >"$T" <<EOF
@@ -134,7 +137,13 @@ fi
 
 # The metrics the alerts use exist on the running services.
 for s in notify subsidy rules intake; do svc_start $s || lib_finish; done
-metrics() { curl -fsS "http://127.0.0.1:$(svc_port "$1")/metrics"; }
+# as Prometheus scrapes them: with a token of the metrics role (prometheus.yml's credentials_file)
+MT=$(token_for metrics)
+metrics() { curl -fsS -H "Authorization: Bearer $MT" "http://127.0.0.1:$(svc_port "$1")/metrics"; }
+for s in intake rules subsidy notify; do
+    check_eq "$s: /metrics without the token is refused" 401 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(svc_port $s)/metrics")"
+done
+check "prometheus.yml sends a bearer token from a file" grep -q '^      credentials_file: metrics_token ' "$CONF"
 all=$(for s in intake rules subsidy notify; do metrics $s; done)
 for m in $(grep -oE '\bjiuye_[a-z_]+' "$RULES" | sort -u); do
     check "$m is on a service's /metrics" grep -q "^${m}[{ ]" <<<"$all"
