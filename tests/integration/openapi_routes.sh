@@ -9,16 +9,9 @@
 # services, or another access.
 . "$(dirname "$0")/../lib.sh"
 lib_init
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../tools/openapi_test.sh"
 cd "$ROOT"
-SPEC=docs/api/openapi.yaml
-NPM_TOOL=tests/tools/npm-tool.sh
 LIST=tests/integration/openapi_routes.list
-
-if ! out=$("$NPM_TOOL" --install 2>&1); then
-    not_ok "the npm tools install (tests/tools/npm-tool.sh)" "$out"
-    lib_finish
-fi
 
 # compare NAME WANT_RC WANT_TEXT: the comparison of stdin with the spec exits WANT_RC and,
 # when WANT_TEXT is not empty, says it.
