@@ -12,6 +12,8 @@
 //   event-types SPEC TYPE...
 //                      the types intake accepts (TYPE...) equal the spec's Event variants
 //                      and each has an example of POST /v1/events.
+//   refusals SPEC     every operation behind a token answers 401, 403, 429 (with
+//                      Retry-After) and 503; one behind the ticket cookie 401.
 //   slice SPEC SERVICE URL
 //                      print (JSON) the spec cut to the paths SERVICE serves, with URL as its
 //                      only server: what a prism proxy in front of that service validates.
@@ -135,6 +137,32 @@ function eventTypes(specFile, types) {
     return problems;
 }
 
+// Every operation behind a token can be refused before its handler runs (access control
+// in common/svc.c): 401, 403, 429 with Retry-After, and 503 when the token cannot be
+// checked. A route its handler authenticates (the ticket) answers its own 401 only.
+function refusals(specFile) {
+    const spec = load(specFile);
+    const problems = [];
+    const resolve = (r) => (r && r.$ref ? spec.components.responses[r.$ref.split('/').pop()] : r);
+    for (const [path, item] of Object.entries(spec.paths)) {
+        for (const m of METHODS) {
+            const op = item[m];
+            if (!op) continue;
+            const access = op['x-jiuye-access'];
+            if (access === 'public') continue;
+            const codes = Array.isArray(access) && access.length === 1 && access[0] === 'ticket' ? ['401'] : ['401', '403', '429', '503'];
+            for (const code of codes) {
+                if (!op.responses[code]) problems.push(`${m.toUpperCase()} ${path}: no ${code} answer`);
+            }
+            const throttled = resolve(op.responses['429']);
+            if (throttled && !(throttled.headers && throttled.headers['Retry-After'])) {
+                problems.push(`${m.toUpperCase()} ${path}: its 429 has no Retry-After header`);
+            }
+        }
+    }
+    return problems;
+}
+
 function slice(specFile, svc, url) {
     const spec = load(specFile);
     const out = { ...spec, servers: [{ url, description: `${svc} (through this proxy)` }], paths: {} };
@@ -154,11 +182,13 @@ function main(argv) {
         problems = routes(specFile, fs.readFileSync(0, 'utf8'));
     } else if (cmd === 'event-types' && specFile && rest.length > 0) {
         problems = eventTypes(specFile, rest);
+    } else if (cmd === 'refusals' && specFile && rest.length === 0) {
+        problems = refusals(specFile);
     } else if (cmd === 'slice' && specFile && rest.length === 2) {
         process.stdout.write(slice(specFile, rest[0], rest[1]) + '\n');
         return 0;
     } else {
-        process.stderr.write('usage: openapi_check.js routes SPEC < ROUTES | event-types SPEC TYPE... | slice SPEC SERVICE URL\n');
+        process.stderr.write('usage: openapi_check.js routes SPEC < ROUTES | event-types SPEC TYPE... | refusals SPEC | slice SPEC SERVICE URL\n');
         return 2;
     }
     for (const p of problems) console.log(p);
