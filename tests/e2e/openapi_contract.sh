@@ -69,6 +69,7 @@ token_of() {
     echo "${!var:-${TOKEN:-}}"
 }
 WRONG=jy_$(printf '0%.0s' {1..64})
+# shellcheck disable=SC2034 # read by token_of wrong, through ${!var}
 TOKEN_WRONG=$WRONG # role "wrong": a well-formed token nobody holds
 
 # call SVC ROLE METHOD PATH [CURL ARGS...]: the request through SVC's proxy, as ROLE
@@ -284,7 +285,7 @@ if [[ "$ACCESS_BUILD" == 1 ]]; then
     expect "a source token reading awards: 403" subsidy source 403 GET /v1/awards
     expect "a staff token replaying: 403" rules staff 403 POST /v1/replay -H 'Content-Type: application/json' \
         --data-binary '{"from":"2024-01-01","to":"2024-12-31","dry_run":true}'
-    for i in {1..10}; do call subsidy wrong GET /v1/awards; done
+    for _ in {1..10}; do call subsidy wrong GET /v1/awards; done
     expect "the 11th bad token in a minute: 429" subsidy wrong 429 GET /v1/awards
     check "429 comes with Retry-After" grep -qiE '^retry-after: [0-9]+$' <<<"$HEADERS"
 else

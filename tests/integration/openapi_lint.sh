@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 lib_init
 . "$(dirname "$0")/../tools/openapi_test.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 ok "the npm tools are installed in $NPM_DIR"
 
 check "spectral lint docs/api/openapi.yaml: no warning" "$NPM_TOOL" spectral lint --fail-severity=warn --ruleset .spectral.yaml "$SPEC"

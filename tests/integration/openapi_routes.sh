@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 lib_init
 . "$(dirname "$0")/../tools/openapi_test.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 LIST=tests/integration/openapi_routes.list
 
 # compare NAME WANT_RC WANT_TEXT: the comparison of stdin with the spec exits WANT_RC and,

@@ -5,6 +5,7 @@
 # pinned tools are), installing them first if need be; without them the test cannot run,
 # so a failed install is a "not ok" and the end of the script.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034 # for the scripts that source this
 SPEC=$ROOT/docs/api/openapi.yaml
 NPM_TOOL=$ROOT/tests/tools/npm-tool.sh
 if ! NPM_DIR=$("$NPM_TOOL" --install 2>&1); then
