@@ -26,7 +26,7 @@ PKGS = libzmq libprotobuf-c libevent libpq jansson libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) \
-         -Icommon -Ibuild/proto $(foreach s,intake rules subsidy notify,-Iservices/$(s)) $(PKG_CFLAGS)
+         -Icommon -Ibuild/proto $(PKG_CFLAGS)
 LDFLAGS = $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lm
 
@@ -55,6 +55,18 @@ $(B)/bin/jiuye-$(1): $(B)/obj/services/$(1)/main.o $(B)/lib/lib$(1).a $(LIBJIUYE
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+
+# Include paths: a service's objects see common/, build/proto and their own
+# directory only, so that no service includes another's header. What reuses a
+# service's code says which services it reads, file by file.
+$(foreach s,$(SERVICES),$(eval $(B)/obj/services/$(s)/%.o: CFLAGS += -Iservices/$(s)))
+$(B)/obj/tools/jiuyectl/%.o: CFLAGS += -Iservices/intake -Iservices/notify
+$(B)/obj/tests/unit/test_allocation.o $(B)/obj/tests/unit/test_award_formulas.o: CFLAGS += -Iservices/subsidy
+$(B)/obj/tests/unit/test_decision_body.o $(B)/obj/tests/unit/test_replay.o: CFLAGS += -Iservices/rules
+$(B)/obj/tests/unit/test_intake_metrics.o $(B)/obj/tests/integration/test_intake_zmq.o: CFLAGS += -Iservices/intake
+$(B)/obj/tests/unit/test_notify_console.o $(B)/obj/tests/unit/test_notify_delivery.o: CFLAGS += -Iservices/notify
+$(B)/obj/tests/bench/jiuye_bench.o: CFLAGS += -Iservices/intake
+$(B)/obj/tests/bench/match_bench.o: CFLAGS += -Iservices/rules
 SERVICE_LIBS := $(foreach s,$(SERVICES),$(B)/lib/lib$(s).a)
 
 CTL_SRC := $(wildcard tools/jiuyectl/*.c)
@@ -136,7 +148,7 @@ test:
 	@$(MAKE) --no-print-directory SAN=1 all
 	tests/run.sh
 
-# The docker-compose deployment built and run for real with rootful podman (issue 8):
+# The docker-compose deployment built and run for real with rootful podman:
 # images from source (a debootstrapped Debian 12 base, cached in podman's store), up, the
 # worked examples through the published ports, a crash and a restart in flight, down -v.
 # make test runs the same script through tests/run.sh. Ports: 28080-28083 + JIUYE_TEST_PORT_OFFSET.
@@ -144,7 +156,7 @@ compose-test:
 	@ops/install-deps.sh --quiet
 	tests/compose/compose_e2e.sh
 
-# The long fault run of issue 7 (make test runs tests/e2e/chaos.sh with 2 000
+# The long fault run (make test runs tests/e2e/chaos.sh with 2 000
 # events and a 5-second consumer pause): 20 000 events, notify stopped a minute.
 CHAOS_EVENTS ?= 20000
 CHAOS_CONSUMER_PAUSE ?= 60
@@ -193,7 +205,7 @@ fuzz: $(FUZZ_BINS)
 	        build/fuzz/corpus/$$c tests/fuzz/corpus/$$c || rc=1; \
 	done; exit $$rc
 
-# ---- benchmark (tests/bench/; issue 9) --------------------------------------------------
+# ---- benchmark (tests/bench/; docs/performance.md) --------------------------------------
 # Always the optimized build (build/bin), never the sanitized one; the load generator goes
 # to build/bench/jiuye_bench (libzmq, libcurl, libpq, protobuf-c, jansson; linked against
 # libjiuye and the service archives like the tests, for intake's own codec and sources_add).
@@ -222,7 +234,7 @@ bench-smoke: bench-build
 	BENCH_EVENTS=500 BENCH_LONG=0 BENCH_SMOKE=1 tests/bench/run.sh
 # ---- end of benchmark --------------------------------------------------------------------
 
-# ---- matching benchmark (tests/bench/match_bench.c; issue 11) -----------------------------
+# ---- matching benchmark (tests/bench/match_bench.c) --------------------------------------
 # R17 VACANCY_MATCH at the city's scale: a private PostgreSQL of its own (in a temp dir, port
 # MATCH_BENCH_PGPORT), migrated, 50 000 registered persons, 20 000 trainings and 2 000 open
 # vacancies COPYed into the rules tables, then the time rules_apply() takes to decide a new

@@ -1,4 +1,4 @@
-/* audience.h: the departments a clause names as responsible (POLICY.md §3,
+/* audience.h: the departments a clause names as responsible (docs/policy.md §3,
  * column "audience"). Code travel in messages and API filters; labels are
  * what staff read. */
 #ifndef JIUYE_AUDIENCE_H

@@ -8,7 +8,6 @@
 #include <zmq.h>
 
 #include "config.h"
-#include "link.h"
 #include "log.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -118,9 +117,9 @@ static void zap_readable(evutil_socket_t fd, short what, void *arg) {
     }
 }
 
-static int zap_start(struct event_base *base) {
+static int zap_start(void *zmq_ctx, struct event_base *base) {
     if (zap.sock) return 0;
-    zap.sock = zmq_socket(link_zmq_context(), ZMQ_REP);
+    zap.sock = zmq_socket(zmq_ctx, ZMQ_REP);
     int zero = 0, fd;
     size_t len = sizeof fd;
     if (!zap.sock || zmq_setsockopt(zap.sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
@@ -140,7 +139,7 @@ void curve_shutdown(void) {
     memset(&zap, 0, sizeof zap);
 }
 
-int curve_server_setup(void *sock, struct event_base *base, const char *client, const char *server) {
+int curve_server_setup(void *sock, void *zmq_ctx, struct event_base *base, const char *client, const char *server) {
     char var_secret[64], var_public[64], var_clients[64], var_client[64];
     const char *secret = key_env(server, "CURVE_SECRET", var_secret, sizeof var_secret);
     const char *public_key = key_env(server, "CURVE_PUBLIC", var_public, sizeof var_public);
@@ -156,7 +155,7 @@ int curve_server_setup(void *sock, struct event_base *base, const char *client, 
         log_error("curve: %s has a key but no admitted clients: set %s or %s", server, var_clients, var_client);
         return -1;
     }
-    if (zap_start(base) != 0 || zap.n_domains == MAX_DOMAINS) return -1;
+    if (zap_start(zmq_ctx, base) != 0 || zap.n_domains == MAX_DOMAINS) return -1;
     zap_domain_t *d = &zap.domains[zap.n_domains];
     snprintf(d->name, sizeof d->name, "jiuye:%s", server);
     char list[MAX_CLIENTS * 42];

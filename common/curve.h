@@ -20,9 +20,10 @@
 
 /* Configure sock as the CURVE server of link "client->server" (names as in
  * link names: "intake->rules"), registering its admitted client keys with the
- * process's ZAP handler (started on first use in base). Returns 1 when CURVE
- * is on, 0 when no key is configured (plain), -1 on a configuration error (logged). */
-int curve_server_setup(void *sock, struct event_base *base, const char *client, const char *server);
+ * process's ZAP handler (started on first use in base, in zmq_ctx: sock's
+ * context). Returns 1 when CURVE is on, 0 when no key is configured (plain),
+ * -1 on a configuration error (logged). */
+int curve_server_setup(void *sock, void *zmq_ctx, struct event_base *base, const char *client, const char *server);
 
 /* Configure sock as the CURVE client of link "client->server". Returns 1, 0 or -1 as above. */
 int curve_client_setup(void *sock, const char *client, const char *server);

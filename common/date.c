@@ -139,7 +139,7 @@ jdate_t date_month_last(jdate_t date) {
 }
 
 /* The largest n with date_add_months(birth, 12 * n) <= on. This follows the
- * anniversary convention of POLICY.md §3: someone born on 29 February has a
+ * anniversary convention of docs/policy.md §3: someone born on 29 February has a
  * birthday on 28 February in common years. Negative (floored) when on < birth. */
 int date_full_years(jdate_t birth, jdate_t on) {
     int n = date_year(on) - date_year(birth);

@@ -1,4 +1,4 @@
-/* histogram.h: a Prometheus histogram of durations in seconds (issue 10:
+/* histogram.h: a Prometheus histogram of durations in seconds (for
  * jiuye_stage_seconds on /metrics).
  *
  * Fixed, conventional buckets (Prometheus client defaults, plus 1 ms and

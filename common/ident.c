@@ -1,4 +1,4 @@
-/* ident.c: validation and masking of the identities of POLICY.md §1 (see ident.h).
+/* ident.c: validation and masking of the identities of docs/policy.md §1 (see ident.h).
  *
  * cert_no checks run in this order, and the first failure is the reason given:
  *   1. length 20 (reported in characters when the input is valid UTF-8)

@@ -1,4 +1,4 @@
-/* ident.h: identities of POLICY.md §1 and their validation.
+/* ident.h: identities of docs/policy.md §1 and their validation.
  *
  * cert_no (残疾人证号): 18-character citizen ID (GB 11643, ISO 7064 MOD 11-2
  * check character, possibly 'X') followed by the disability category (1-7)

@@ -22,7 +22,6 @@
 #define SQL_MAX 512
 
 static void *zmq_context_singleton;
-static void outbox_free(void);
 
 void *link_zmq_context(void) {
     if (!zmq_context_singleton) zmq_context_singleton = zmq_ctx_new();
@@ -30,7 +29,6 @@ void *link_zmq_context(void) {
 }
 
 void link_term(void) {
-    outbox_free();
     curve_shutdown();
     if (zmq_context_singleton) zmq_ctx_term(zmq_context_singleton);
     zmq_context_singleton = NULL;
@@ -96,18 +94,16 @@ static int64_t wall_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Outbox rows collected in memory between link_outbox_collect() and
- * link_outbox_flush(): one INSERT of arrays for a whole batch instead of a
- * statement per row. One collection at a time (one loop thread per process);
- * its buffers are kept for the next batch. */
+/* Outbox rows kept for one transaction (link.h): one INSERT of arrays for a
+ * whole batch instead of a statement per row. The buffers are kept for the
+ * next transaction. */
 #define OUTBOX_COLLECT_MAX 1024           /* rows: written early beyond this */
 #define OUTBOX_COLLECT_BYTES (8u << 20)   /* payload bytes: the same */
-static struct {
-    PGconn *pg; /* NULL: not collecting, rows go in at once */
+struct link_outbox {
     char schema[32];
     pg_array_t ids, payloads;
     size_t bytes;
-} outbox_collected;
+};
 
 static int outbox_insert(PGconn *pg, const char *schema, const char *ids, int ids_len, const char *payloads,
                          int payloads_len) {
@@ -122,48 +118,47 @@ static int outbox_insert(PGconn *pg, const char *schema, const char *ids, int id
     return 0;
 }
 
-static void outbox_free(void) {
-    pg_array_free(&outbox_collected.ids);
-    pg_array_free(&outbox_collected.payloads);
+static void outbox_restart(link_outbox_t *o) {
+    pg_array_reset(&o->ids, PG_OID_TEXT);
+    pg_array_reset(&o->payloads, PG_OID_BYTEA);
+    o->bytes = 0;
 }
 
-static void outbox_restart(void) {
-    pg_array_reset(&outbox_collected.ids, PG_OID_TEXT);
-    pg_array_reset(&outbox_collected.payloads, PG_OID_BYTEA);
-    outbox_collected.bytes = 0;
+link_outbox_t *link_outbox_new(const char *schema) {
+    link_outbox_t *o = calloc(1, sizeof *o);
+    if (!o) abort(); /* out of memory at start: let the supervisor restart us */
+    snprintf(o->schema, sizeof o->schema, "%s", schema);
+    outbox_restart(o);
+    return o;
 }
 
-void link_outbox_collect(PGconn *pg, const char *schema) {
-    assert(!outbox_collected.pg || outbox_collected.pg == pg);
-    outbox_collected.pg = pg;
-    snprintf(outbox_collected.schema, sizeof outbox_collected.schema, "%s", schema);
-    outbox_restart();
+void link_outbox_destroy(link_outbox_t **op) {
+    link_outbox_t *o = *op;
+    if (!o) return;
+    pg_array_free(&o->ids);
+    pg_array_free(&o->payloads);
+    free(o);
+    *op = NULL;
 }
 
-/* Write what was collected, keep collecting. */
-static int outbox_write_collected(void) {
-    if (outbox_collected.ids.count == 0) return 0;
-    int rc = outbox_insert(outbox_collected.pg, outbox_collected.schema, pg_array_data(&outbox_collected.ids),
-                           pg_array_len(&outbox_collected.ids), pg_array_data(&outbox_collected.payloads),
-                           pg_array_len(&outbox_collected.payloads));
-    outbox_restart();
+/* Write what was kept, keep collecting. */
+static int outbox_flush(void *self, txn_t *t) {
+    link_outbox_t *o = self;
+    if (o->ids.count == 0) return 0;
+    int rc = outbox_insert(txn_pg(t), o->schema, pg_array_data(&o->ids), pg_array_len(&o->ids),
+                           pg_array_data(&o->payloads), pg_array_len(&o->payloads));
+    outbox_restart(o);
     return rc;
 }
 
-int link_outbox_flush(PGconn *pg) {
-    if (outbox_collected.pg != pg) return 0;
-    int rc = outbox_write_collected();
-    outbox_collected.pg = NULL;
-    return rc;
+static void outbox_discard(void *self, txn_t *t, int whole) {
+    (void)t, (void)whole; /* in careful mode earlier messages' rows were flushed: only this one's are here */
+    outbox_restart(self);
 }
 
-void link_outbox_discard(PGconn *pg) {
-    if (outbox_collected.pg != pg) return;
-    outbox_restart();
-    outbox_collected.pg = NULL;
-}
+const txn_part_t link_outbox_part = {.name = "outbox", .flush = outbox_flush, .discard = outbox_discard, .end = NULL};
 
-int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env) {
+int link_outbox_put(txn_t *t, const char *schema, const Jiuye__Envelope *env) {
     Jiuye__Envelope stamped = *env; /* enqueue time, for jiuye_stage_seconds at the consumer */
     if (!stamped.created_at_ms) stamped.created_at_ms = wall_ms();
     size_t len = jiuye__envelope__get_packed_size(&stamped);
@@ -171,12 +166,12 @@ int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env) 
         log_error("outbox: message %s is %zu bytes, over the %d limit", env->message_id, len, LINK_MAX_MSG);
         return -1;
     }
-    if (outbox_collected.pg == pg && strcmp(outbox_collected.schema, schema) == 0) {
-        pg_array_add(&outbox_collected.ids, env->message_id, strlen(env->message_id));
-        jiuye__envelope__pack(&stamped, pg_array_add_space(&outbox_collected.payloads, len));
-        outbox_collected.bytes += len;
-        if (outbox_collected.ids.count >= OUTBOX_COLLECT_MAX || outbox_collected.bytes >= OUTBOX_COLLECT_BYTES)
-            return outbox_write_collected();
+    link_outbox_t *o = txn_part(t, &link_outbox_part);
+    if (o && strcmp(o->schema, schema) == 0) {
+        pg_array_add(&o->ids, env->message_id, strlen(env->message_id));
+        jiuye__envelope__pack(&stamped, pg_array_add_space(&o->payloads, len));
+        o->bytes += len;
+        if (o->ids.count >= OUTBOX_COLLECT_MAX || o->bytes >= OUTBOX_COLLECT_BYTES) return outbox_flush(o, t);
         return 0;
     }
     uint8_t *buf = malloc(len ? len : 1);
@@ -186,7 +181,7 @@ int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env) 
     snprintf(sql, sizeof sql, "INSERT INTO %s.outbox (message_id, payload) VALUES ($1, $2)", schema);
     const char *params[] = {env->message_id, (const char *)buf};
     int lengths[] = {0, (int)len}, formats[] = {0, 1};
-    PGresult *r = pg_exec_bin(pg, sql, 2, params, lengths, formats, 0);
+    PGresult *r = pg_exec_bin(txn_pg(t), sql, 2, params, lengths, formats, 0);
     free(buf);
     if (!r) return -1;
     PQclear(r);
@@ -434,10 +429,10 @@ struct link_consumer {
     struct event *sock_ev;
     link_handler_fn handler;
     link_committed_fn committed;
-    link_flush_fn flush;
-    link_discard_fn discard;
     link_begin_fn begin;
     void *ctx;
+    txn_t txn;              /* the transaction of every batch, with its participants */
+    link_outbox_t *outbox;  /* joined to txn: the handlers' outbox rows */
     received_t batch[LINK_BATCH];
     size_t n;          /* received, not yet cleared */
     size_t off, end;   /* the slice in the current transaction: batch[off..end) */
@@ -502,78 +497,73 @@ static int consumer_dead_letter(link_consumer_t *c, received_t *m, const char *e
     return 0;
 }
 
-static int consumer_begin(link_consumer_t *c, int careful) {
+static int consumer_begin(link_consumer_t *c) {
     const Jiuye__Envelope *envs[LINK_BATCH];
     size_t n = 0;
     for (size_t i = c->off; i < c->end; i++)
         if (c->batch[i].is_new) envs[n++] = c->batch[i].env;
-    return c->begin(c->ctx, c->pg, envs, n, careful);
+    return c->begin(c->ctx, &c->txn, envs, n);
 }
 
-static void consumer_discard_rows(link_consumer_t *c, int whole) {
-    if (c->discard) c->discard(c->ctx, whole);
-}
-
-/* Before a rollback: drop collected outbox rows and kept rows, read deferred results. */
-static void consumer_abandon_writes(link_consumer_t *c) {
-    link_outbox_discard(c->pg);
-    consumer_discard_rows(c, 1);
+/* A fast transaction that failed before COMMIT: drop what the participants
+ * keep, read the deferred results, roll back; then careful mode. */
+static batch_result_t consumer_abandon(link_consumer_t *c) {
+    txn_discard(&c->txn, 1);
     if (pg_defer_end(c->pg) != 0) {
         /* already failing: the rollback follows */
     }
+    pg_rollback(c->pg);
+    txn_end(&c->txn);
+    return BATCH_CAREFUL;
 }
 
 /* One transaction for the whole batch. In careful mode each message runs
  * under a savepoint so that a rejected one is dead-lettered alone; the fast
  * mode is tried first because savepoints cost two round trips a message.
- * The fast mode also collects the handlers' outbox rows and writes them with
- * one statement before COMMIT, and defers their writes (pg_defer_begin(): no
- * round trip per write); if either fails, careful mode (each statement waited
- * for) finds the message at fault. */
+ * The fast mode also defers the handlers' writes (pg_defer_begin(): no round
+ * trip per write) and flushes the participants' kept rows (the outbox's among
+ * them) once, before COMMIT; if any of that fails, careful mode (each
+ * statement waited for, kept rows flushed per message) finds the message at
+ * fault. */
 static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
     char err[512];
+    txn_t *t = &c->txn;
+    t->careful = careful;
+    t->msg = NULL;
     if (pg_begin(c->pg) != 0) return BATCH_RETRY;
     if (consumer_mark_consumed(c) != 0) goto retry;
-    if (!careful) {
-        link_outbox_collect(c->pg, c->schema);
-        pg_defer_begin(c->pg);
-    }
+    if (!careful) pg_defer_begin(c->pg);
     /* The handlers' statements are lookups and writes by key, whose generic
      * plans are the right ones; PostgreSQL's default (auto) kept planning some
      * of them again on every call as the tables grew (subsidy's claims of a
-     * limit: 8 095 plans, 3.7 s of planning for 20 000 events at 1 000/s).
-     * For this transaction only (is_local), deferred in fast mode. */
+     * limit). For this transaction only (is_local), deferred in fast mode. */
     if (pg_cmd(c->pg, "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)", 0, NULL) != 0) goto retry;
-    if (c->begin && consumer_begin(c, careful) != 0) {
+    if (c->begin && consumer_begin(c) != 0) {
         /* What begin wrote ahead for all the messages failed: message by
          * message, the one at fault is dead-lettered instead of the whole
          * batch failing on every redelivery. */
         if (careful || PQstatus(c->pg) != CONNECTION_OK) goto retry;
-        consumer_abandon_writes(c);
-        pg_rollback(c->pg);
-        return BATCH_CAREFUL;
+        return consumer_abandon(c);
     }
     for (size_t i = c->off; i < c->end; i++) {
         received_t *m = &c->batch[i];
         if (!m->is_new) continue;
         if (careful && pg_cmd(c->pg, "SAVEPOINT msg", 0, NULL) != 0) goto retry;
         err[0] = '\0';
+        t->msg = m->env;
         log_context_set(link_envelope_event_id(m->env), m->env->message_id);
-        link_status_t st = c->handler(c->ctx, c->pg, m->env, err, sizeof err);
+        link_status_t st = c->handler(c->ctx, t, m->env, err, sizeof err);
         log_debug("%s: message handled (status %d)", c->name, (int)st);
         log_context_clear();
-        if (careful && st == LINK_OK && c->flush && c->flush(c->ctx, c->pg) != 0) {
+        if (careful && st == LINK_OK && txn_flush(t) != 0) {
             snprintf(err, sizeof err, "writing its rows failed (see the log)");
             st = LINK_REJECT;
         }
-        if (careful && st != LINK_OK) consumer_discard_rows(c, 0);
+        t->msg = NULL;
+        if (careful && st != LINK_OK) txn_discard(t, 0);
         if (st == LINK_RETRY || (st != LINK_OK && PQstatus(c->pg) != CONNECTION_OK)) goto retry;
         if (st == LINK_REJECT) {
-            if (!careful) {
-                consumer_abandon_writes(c);
-                pg_rollback(c->pg);
-                return BATCH_CAREFUL;
-            }
+            if (!careful) return consumer_abandon(c);
             log_at(LOG_ERROR, link_envelope_event_id(m->env), m->env->message_id,
                    "%s: message rejected, kept in dead_letters: %s", c->name, err);
             if (pg_cmd(c->pg, "ROLLBACK TO SAVEPOINT msg", 0, NULL) != 0 ||
@@ -583,24 +573,21 @@ static batch_result_t consumer_run_batch(link_consumer_t *c, int careful) {
             goto retry;
         }
     }
-    if (!careful && ((c->flush && c->flush(c->ctx, c->pg) != 0) || link_outbox_flush(c->pg) != 0 ||
-                     pg_defer_end(c->pg) != 0)) {
+    if (!careful && (txn_flush(t) != 0 || pg_defer_end(c->pg) != 0)) {
         if (PQstatus(c->pg) != CONNECTION_OK) goto retry;
-        consumer_abandon_writes(c);
-        pg_rollback(c->pg);
-        return BATCH_CAREFUL;
+        return consumer_abandon(c);
     }
     if (pg_commit(c->pg) != 0) goto retry;
+    txn_end(t);
     return BATCH_DONE;
 retry:
-    link_outbox_discard(c->pg);
-    consumer_discard_rows(c, 1);
-    if (!careful && pg_defer_end(c->pg) != 0 && PQstatus(c->pg) == CONNECTION_OK) {
-        pg_rollback(c->pg); /* a deferred write failed: find out which message */
-        return BATCH_CAREFUL;
-    }
+    txn_discard(t, 1);
+    batch_result_t res = BATCH_RETRY;
+    if (!careful && pg_defer_end(c->pg) != 0 && PQstatus(c->pg) == CONNECTION_OK)
+        res = BATCH_CAREFUL; /* a deferred write failed: find out which message */
     pg_rollback(c->pg);
-    return BATCH_RETRY;
+    txn_end(t);
+    return res;
 }
 
 static void consumer_send_acks(link_consumer_t *c) {
@@ -745,6 +732,9 @@ link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const ch
     snprintf(c->name, sizeof c->name, "%s", name);
     snprintf(c->schema, sizeof c->schema, "%s", schema);
     c->pg = pg;
+    txn_init(&c->txn, pg);
+    c->outbox = link_outbox_new(schema);
+    txn_join(&c->txn, &link_outbox_part, c->outbox);
     c->handler = handler;
     c->committed = committed;
     c->ctx = ctx;
@@ -753,7 +743,7 @@ link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const ch
     if (!c->sock) goto err;
     zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     char client[32], server[32];
-    if (link_ends(name, client, server, sizeof client) == 0 && curve_server_setup(c->sock, base, client, server) < 0)
+    if (link_ends(name, client, server, sizeof client) == 0 && curve_server_setup(c->sock, link_zmq_context(), base, client, server) < 0)
         goto err;
     if (zmq_bind(c->sock, endpoint) != 0) {
         log_error("%s: cannot bind %s: %s", name, endpoint, zmq_strerror(errno));
@@ -769,10 +759,7 @@ err:
     return NULL;
 }
 
-void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discard_fn discard) {
-    c->flush = flush;
-    c->discard = discard;
-}
+txn_t *link_consumer_txn(link_consumer_t *c) { return &c->txn; }
 
 void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin) { c->begin = begin; }
 
@@ -781,6 +768,7 @@ void link_consumer_destroy(link_consumer_t **cp) {
     if (!c) return;
     consumer_clear_batch(c);
     pg_array_free(&c->ids);
+    link_outbox_destroy(&c->outbox);
     if (c->sock_ev) event_free(c->sock_ev);
     if (c->sock) zmq_close(c->sock);
     free(c);

@@ -1,4 +1,4 @@
-/* link.h: the delivery protocol between two services (DESIGN.md "Delivery").
+/* link.h: the delivery protocol between two services (docs/architecture.md "Delivery").
  *
  *   producer                                      consumer
  *   --------                                      --------
@@ -10,7 +10,7 @@
  *                                                 handler() per new message: effect + its own
  *                                                   outbox rows (collected, written in one
  *                                                   INSERT; writes deferred: pg_defer_begin;
- *                                                   rows kept by handlers: flush hook)
+ *                                                   rows kept by participants: txn_flush)
  *                                                 COMMIT
  *   DELETE outbox row  <------Ack------------     ack every message of the batch
  *
@@ -34,6 +34,21 @@
  * consumer's dead_letters table with its error and acknowledged: visible to
  * operators, never retried forever, never silently dropped.
  *
+ * A consumer transaction (consumer_run_batch in link.c; the participants'
+ * calls are txn.h's):
+ *
+ *   fast ──begin hook, every handler, txn_flush, pg_defer_end──▶ COMMIT ─▶ txn_end, ack
+ *     │  any of them failed on a live connection:
+ *     │  txn_discard(whole), ROLLBACK, txn_end
+ *     ▼
+ *   careful: per message  SAVEPOINT; handler; txn_flush
+ *     ├─ ok ─────────────▶ RELEASE SAVEPOINT ─▶ next message ─▶ COMMIT ─▶ txn_end, ack
+ *     └─ LINK_REJECT ────▶ txn_discard(message), ROLLBACK TO SAVEPOINT,
+ *                          INSERT dead_letters ─▶ next message
+ *   LINK_RETRY, a lost connection, or a failure in careful mode outside a
+ *   message: txn_discard(whole), ROLLBACK, txn_end; no ack (the producer
+ *   sends again).
+ *
  * Both ends watch their socket's ZMQ_FD in the libevent loop. ZMQ_FD is
  * edge-triggered: after every wake-up and every send, ZMQ_EVENTS is read and
  * the socket drained until it says no more. */
@@ -45,6 +60,7 @@
 #include <stddef.h>
 
 #include "envelope.pb-c.h"
+#include "txn.h"
 
 #define LINK_WINDOW 1000 /* messages in flight per producer */
 #define LINK_BATCH 256   /* messages per consumer transaction */
@@ -59,27 +75,27 @@ typedef enum {
     LINK_RETRY = -2,  /* transient (database down): roll back, no ack, try later */
 } link_status_t;
 
-/* Called inside the consumer's open transaction for each new message. */
-typedef link_status_t (*link_handler_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
-                                         char *err, size_t errlen);
+/* Called inside the consumer's open transaction for each new message: t is
+ * that transaction (txn.h): txn_pg(t) its connection, txn_careful(t) its
+ * mode, the participants the service joined to it (link_consumer_txn). */
+typedef link_status_t (*link_handler_fn)(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen);
 /* Called after each committed batch (typically: pump the service's own producer). */
 typedef void (*link_committed_fn)(void *ctx);
 
-/* Store env in <schema>.outbox inside the caller's open transaction. Returns 0 or -1. */
-int link_outbox_put(PGconn *pg, const char *schema, const Jiuye__Envelope *env)
-    __attribute__((warn_unused_result));
+/* Outbox rows collected for a transaction and written with one INSERT of
+ * arrays instead of one a row: a participant of the transaction (txn.h).
+ * link_outbox_put(t, schema, env) keeps env when t has an outbox of that
+ * schema joined (writing early past 1 024 rows or 8 MiB), else inserts it at
+ * once; the outbox's flush writes what is kept, its discard drops it. The
+ * consumer joins one to its transaction; intake's store thread joins its own.
+ * The buffers are kept from one transaction to the next. */
+typedef struct link_outbox link_outbox_t;
+extern const txn_part_t link_outbox_part;
+link_outbox_t *link_outbox_new(const char *schema); /* caller owns; aborts when out of memory */
+void link_outbox_destroy(link_outbox_t **o);
 
-/* Batching of outbox rows (one INSERT for a batch instead of one a row):
- * after link_outbox_collect(pg, schema), link_outbox_put() on pg and schema
- * keeps the rows in memory (writing them early past 1 024 rows or 8 MiB);
- * link_outbox_flush() writes them and must come before the caller's COMMIT
- * (returns 0 or -1; on -1 the transaction is to be rolled back);
- * link_outbox_discard() drops them on a rollback. Both stop the collection
- * and do nothing for a pg that is not collecting. One collection at a time
- * per process. The consumer below does this for its handlers. */
-void link_outbox_collect(PGconn *pg, const char *schema);
-int link_outbox_flush(PGconn *pg) __attribute__((warn_unused_result));
-void link_outbox_discard(PGconn *pg);
+/* Store env in <schema>.outbox inside t's open transaction. Returns 0 or -1. */
+int link_outbox_put(txn_t *t, const char *schema, const Jiuye__Envelope *env) __attribute__((warn_unused_result));
 
 /* A producer that sends <schema>.outbox to the consumer at endpoint (connect).
  * name is for logs and metrics ("intake->rules"). Returns NULL on a socket error. */
@@ -102,32 +118,28 @@ void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out);
 long link_producer_backlog(link_producer_t *p);
 void link_producer_destroy(link_producer_t **p);
 
-/* Rows handlers keep in memory (pg_rows.h) instead of writing one statement
- * each: flush writes them inside the consumer's transaction, before COMMIT:
- * in fast mode once, after every handler of the transaction; in careful mode
- * after each message's handler, under its savepoint, so that a row that fails
- * is dead-lettered with its message alone. flush returns 0 or -1. discard
- * drops what is kept when the whole transaction (whole = 1) or one message in
- * careful mode (whole = 0: what earlier messages flushed stays) is rolled back.
- * Either runs only on the consumer's loop thread. */
-typedef int (*link_flush_fn)(void *ctx, PGconn *pg);
-typedef void (*link_discard_fn)(void *ctx, int whole);
-void link_consumer_on_flush(link_consumer_t *c, link_flush_fn flush, link_discard_fn discard);
+/* The consumer's transaction, made once and reused by every batch: the
+ * service joins its participants to it (txn_join) before the loop starts.
+ * The consumer calls them as txn.h draws it; in fast mode it flushes them
+ * once, after every handler of the transaction; in careful mode after each
+ * message's handler, under its savepoint, so that a row that fails is
+ * dead-lettered with its message alone. */
+txn_t *link_consumer_txn(link_consumer_t *c);
 
 /* Before the handlers of each transaction, after the consumed marks: begin
  * gets the messages that take effect for the first time, so that a consumer
  * can read what its handlers will look up with one statement (rules: the
  * registry rows of the events' persons), or write ahead what they would each
  * write (subsidy: the decisions as settled) — the latter in fast mode only
- * (careful = 0): in careful mode each message runs under its own savepoint,
- * and a write made before it would outlive a message rolled back. What begin
- * keeps is valid until the transaction ends: the committed callback or the
- * discard hook (link_consumer_on_flush) runs then, also when a careful mode's
- * message is rolled back to its savepoint. A non-zero return in fast mode runs
- * the transaction again in careful mode (where the message at fault is
+ * (txn_careful(t) = 0): in careful mode each message runs under its own
+ * savepoint, and a write made before it would outlive a message rolled back.
+ * What begin keeps belongs to a participant of t, which forgets it at
+ * txn_end (commit or rollback) or when a careful mode's message is rolled
+ * back to its savepoint (discard). A non-zero return in fast mode runs the
+ * transaction again in careful mode (where the message at fault is
  * dead-lettered); in careful mode, or with the connection lost, the batch is
  * retried. */
-typedef int (*link_begin_fn)(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful);
+typedef int (*link_begin_fn)(void *ctx, txn_t *t, const Jiuye__Envelope *const *envs, size_t n);
 void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
 
 /* How many of `received` messages, `done` of them committed, go into the
@@ -138,7 +150,7 @@ void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
  * acknowledged and passed on before the next, so that the next stage works on
  * the first slice while this one decides the rest: a burst's last event waits
  * for this stage's burst and the next stages' last slice, not for every
- * stage's whole burst one after the other (issue 9: p99 at 1 000 events/s). */
+ * stage's whole burst one after the other (latency at a fixed rate). */
 #define LINK_SLICES 4
 #define LINK_MIN_SLICE 16
 size_t link_slice(size_t received, size_t done);

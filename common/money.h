@@ -1,4 +1,4 @@
-/* money.h: integer fen arithmetic (POLICY.md §3 "Rounding").
+/* money.h: integer fen arithmetic (docs/policy.md §3 "Rounding").
  *
  * Money is int64 fen, never floating point. A ratio is applied by multiplying
  * in integers and dividing once, rounding half away from zero

@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "strhash.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 PGconn *pg_connect(const char *user, const char *password_env, const char *app_name,
@@ -62,16 +62,12 @@ PGconn *pg_connect_with(const char *user, const char *password_env, const char *
  * dropped while its session lived on cannot collide with the statements it
  * left behind. Only plain DML and queries are prepared; anything else
  * (transaction control, DDL) runs unprepared. Bounded: PG_CACHE_CONNS
- * connections of PG_CACHE_SLOTS / 2 statements each; beyond that statements
+ * connections of PG_CACHE_STATEMENTS statements each; beyond that statements
  * run unprepared, as they did before. */
 #define PG_CACHE_CONNS 16
-#define PG_CACHE_SLOTS 512 /* a power of two; kept at most half full */
+#define PG_CACHE_STATEMENTS 256
 
-typedef struct {
-    char *sql; /* NULL: free slot */
-    uint64_t hash;
-    char name[24];
-} pg_stmt_t;
+typedef char pg_stmt_name_t[24];
 
 typedef struct {
     PGconn *conn; /* NULL: free entry */
@@ -79,8 +75,7 @@ typedef struct {
     int deferring;  /* pg_defer_begin() .. pg_defer_end() */
     int queued;     /* commands sent in pipeline mode, results not yet read */
     int failed;     /* a deferred command failed since pg_defer_begin() */
-    size_t count;
-    pg_stmt_t slots[PG_CACHE_SLOTS];
+    strmap_t stmts; /* sql -> the name of its prepared statement (pg_stmt_name_t) */
 } pg_cache_t;
 
 static pg_cache_t *pg_caches[PG_CACHE_CONNS];
@@ -88,13 +83,7 @@ static unsigned pg_cache_evict_next;
 static unsigned long long pg_stmt_counter;
 static pthread_mutex_t pg_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void cache_clear(pg_cache_t *c) {
-    for (size_t i = 0; i < PG_CACHE_SLOTS; i++) {
-        free(c->slots[i].sql);
-        c->slots[i].sql = NULL;
-    }
-    c->count = 0;
-}
+static void cache_clear(pg_cache_t *c) { strmap_clear(&c->stmts); }
 
 /* The cache of pg, created or taken over as needed; NULL when out of memory.
  * Called with pg_cache_lock held. */
@@ -112,7 +101,8 @@ static pg_cache_t *cache_of(PGconn *pg) {
     }
     if (!free_entry) {
         for (size_t i = 0; i < PG_CACHE_CONNS && !free_entry; i++)
-            if (!pg_caches[i]) free_entry = pg_caches[i] = calloc(1, sizeof *pg_caches[i]);
+            if (!pg_caches[i] && (free_entry = pg_caches[i] = calloc(1, sizeof *pg_caches[i])))
+                free_entry->stmts = (strmap_t)STRMAP_INIT(pg_stmt_name_t);
     }
     if (!free_entry) { /* every entry taken (connections finished without pg_forget()): reuse one */
         free_entry = pg_caches[pg_cache_evict_next++ % PG_CACHE_CONNS];
@@ -147,19 +137,15 @@ static void log_failure(PGconn *pg, const PGresult *r, const char *sql) {
  * (logged; *failed holds the server's result, caller clears it). */
 static int statement_for(PGconn *pg, const char *sql, int n, char name[24], PGresult **failed) {
     if (!preparable(sql)) return 0;
-    uint64_t h = str_hash(sql);
     pthread_mutex_lock(&pg_cache_lock);
     pg_cache_t *c = cache_of(pg);
-    size_t i = c ? (size_t)h & (PG_CACHE_SLOTS - 1) : 0;
-    while (c && c->slots[i].sql) {
-        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
-            memcpy(name, c->slots[i].name, 24);
-            pthread_mutex_unlock(&pg_cache_lock);
-            return 1;
-        }
-        i = (i + 1) & (PG_CACHE_SLOTS - 1);
+    const char *known = c ? strmap_get(&c->stmts, sql) : NULL;
+    if (known) {
+        memcpy(name, known, 24);
+        pthread_mutex_unlock(&pg_cache_lock);
+        return 1;
     }
-    if (!c || c->count >= PG_CACHE_SLOTS / 2) {
+    if (!c || strmap_count(&c->stmts) >= PG_CACHE_STATEMENTS) {
         pthread_mutex_unlock(&pg_cache_lock);
         return 0;
     }
@@ -172,21 +158,10 @@ static int statement_for(PGconn *pg, const char *sql, int n, char name[24], PGre
         return -1;
     }
     PQclear(r);
-    char *copy = strdup(sql);
-    if (!copy) return 1; /* prepared but not remembered: prepared again next time */
     pthread_mutex_lock(&pg_cache_lock);
     c = cache_of(pg); /* the same entry: nothing else runs on pg meanwhile */
-    if (c && c->count < PG_CACHE_SLOTS / 2) {
-        i = (size_t)h & (PG_CACHE_SLOTS - 1);
-        while (c->slots[i].sql) i = (i + 1) & (PG_CACHE_SLOTS - 1);
-        c->slots[i].sql = copy;
-        c->slots[i].hash = h;
-        memcpy(c->slots[i].name, name, 24);
-        c->count++;
-        copy = NULL;
-    }
+    if (c && strmap_count(&c->stmts) < PG_CACHE_STATEMENTS) memcpy(strmap_put(&c->stmts, sql, NULL), name, 24);
     pthread_mutex_unlock(&pg_cache_lock);
-    free(copy);
     return 1;
 }
 
@@ -330,17 +305,11 @@ int pg_defer_end(PGconn *pg) {
 /* The name of sql's statement when c already prepared it on pg's session. */
 static int cached_name(PGconn *pg, pg_cache_t *c, const char *sql, char name[24]) {
     if (PQbackendPID(pg) != c->backend_pid) return 0;
-    uint64_t h = str_hash(sql);
-    int found = 0;
     pthread_mutex_lock(&pg_cache_lock);
-    for (size_t i = (size_t)h & (PG_CACHE_SLOTS - 1); c->slots[i].sql; i = (i + 1) & (PG_CACHE_SLOTS - 1))
-        if (c->slots[i].hash == h && strcmp(c->slots[i].sql, sql) == 0) {
-            memcpy(name, c->slots[i].name, 24);
-            found = 1;
-            break;
-        }
+    const char *known = strmap_get(&c->stmts, sql);
+    if (known) memcpy(name, known, 24);
     pthread_mutex_unlock(&pg_cache_lock);
-    return found;
+    return known != NULL;
 }
 
 /* Send a prepared command without waiting: 1 when sent, 0 when it is to run
@@ -362,38 +331,9 @@ static int defer_cmd(PGconn *pg, const char *sql, int n, const char *const *para
     return 1;
 }
 
-/* ------------------------------------------------------------ read barrier */
-
-static struct {
-    PGconn *pg;
-    const char *table;
-    pg_barrier_fn flush;
-    void *ctx;
-    int running; /* inside flush: its own statements pass */
-} barrier;
-
-void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *ctx) {
-    barrier.pg = pg, barrier.table = table, barrier.flush = flush, barrier.ctx = ctx, barrier.running = 0;
-}
-
-int pg_read_barrier_flush(PGconn *pg) {
-    if (!barrier.flush || barrier.pg != pg || barrier.running) return 0;
-    barrier.running = 1;
-    int rc = barrier.flush(pg, barrier.ctx);
-    barrier.running = 0;
-    return rc;
-}
-
-/* 0, or -1 when the kept rows sql must see could not be written. */
-static int pass_barrier(PGconn *pg, const char *sql) {
-    if (!barrier.flush || barrier.pg != pg || barrier.running || !strstr(sql, barrier.table)) return 0;
-    return pg_read_barrier_flush(pg);
-}
-
 PGresult *pg_exec_bin(PGconn *pg, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format) {
     char name[24];
-    if (pass_barrier(pg, sql) != 0) return NULL;
     PGresult *r = NULL;
     pg_cache_t *deferring = deferring_cache(pg);
     if (deferring && PQpipelineStatus(pg) != PQ_PIPELINE_OFF) {
@@ -429,7 +369,6 @@ PGresult *pg_exec(PGconn *pg, const char *sql, int n, const char *const *params)
 
 int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
                const int *formats) {
-    if (pass_barrier(pg, sql) != 0) return -1;
     int deferred = defer_cmd(pg, sql, n, params, lengths, formats);
     if (deferred) return deferred == 1 ? 0 : -1;
     PGresult *r = pg_exec_bin(pg, sql, n, params, lengths, formats, 0);

@@ -43,24 +43,6 @@ int pg_cmd(PGconn *pg, const char *sql, int n, const char *const *params)
 int pg_cmd_bin(PGconn *pg, const char *sql, int n, const char *const *params, const int *lengths,
                const int *formats) __attribute__((warn_unused_result));
 
-/* A read barrier for rows kept in memory (pg_rows.h) instead of written one
- * statement each, when statements of the same transaction read their table:
- * flush runs before any statement on pg whose text names table (as the
- * statements spell it, "subsidy.awards"), so that none of them misses a kept
- * row, and pg_read_barrier_flush() writes what is left before COMMIT. A
- * statement that does not name the table (one that reads another table) lets
- * the rows wait, so that a transaction's rows go out in few statements. flush
- * returns 0 or -1 (the statement then fails without being sent); it runs
- * statements itself, which the barrier lets through (it does not run again
- * inside it). One barrier per process, set before the loop starts; flush NULL
- * removes it. */
-typedef int (*pg_barrier_fn)(PGconn *pg, void *ctx);
-void pg_read_barrier(PGconn *pg, const char *table, pg_barrier_fn flush, void *ctx);
-/* Run the barrier's flush now (the consumer's hook before COMMIT), never its
- * flush function directly: its own statement would meet the barrier. 0 when
- * none is set on pg; otherwise what flush returns. */
-int pg_read_barrier_flush(PGconn *pg) __attribute__((warn_unused_result));
-
 /* Forget pg's prepared statements (before PQfinish, or when its session was
  * replaced behind pg.c's back). pg_finish() forgets, then PQfinish()es; NULL is fine. */
 void pg_forget(PGconn *pg);
@@ -68,8 +50,8 @@ void pg_finish(PGconn *pg);
 
 /* For a statement whose plan must probe indexes whatever the statistics say:
  * a generic plan made while its tables were new and nearly empty (or just
- * analyzed so) keeps scanning them whole as they grow (README "Performance",
- * items 20 and 25). pg_index_probes(pg, 0) turns sequential scans, hash and
+ * analyzed so) keeps scanning them whole as they grow (docs/performance.md
+ * "Registry lookup forced to probe indexes"). pg_index_probes(pg, 0) turns sequential scans, hash and
  * merge joins off in the open transaction, pg_index_probes(pg, 1) back on;
  * put the statement between them. Both are deferred like other commands
  * (pg_defer_begin). Returns 0 or -1. */
@@ -92,7 +74,7 @@ void pg_rollback(PGconn *pg);
 /* Is the connection usable? If not, try one reset. Returns 1 when up. */
 int pg_alive(PGconn *pg);
 
-/* Refuse to run on a schema older than `version` (DESIGN.md: services refuse
+/* Refuse to run on a schema older than `version` (docs/architecture.md "Data ownership": services refuse
  * to start on a schema they don't know). Returns 0 when public.schema_migrations
  * holds `version`, else logs what was found and returns -1. */
 int pg_check_schema(PGconn *pg, int version) __attribute__((warn_unused_result));

@@ -2,6 +2,7 @@
 #include "pg_rows.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids) {
@@ -59,6 +60,47 @@ void pg_rows_clear(pg_rows_t *r) {
     for (int i = 0; i < r->ncols; i++)
         if (r->cols[i].buf) pg_array_reset(&r->cols[i], r->oids[i] ? r->oids[i] : PG_OID_TEXT);
     r->count = 0;
+}
+
+pg_rows_kept_t *pg_rows_kept_new(const char *sql, int ncols, const unsigned *oids) {
+    pg_rows_kept_t *k = calloc(1, sizeof *k);
+    if (!k) abort(); /* out of memory at start: let the supervisor restart us */
+    pg_rows_init(&k->rows, ncols, oids);
+    k->sql = sql;
+    return k;
+}
+
+void pg_rows_kept_destroy(pg_rows_kept_t **kp) {
+    pg_rows_kept_t *k = *kp;
+    if (!k) return;
+    pg_rows_free(&k->rows);
+    free(k);
+    *kp = NULL;
+}
+
+int pg_rows_kept_flush(void *self, txn_t *t) {
+    pg_rows_kept_t *k = self;
+    return pg_rows_count(&k->rows) ? pg_rows_cmd(txn_pg(t), &k->rows, k->sql) : 0;
+}
+
+void pg_rows_kept_discard(void *self, txn_t *t, int whole) {
+    (void)t, (void)whole; /* careful mode: earlier messages' rows were flushed, only this one's are here */
+    pg_rows_clear(&((pg_rows_kept_t *)self)->rows);
+}
+
+int pg_rows_keep(txn_t *t, const txn_part_t *part, const char *sql, int ncols, const unsigned *oids,
+                 const char *const *values, const int *lengths) {
+    pg_rows_kept_t *k = txn_part(t, part);
+    if (k) {
+        pg_rows_add(&k->rows, values, lengths);
+        return 0;
+    }
+    pg_rows_t one;
+    pg_rows_init(&one, ncols, oids);
+    pg_rows_add(&one, values, lengths);
+    int rc = pg_rows_cmd(txn_pg(t), &one, sql);
+    pg_rows_free(&one);
+    return rc;
 }
 
 void pg_rows_free(pg_rows_t *r) {

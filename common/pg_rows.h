@@ -2,8 +2,8 @@
  *
  * A consumer's handlers run once per message; a table they only write (nothing
  * in the same transaction reads it back) need not cost a statement per row:
- * the handler adds its row here and the consumer's flush hook (link.h,
- * link_consumer_on_flush) writes them all before COMMIT with one statement
+ * the handler adds its row here and the participant that keeps them (txn.h)
+ * writes them all before COMMIT with one statement
  * that takes each column as an array parameter, for instance
  *
  *   INSERT INTO t (a, b, c) SELECT a, b::date, c FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(a, b, c)
@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "pg.h"
+#include "txn.h"
 
 #define PG_ROWS_MAX_COLS 16
 
@@ -49,5 +50,30 @@ int pg_rows_cmd(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__((warn_u
 /* Drop the rows (a rollback). */
 void pg_rows_clear(pg_rows_t *r);
 void pg_rows_free(pg_rows_t *r);
+
+/* Rows a transaction keeps (txn.h) for one statement, sql, written at the
+ * participant's flush as pg_rows_cmd() sends it (deferred in the consumer's
+ * fast mode) and dropped at its discard. A module makes one with
+ * pg_rows_kept_new() (caller owns it) and names a participant of its own with
+ * PG_ROWS_PART, by which pg_rows_keep() finds it:
+ *
+ *   const txn_part_t event_rows_part = PG_ROWS_PART("events");
+ *   txn_join(t, &event_rows_part, pg_rows_kept_new(INSERT_EVENTS, 5, oids));
+ *   pg_rows_keep(t, &event_rows_part, INSERT_EVENTS, 5, oids, values, lengths);
+ *
+ * pg_rows_keep() adds the row to what t keeps for part, or, when t has none
+ * joined (a plain transaction: timers, replay), runs sql with that one row
+ * now (ncols and oids as pg_rows_init()). Returns 0 or -1. */
+typedef struct pg_rows_kept {
+    pg_rows_t rows;
+    const char *sql;
+} pg_rows_kept_t;
+pg_rows_kept_t *pg_rows_kept_new(const char *sql, int ncols, const unsigned *oids);
+void pg_rows_kept_destroy(pg_rows_kept_t **k);
+int pg_rows_kept_flush(void *self, txn_t *t);
+void pg_rows_kept_discard(void *self, txn_t *t, int whole);
+#define PG_ROWS_PART(label) {.name = (label), .flush = pg_rows_kept_flush, .discard = pg_rows_kept_discard, .end = NULL}
+int pg_rows_keep(txn_t *t, const txn_part_t *part, const char *sql, int ncols, const unsigned *oids,
+                 const char *const *values, const int *lengths) __attribute__((warn_unused_result));
 
 #endif

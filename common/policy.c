@@ -156,7 +156,7 @@ static int parse_parameter(const char *name, json_t *obj, parameter_t *p, char *
     return 0;
 }
 
-/* The programs of the subsidy service (POLICY.md §3), the only budget keys. */
+/* The programs of the subsidy service (docs/policy.md §3), the only budget keys. */
 static const char *const budget_programs[] = {"TRAINING_SUBSIDY", "BLIND_TUITION", "PUBLIC_WELFARE_POST",
                                               "GRADUATE_JOBSEEK", "INTERNSHIP",     "STARTUP",
                                               "AGENCY_PLACEMENT", "EMPLOYER_QUOTA"};

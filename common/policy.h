@@ -1,4 +1,4 @@
-/* policy.h: plan files (POLICY.md §2).
+/* policy.h: plan files (docs/policy.md §2).
  *
  * A plan file holds one plan: its id, the window of dates it covers, the rules
  * it switches on, and every parameter as a dated series of integers (money in
@@ -14,7 +14,7 @@
  * occurred_on, not the processing day). Each plan keeps the SHA-256 of its
  * file, recorded in every decision made under it.
  *
- * Optional yearly budgets (issue 5), per award program, calendar year and
+ * Optional yearly budgets (docs/policy.md §8), per award program, calendar year and
  * district, in fen, read by the subsidy service:
  *
  *   "budgets": {"TRAINING_SUBSIDY": {"source": "2024 年残疾人就业保障金预算",

@@ -1,7 +1,7 @@
-/* strhash.h: FNV-1a over a NUL-terminated string, for the open-addressing tables
- * kept in memory (pg.c's statement cache, rules' person cache, subsidy's
- * decisions recorded ahead). Not for anything an attacker chooses to collide:
- * those tables hold only what the service itself looked up or wrote. */
+/* strhash.h: FNV-1a over a NUL-terminated string, for the one hash table kept
+ * in memory (strmap.h: pg.c's statements, rules' registry rows, the sets of a
+ * transaction). Not for anything an attacker chooses to collide: those tables
+ * hold only what the service itself looked up or wrote. */
 #ifndef JIUYE_STRHASH_H
 #define JIUYE_STRHASH_H
 

@@ -14,18 +14,34 @@
 #include <event2/http.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <stdio.h>
 
 typedef struct svc svc_t;
-typedef void (*svc_route_fn)(struct evhttp_request *req, void *ctx);
+struct access_who;
 
-#define SCHEMA_VERSION 15 /* the highest migration this build knows */
-#define SVC_MAX_PREFIX_ROUTES 8
+/* A route's handler: who is the authenticated caller (role 0 on a public route),
+ * ctx what svc_routes() was given with the route's table. */
+typedef void (*svc_route_fn)(struct evhttp_request *req, const struct access_who *who, void *ctx);
 
-typedef struct svc_prefix_route {
-    const char *prefix; /* borrowed: a string literal */
+#define SCHEMA_VERSION 16 /* the highest migration this build knows */
+#define SVC_MAX_TABLES 8
+
+/* One route and its access rule per method: the roles (ACCESS_* bits of
+ * access.h) that may call it with GET (and HEAD) and with POST; 0 means the
+ * method is not served (405). A route with no rule at all is refused by
+ * svc_routes(): nothing is open by omission. A path segment written "{name}"
+ * matches any one segment ("/v1/notifications/{id}/ack"); the handler reads it. */
+typedef struct svc_route {
+    const char *path;
+    unsigned get, post;
     svc_route_fn fn;
+} svc_route_t;
+
+typedef struct svc_route_table {
+    const svc_route_t *routes; /* borrowed: a static table */
+    size_t n;
     void *ctx;
-} svc_prefix_route_t;
+} svc_route_table_t;
 
 struct svc {
     const char *name;
@@ -38,23 +54,33 @@ struct svc {
     volatile sig_atomic_t stopping;
     void (*metrics)(void *ctx, struct evbuffer *out);
     void *metrics_ctx;
-    svc_prefix_route_t prefix_routes[SVC_MAX_PREFIX_ROUTES]; /* tried in order when no exact route matches */
-    size_t n_prefix_routes;
+    svc_route_table_t tables[SVC_MAX_TABLES]; /* tried in order; the first match wins */
+    size_t n_tables;
+    struct access_throttle *throttle; /* failed tokens per address (access.h) */
 };
 
+/* Add a table of n routes whose handlers get ctx. Call before svc_init (ctx may
+ * be an address filled in later: the routes are only called once the loop runs)
+ * and before svc_cli, which prints them. Returns 0, or -1 (logged: which route)
+ * when a route has no rule, an unknown role bit, or public beside roles, or when
+ * there are more than SVC_MAX_TABLES tables: the service must then not start. */
+int svc_routes(svc_t *s, const svc_route_t *routes, size_t n, void *ctx) __attribute__((warn_unused_result));
+
+/* The command line of a service binary: no argument (returns -1: go on and
+ * start), or --routes (prints every route and method as "METHOD PATH ACCESS",
+ * ACCESS "public" or roles joined by commas, without connecting to anything;
+ * returns 0), or anything else (usage on stderr; returns 2). */
+int svc_cli(svc_t *s, int argc, char **argv);
+
+/* Write a route's "METHOD PATH ACCESS" lines (see svc_cli) to out. */
+void svc_routes_print(const svc_t *s, FILE *out);
+
 /* Connect to PostgreSQL as role db_user (waiting for it), check the schema,
- * listen for HTTP on JIUYE_HTTP_ADDR:<port_env>. Returns 0 or -1 (logged). */
+ * listen for HTTP on JIUYE_HTTP_ADDR:<port_env> and serve the routes added so
+ * far (and /healthz, /readyz: public; /metrics: the metrics and operator roles).
+ * s must be zeroed before its first svc_routes(). Returns 0 or -1 (logged). */
 int svc_init(svc_t *s, const char *name, const char *db_user, const char *password_env,
              const char *port_env, int default_port) __attribute__((warn_unused_result));
-
-/* Route an exact path (e.g. "/v1/events") to a handler. */
-void svc_route(svc_t *s, const char *path, svc_route_fn fn, void *ctx);
-
-/* Route every path that starts with prefix (e.g. "/v1/notifications/", for
- * "/v1/notifications/{id}/ack") and has no exact route to a handler; the first
- * matching prefix in the order added wins, anything else is a 404. prefix is
- * borrowed (keep it alive: a literal). Returns 0, or -1 when the table is full. */
-int svc_route_prefix(svc_t *s, const char *prefix, svc_route_fn fn, void *ctx) __attribute__((warn_unused_result));
 
 /* Run until SIGTERM/SIGINT. Returns 0. */
 int svc_run(svc_t *s);
@@ -64,8 +90,8 @@ void svc_destroy(svc_t *s);
  * (link.h): the producer's statements (load the next rows by seq, delete the
  * acknowledged ones by message_id) are the queue's, and must never become a
  * scan of the whole outbox, which holds every row deleted since the last
- * vacuum: PostgreSQL chose that plan (3-6 ms a call) after an analyze had
- * seen the outbox near empty. This session disables sequential scans and
+ * vacuum: PostgreSQL chose that plan after an analyze had
+ * seen the outbox near empty. Its PostgreSQL session disables sequential scans and
  * keeps generic plans. Owned by s (svc_destroy). NULL when stopping. */
 PGconn *svc_queue_connect(svc_t *s);
 

@@ -1,6 +1,6 @@
 /* xalloc.h: allocation for builders of messages that cannot be half-built.
  * A service that cannot allocate a few bytes aborts and is restarted; the
- * message it was handling is re-sent (DESIGN.md "Delivery"), so nothing is lost. */
+ * message it was handling is re-sent (docs/architecture.md "Delivery"), so nothing is lost. */
 #ifndef JIUYE_XALLOC_H
 #define JIUYE_XALLOC_H
 

@@ -33,6 +33,10 @@ PACKAGES=(
     chromium chromium-driver fonts-noto-cjk
     podman podman-compose runc netavark aardvark-dns iptables debootstrap
 )
+# node and npm run the API contract tests' tools (Spectral, Prism: tests/tools/npm-tool.sh,
+# docs/api/README.md). A node that brings its own npm (NodeSource's nodejs) is kept as it is:
+# Debian's npm package would conflict with it.
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 # dpkg-query prints "install ok installed" only for fully installed packages;
 # anything else (absent, half-configured, removed with config left) counts as missing.

@@ -177,6 +177,8 @@ TOKEN=$(build/bin/jiuyectl source add demo)
 [[ -n "$TOKEN" ]] || { say "jiuyectl source add printed no token"; exit 1; }
 say "publishing ${samples[*]}"
 build/bin/jiuyectl publish --token "$TOKEN" "${samples[@]}"
-say "waiting for $expected notifications"
-build/bin/jiuyectl notifications --wait-count "$expected" --timeout 60
+say "waiting for $expected notifications (read with a new operator token)"
+OPERATOR=$(build/bin/jiuyectl operator add "demo-$(date +%s)")
+[[ -n "$OPERATOR" ]] || { say "jiuyectl operator add printed no token"; exit 1; }
+build/bin/jiuyectl --token "$OPERATOR" notifications --wait-count "$expected" --timeout 60
 say "demo finished"

@@ -173,7 +173,41 @@ db_reset() {
     if [[ -n "$tables" ]]; then
         sql "TRUNCATE $tables RESTART IDENTITY CASCADE" >/dev/null
     fi
+    rm -rf "$JIUYE_TEST_TMP/tokens" # staff tokens went with notify.staff
 }
+
+# --- tokens (every route but /healthz, /readyz and the public ones needs one) ---
+
+# token_for ROLE [DISTRICT DEPARTMENT]: a token of ROLE (operator, auditor, metrics, or
+# staff of DISTRICT (320706) and DEPARTMENT (hrss)), made with jiuyectl the first time
+# it is asked for and kept in $JIUYE_TEST_TMP/tokens/ until db_reset (which empties
+# notify.staff). Prints the token; returns 1 (with jiuyectl's message) if it cannot.
+token_for() {
+    local role=$1 district=${2:-320706} dept=${3:-hrss}
+    local dir=$JIUYE_TEST_TMP/tokens key out
+    key=$role
+    [[ "$role" != staff ]] || key=staff-$district-$dept
+    if [[ ! -s "$dir/$key" ]]; then
+        mkdir -p "$dir"
+        if [[ "$role" == staff ]]; then
+            out=$("$JIUYE_BIN/jiuyectl" staff add "t-$key-$RANDOM$RANDOM" --district "$district" --department "$dept") || return 1
+        else
+            out=$("$JIUYE_BIN/jiuyectl" "$role" add "t-$key-$RANDOM$RANDOM") || return 1
+        fi
+        echo "$out" >"$dir/$key"
+    fi
+    cat "$dir/$key"
+}
+
+# api CURL-ARGS...: curl with an operator's bearer token (token_for operator), for
+# tests of what a route does rather than of who may call it. Exported, so that
+# `wait_until 5 bash -c "api ... | grep -q x"` works too.
+api() {
+    local t
+    t=$(token_for operator) || return 1
+    curl -H "Authorization: Bearer $t" "$@"
+}
+export -f api token_for
 
 # --- services --------------------------------------------------------------
 
@@ -285,7 +319,7 @@ svc_stop_all() {
     for name in "${!LIB_PID[@]}"; do svc_stop "$name"; done
 }
 
-# --- identities (POLICY.md §1): tests need many valid ones ---------------------
+# --- identities (docs/policy.md §1): tests need many valid ones ---------------------
 
 # make_cert_no BASE17 [CATEGORY] [GRADE]: 20-char cert_no = 17 ID digits + GB 11643
 # check character + disability category (1-7, default 4) + grade (1-4, default 1).

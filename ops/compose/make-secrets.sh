@@ -5,7 +5,7 @@
 # upstream systems' tokens ("NAME TOKEN" lines, empty at first: add a line per system,
 # then `docker-compose up -d migrate` or any restart of it). Files that exist are kept,
 # so running it again changes nothing; to rotate one, remove its file(s) and run it again
-# (ops/RUNBOOK.md "Keys and tokens" says in which order to restart).
+# (docs/operations.md "Keys and tokens" says in which order to restart).
 #
 # DIR is 0700 (only its owner lists or opens it on the host); the files are 0444 because
 # compose bind-mounts each one into the containers, where the services run as an

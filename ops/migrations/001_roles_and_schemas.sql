@@ -1,4 +1,4 @@
--- 001_roles_and_schemas: one login role and one schema per service (DESIGN.md, "Data
+-- 001_roles_and_schemas: one login role and one schema per service (docs/architecture.md "Data
 -- ownership"). Each service connects as its own role and owns only its own schema, so it
 -- cannot read another service's tables. Idempotent: roles are cluster-wide and may
 -- already exist (a second database on the same cluster, a re-created database).

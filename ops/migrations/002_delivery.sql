@@ -1,4 +1,4 @@
--- 002_delivery: the tables of the delivery protocol (common/link.h, DESIGN.md "Delivery").
+-- 002_delivery: the tables of the delivery protocol (common/link.h, docs/architecture.md "Delivery").
 -- outbox: what a producer has committed and not yet seen acknowledged (the backlog).
 -- consumed: message ids a consumer has taken effect for, written in the effect's
 --           transaction; its primary key is what makes a redelivery a no-op.

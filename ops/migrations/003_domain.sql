@@ -52,7 +52,7 @@ CREATE INDEX decisions_subject ON rules.decisions (subject);
 RESET ROLE;
 
 -- subsidy: the append-only ledger of awards. A granted training award takes one
--- of three yearly slots (POLICY.md R01): the unique index is the cap itself, so
+-- of three yearly slots (docs/policy.md §3 R01): the unique index is the cap itself, so
 -- even a bug or a redelivery cannot pay a fourth.
 SET ROLE jiuye_subsidy;
 CREATE TABLE subsidy.awards (

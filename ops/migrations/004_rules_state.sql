@@ -1,4 +1,4 @@
--- 004_rules_state: the facts the rules keep between events (POLICY.md §3) and
+-- 004_rules_state: the facts the rules keep between events (docs/policy.md §3) and
 -- their durable timers.
 
 SET ROLE jiuye_rules;
@@ -55,7 +55,7 @@ CREATE TABLE rules.employer_reports (
 );
 
 -- Events about a person not registered yet wait here (decision `pending`) until
--- the registration arrives or their 30 days run out (POLICY.md "Order of arrival").
+-- the registration arrives or their 30 days run out (docs/policy.md §3 "Order of arrival").
 CREATE TABLE rules.pending (
     source      text NOT NULL,
     event_id    text NOT NULL,

@@ -1,4 +1,4 @@
--- 007_subsidy_budgets: yearly budgets and the plan targets (issue 5).
+-- 007_subsidy_budgets: yearly budgets and the plan targets (docs/policy.md §4, §8).
 --
 -- Budgets (the plan file's "budgets", common/policy.h) are read from the plan,
 -- not stored here: what is stored is the money already granted, which the

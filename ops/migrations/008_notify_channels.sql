@@ -1,5 +1,5 @@
 -- 008_notify_channels: who receives notifications outside the inbox API, and each
--- delivery to them (issue 6).
+-- delivery to them.
 --
 -- A subscription names a channel (inbox, webhook or email), where to send (a URL or an
 -- address), for webhooks the payload format, an optional secret (HMAC-SHA256 key of a

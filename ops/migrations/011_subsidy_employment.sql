@@ -1,4 +1,4 @@
--- 011_subsidy_employment: job starts and ends as the KPI counts them (POLICY.md §4
+-- 011_subsidy_employment: job starts and ends as the KPI counts them (docs/policy.md §4
 -- "net increase in employed disabled persons", "graduates ... employed"). The rules
 -- service forwards every employment.started / employment.ended, with or without
 -- decisions; the subsidy service keeps one row per event here.

@@ -1,4 +1,4 @@
--- 012_notify_staff: staff members of the console (issue 12) and their stream tickets.
+-- 012_notify_staff: staff members of the console and their stream tickets.
 --
 -- A staff member signs in to the web console (services/notify/web/) with a bearer
 -- token that `jiuyectl staff add NAME --district D --department X` prints once; only

@@ -1,9 +1,9 @@
--- 013_rules_replay: what `jiuyectl replay` needs (issue 10).
+-- 013_rules_replay: what `jiuyectl replay` needs.
 --
 -- rules keeps every event it consumed (the protobuf jiuye.Event, as intake
 -- sent it), so that after a policy correction it can decide past events again
 -- without reading intake's schema. Events consumed before this migration are
--- not kept: a replay cannot re-run them and says so (RUNBOOK "Replay").
+-- not kept: a replay cannot re-run them and says so (docs/operations.md "Replay after a policy correction").
 SET ROLE jiuye_rules;
 CREATE TABLE rules.events (
     source      text NOT NULL,

@@ -1,5 +1,5 @@
 -- 014_subsidy_date_order: caps, once-per-person programs and tiers in date order
--- (POLICY.md §3 "Order of arrival"; services/subsidy/claims.h).
+-- (docs/policy.md §3 "Order of arrival"; services/subsidy/claims.h).
 --
 -- Each eligible decision of a limited program (R01 yearly training awards, R03
 -- tuition cap, R05/R07 once per person, R08 agency tiers, R09 once per report

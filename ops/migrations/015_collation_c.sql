@@ -8,10 +8,8 @@
 -- lookup, ANALYZE's sort and every ORDER BY goes through strcoll with copies of
 -- both strings; under "C" it is memcmp, and sorts use abbreviated keys. The
 -- order is the same: C.UTF-8 orders by code point, and UTF-8's byte order is
--- code point order. Measured (README "Performance", item 21): 94 290 awards
--- into a copy of subsidy.awards with its eight indexes, 2.8-3.1 s against
--- 3.3-3.7 s; the suite at full speed used 6-10 % less PostgreSQL CPU and went
--- 8-12 % faster end to end, in each of three pairs of runs.
+-- code point order. docs/performance.md "Text compares bytes" says what it
+-- saves.
 --
 -- A new column of these schemas is declared COLLATE "C" too
 -- (tests/integration/collation.sh fails otherwise).
@@ -19,7 +17,7 @@
 -- Cost on a database that already holds data: the indexes on these columns are
 -- rebuilt (the tables are not rewritten: the type does not change) and the
 -- foreign keys on them checked again, under an exclusive lock; minutes for
--- millions of rows. Run it with the services stopped (ops/RUNBOOK.md).
+-- millions of rows. Run it with the services stopped (docs/operations.md "Upgrade").
 --
 -- A column a trigger's WHEN names cannot change type: that trigger (014) is
 -- dropped and made again as it was.

@@ -1,4 +1,4 @@
-/* event_codec.c: the event contract of POLICY.md §5 as data (see event_codec.h).
+/* event_codec.c: the event contract of docs/policy.md §5 as data (see event_codec.h).
  *
  * Everything that differs between event types is in static tables at the bottom half of
  * this file:
@@ -798,7 +798,7 @@ static json_t *msg_to_json(const msg_spec_t *spec, const ProtobufCMessage *msg) 
     return o;
 }
 
-/* ---- the contract (POLICY.md §5) --------------------------------------------------- */
+/* ---- the contract (docs/policy.md §5) --------------------------------------------------- */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define SPEC(d, r) {&(d), (r), N(r), NULL, 0}

@@ -1,4 +1,4 @@
-/* event_codec.h: upstream events between JSON, protobuf and validation (POLICY.md §1, §5).
+/* event_codec.h: upstream events between JSON, protobuf and validation (docs/policy.md §1, §5).
  *
  * Intake receives events as JSON over HTTP and as protobuf (jiuye.Event) over ZeroMQ. This
  * module is the single place that knows what a valid event is: which types exist, which
@@ -10,7 +10,7 @@
  *
  * Order of checks (the first failure wins):
  *   JSON:     unknown top-level keys, event_id, type, occurred_on, district, payload (an
- *             object), unknown payload keys, payload fields in POLICY.md §5 order (for each:
+ *             object), unknown payload keys, payload fields in docs/policy.md §5 order (for each:
  *             JSON type, presence, value; list items in index order), cross-field checks.
  *   protobuf: event_id, type, occurred_on, district, payload set and matching type, payload
  *             fields in the same order, cross-field checks.
@@ -50,7 +50,7 @@ int event_validate(const Jiuye__Event *ev, jdate_t today, char *err, size_t errl
     __attribute__((warn_unused_result));
 
 /* The canonical JSON of a valid event: {"event_id","type","occurred_on","district",
- * "payload":{...}} with every payload field of POLICY.md §5 in that order, booleans always
+ * "payload":{...}} with every payload field of docs/policy.md §5 in that order, booleans always
  * present, empty optional strings omitted; source and received_at are not included. The type
  * is named after the payload actually set. Caller owns the result (json_decref). Returns NULL
  * when out of memory, when no known payload is set, or when a string is not UTF-8 (an event
@@ -74,7 +74,7 @@ const char *event_json_id(const json_t *obj);
  * with jiuye__event__free_unpacked(ev, NULL). */
 Jiuye__Event *event_from_json_lenient(const json_t *obj) __attribute__((warn_unused_result));
 
-/* The event types of POLICY.md §5, in that order: EVENT_TYPE_COUNT names. */
+/* The event types of docs/policy.md §5, in that order: EVENT_TYPE_COUNT names. */
 #define EVENT_TYPE_COUNT 14
 
 /* The index (0..EVENT_TYPE_COUNT-1) of type name, or -1 when name is NULL or not a type. */

@@ -8,23 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "date.h"
 #include "event_codec.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
-#include "sources.h"
 #include "store_thread.h"
-
-/* The bearer token of the request, or NULL. */
-static const char *bearer_token(struct evhttp_request *req) {
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
-    h += 7;
-    while (*h == ' ') h++;
-    return *h ? h : NULL;
-}
 
 static int is_ndjson(struct evhttp_request *req) {
     const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -112,29 +103,10 @@ static void http_batch_stored(store_job_t *stored) {
     free(job);
 }
 
-void http_events(struct evhttp_request *req, void *arg) {
+void http_events(struct evhttp_request *req, const access_who_t *who, void *arg) {
     intake_t *in = arg;
     char err[512], source[80];
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        http_reply_error(req, 405, "use POST to publish events");
-        return;
-    }
-    const char *token = bearer_token(req);
-    if (!token) {
-        http_reply_error(req, 401, "Authorization: Bearer <token> required (jiuyectl source add NAME)");
-        return;
-    }
-    int auth = sources_authenticate(in->svc.pg, token, source, sizeof source);
-    if (auth < 0) {
-        pg_alive(in->svc.pg);
-        http_reply_error(req, 503, "database unavailable; nothing stored, try again");
-        return;
-    }
-    if (auth == 0) {
-        http_reply_error(req, 401, "unknown or revoked token");
-        return;
-    }
+    snprintf(source, sizeof source, "%s", who->name); /* a source's token (svc.c let only sources in) */
 
     size_t len;
     char *body = http_body(req, &len);

@@ -1,4 +1,4 @@
-/* http_events.h: POST /v1/events (DESIGN.md "Public interfaces").
+/* http_events.h: POST /v1/events (docs/architecture.md "Public interfaces").
  *
  * Accepts one JSON object, a JSON array of objects, or NDJSON
  * (Content-Type: application/x-ndjson). Answers, only after commit:
@@ -10,6 +10,7 @@
 
 #include <event2/http.h>
 
+#include "access.h"
 #include "intake_metrics.h"
 #include "link.h"
 #include "svc.h"
@@ -27,6 +28,7 @@ typedef struct intake {
     intake_metrics_t metrics;
 } intake_t;
 
-void http_events(struct evhttp_request *req, void *arg);
+/* The route of sources (svc.c authenticated who, a source). */
+void http_events(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

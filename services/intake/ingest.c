@@ -34,45 +34,64 @@ static void now_rfc3339(char *out, size_t len) {
     strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The transaction's rows: every item of its batches, in order, with its source. */
-static struct {
+/* A store thread's transaction and its buffers, kept between transactions
+ * (one store thread), so storing allocates only the bodies. */
+struct ingest {
+    txn_t txn;
+    link_outbox_t *outbox; /* joined to txn: the events' outbox rows, one INSERT */
+    /* The transaction's rows: every item of its batches, in order, with its source. */
     size_t n;
     ingest_item_t *item[INGEST_MAX_EVENTS];
     const char *source[INGEST_MAX_EVENTS];
-} rows;
-
-static void flatten(const ingest_batch_t *batches, size_t n_batches) {
-    rows.n = 0;
-    for (size_t b = 0; b < n_batches; b++)
-        for (size_t i = 0; i < batches[b].n; i++) {
-            assert(rows.n < INGEST_MAX_EVENTS);
-            rows.item[rows.n] = &batches[b].items[i];
-            rows.source[rows.n++] = batches[b].source;
-        }
-}
-
-/* The rows' columns, as binary array parameters of one INSERT; kept between
- * transactions (one store thread), so storing allocates only the bodies. */
-static struct {
+    /* The rows' columns, as binary array parameters of one INSERT. */
     pg_array_t sources, ids, types, dates, districts, bodies, digests;
     char *body[INGEST_MAX_EVENTS];  /* canonical JSON per row, NULL when not stored */
     uint8_t digest[INGEST_MAX_EVENTS][32];
-} cols;
+};
+
+ingest_t *ingest_new(PGconn *pg) {
+    ingest_t *g = calloc(1, sizeof *g);
+    if (!g) abort(); /* out of memory at start: let the supervisor restart us */
+    txn_init(&g->txn, pg);
+    g->outbox = link_outbox_new("intake");
+    txn_join(&g->txn, &link_outbox_part, g->outbox);
+    return g;
+}
+
+void ingest_destroy(ingest_t **gp) {
+    ingest_t *g = *gp;
+    if (!g) return;
+    link_outbox_destroy(&g->outbox);
+    pg_array_t *cols[] = {&g->sources, &g->ids, &g->types, &g->dates, &g->districts, &g->bodies, &g->digests};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) pg_array_free(cols[i]);
+    free(g);
+    *gp = NULL;
+}
+
+static void flatten(ingest_t *g, const ingest_batch_t *batches, size_t n_batches) {
+    g->n = 0;
+    for (size_t b = 0; b < n_batches; b++)
+        for (size_t i = 0; i < batches[b].n; i++) {
+            assert(g->n < INGEST_MAX_EVENTS);
+            g->item[g->n] = &batches[b].items[i];
+            g->source[g->n++] = batches[b].source;
+        }
+}
 
 /* Canonical body and digest of every valid item (rejecting what cannot be
- * encoded), appended to the column arrays. Returns how many rows. */
-static int build_rows(void) {
-    pg_array_reset(&cols.sources, PG_OID_TEXT);
-    pg_array_reset(&cols.ids, PG_OID_TEXT);
-    pg_array_reset(&cols.types, PG_OID_TEXT);
-    pg_array_reset(&cols.dates, PG_OID_TEXT);
-    pg_array_reset(&cols.districts, PG_OID_TEXT);
-    pg_array_reset(&cols.bodies, PG_OID_TEXT);
-    pg_array_reset(&cols.digests, PG_OID_BYTEA);
+ * encoded), appended to the column arrays. Returns how many g-> */
+static int build_rows(ingest_t *g) {
+    pg_array_reset(&g->sources, PG_OID_TEXT);
+    pg_array_reset(&g->ids, PG_OID_TEXT);
+    pg_array_reset(&g->types, PG_OID_TEXT);
+    pg_array_reset(&g->dates, PG_OID_TEXT);
+    pg_array_reset(&g->districts, PG_OID_TEXT);
+    pg_array_reset(&g->bodies, PG_OID_TEXT);
+    pg_array_reset(&g->digests, PG_OID_BYTEA);
     int stored = 0;
-    for (size_t i = 0; i < rows.n; i++) {
-        cols.body[i] = NULL;
-        ingest_item_t *item = rows.item[i];
+    for (size_t i = 0; i < g->n; i++) {
+        g->body[i] = NULL;
+        ingest_item_t *item = g->item[i];
         Jiuye__Event *ev = item->ev;
         if (!ev) continue;
         json_t *canon = event_to_json(ev);
@@ -84,15 +103,15 @@ static int build_rows(void) {
             continue;
         }
         size_t body_len = strlen(body);
-        sha256(body, body_len, cols.digest[i]);
-        cols.body[i] = body;
-        pg_array_add(&cols.sources, rows.source[i], strlen(rows.source[i]));
-        pg_array_add(&cols.ids, ev->event_id, strlen(ev->event_id));
-        pg_array_add(&cols.types, ev->type, strlen(ev->type));
-        pg_array_add(&cols.dates, ev->occurred_on, strlen(ev->occurred_on));
-        pg_array_add(&cols.districts, ev->district, strlen(ev->district));
-        pg_array_add(&cols.bodies, body, body_len);
-        pg_array_add(&cols.digests, cols.digest[i], 32);
+        sha256(body, body_len, g->digest[i]);
+        g->body[i] = body;
+        pg_array_add(&g->sources, g->source[i], strlen(g->source[i]));
+        pg_array_add(&g->ids, ev->event_id, strlen(ev->event_id));
+        pg_array_add(&g->types, ev->type, strlen(ev->type));
+        pg_array_add(&g->dates, ev->occurred_on, strlen(ev->occurred_on));
+        pg_array_add(&g->districts, ev->district, strlen(ev->district));
+        pg_array_add(&g->bodies, body, body_len);
+        pg_array_add(&g->digests, g->digest[i], 32);
         stored++;
     }
     return stored;
@@ -122,7 +141,7 @@ static void message_id_of(const char *source, const char *event_id, char *out, s
 
 /* The outbox message of a stored event: the rules service sees the event
  * exactly as stored, with who sent it and when. Returns 0 or -1. */
-static int put_message(PGconn *pg, const char *source, ingest_item_t *item, const char *received_at) {
+static int put_message(txn_t *t, const char *source, ingest_item_t *item, const char *received_at) {
     Jiuye__Event *ev = item->ev;
     /* Unset strings point at protobuf-c's shared empty string, which is not ours to free. */
     if (ev->source != protobuf_c_empty_string) free(ev->source);
@@ -137,7 +156,7 @@ static int put_message(PGconn *pg, const char *source, ingest_item_t *item, cons
     env.producer = "intake";
     env.body_case = JIUYE__ENVELOPE__BODY_EVENT;
     env.event = ev;
-    if (link_outbox_put(pg, "intake", &env) != 0) return -1;
+    if (link_outbox_put(t, "intake", &env) != 0) return -1;
     item->status = INGEST_ACCEPTED;
     return 0;
 }
@@ -151,13 +170,14 @@ static int returned_is(const PGresult *r, int j, const char *source, const char 
  * (source, event_id) pairs it took, in the rows' order. A pair that comes twice
  * is taken the first time; later ones are classified like any conflict.
  * Outbox rows are collected and written with one INSERT too (link.h). */
-static int store_rows(PGconn *pg, const char *received_at) {
-    const char *p[] = {pg_array_data(&cols.sources),   pg_array_data(&cols.ids),    pg_array_data(&cols.types),
-                       pg_array_data(&cols.dates),     pg_array_data(&cols.districts), pg_array_data(&cols.bodies),
-                       pg_array_data(&cols.digests)};
-    int lengths[] = {pg_array_len(&cols.sources), pg_array_len(&cols.ids),       pg_array_len(&cols.types),
-                     pg_array_len(&cols.dates),   pg_array_len(&cols.districts), pg_array_len(&cols.bodies),
-                     pg_array_len(&cols.digests)};
+static int store_rows(ingest_t *g, const char *received_at) {
+    PGconn *pg = txn_pg(&g->txn);
+    const char *p[] = {pg_array_data(&g->sources),   pg_array_data(&g->ids),    pg_array_data(&g->types),
+                       pg_array_data(&g->dates),     pg_array_data(&g->districts), pg_array_data(&g->bodies),
+                       pg_array_data(&g->digests)};
+    int lengths[] = {pg_array_len(&g->sources), pg_array_len(&g->ids),       pg_array_len(&g->types),
+                     pg_array_len(&g->dates),   pg_array_len(&g->districts), pg_array_len(&g->bodies),
+                     pg_array_len(&g->digests)};
     int formats[] = {1, 1, 1, 1, 1, 1, 1};
     PGresult *r = pg_exec_bin(pg,
                               "INSERT INTO intake.events (source, event_id, type, occurred_on, district, body, body_sha256) "
@@ -169,63 +189,57 @@ static int store_rows(PGconn *pg, const char *received_at) {
     if (!r) return -1;
     int returned = PQntuples(r), next = 0, rc = 0;
     char used[INGEST_MAX_EVENTS] = {0};
-    link_outbox_collect(pg, "intake");
-    for (size_t i = 0; i < rows.n && rc == 0; i++) {
-        if (!cols.body[i]) continue;
-        ingest_item_t *item = rows.item[i];
-        const char *source = rows.source[i], *id = item->ev->event_id;
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        if (!g->body[i]) continue;
+        ingest_item_t *item = g->item[i];
+        const char *source = g->source[i], *id = item->ev->event_id;
         int at = -1; /* the returned row for this item: the next one, else searched */
         if (next < returned && !used[next] && returned_is(r, next, source, id)) at = next++;
         for (int j = 0; at < 0 && j < returned; j++)
             if (!used[j] && returned_is(r, j, source, id)) at = j;
         if (at >= 0) {
             used[at] = 1;
-            rc = put_message(pg, source, item, received_at);
+            rc = put_message(&g->txn, source, item, received_at);
         } else {
-            rc = classify_conflict(pg, source, item, cols.digest[i]);
+            rc = classify_conflict(pg, source, item, g->digest[i]);
         }
     }
     PQclear(r);
-    if (rc == 0) rc = link_outbox_flush(pg);
-    else link_outbox_discard(pg);
     return rc;
 }
 
 /* After the commit, a debug line per event under its event_id (and its message's id when
  * accepted: log.h's context), so that `grep <event_id>` finds what intake made of it. */
-static void log_outcomes(void) {
+static void log_outcomes(const ingest_t *g) {
     if (!log_enabled(LOG_DEBUG)) return;
     char message_id[200];
-    for (size_t i = 0; i < rows.n; i++) {
-        const ingest_item_t *item = rows.item[i];
-        message_id_of(rows.source[i], item->event_id, message_id, sizeof message_id);
+    for (size_t i = 0; i < g->n; i++) {
+        const ingest_item_t *item = g->item[i];
+        message_id_of(g->source[i], item->event_id, message_id, sizeof message_id);
         log_context_set(item->event_id[0] ? item->event_id : NULL, item->status == INGEST_ACCEPTED ? message_id : NULL);
-        log_debug("event from %s: %s%s%s", rows.source[i], ingest_status_name(item->status), item->error[0] ? ": " : "",
+        log_debug("event from %s: %s%s%s", g->source[i], ingest_status_name(item->status), item->error[0] ? ": " : "",
                   item->error);
         log_context_clear();
     }
 }
 
-int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches) {
+int ingest_store_batches(ingest_t *g, const ingest_batch_t *batches, size_t n_batches) {
     char received_at[32];
     now_rfc3339(received_at, sizeof received_at);
-    flatten(batches, n_batches);
-    int stored = build_rows(), rc = -1;
-    if (pg_begin(pg) != 0) goto done;
-    if (stored > 0 && store_rows(pg, received_at) != 0) {
-        pg_rollback(pg);
+    flatten(g, batches, n_batches);
+    int stored = build_rows(g), rc = -1;
+    if (txn_begin(&g->txn) != 0) goto done;
+    if (stored > 0 && store_rows(g, received_at) != 0) {
+        txn_rollback(&g->txn);
         goto done;
     }
-    if (pg_commit(pg) != 0) {
-        pg_rollback(pg);
-        goto done;
-    }
+    if (txn_commit(&g->txn) != 0) goto done; /* rolled back */
     rc = 0;
-    log_outcomes();
+    log_outcomes(g);
 done:
-    for (size_t i = 0; i < rows.n; i++) {
-        free(cols.body[i]);
-        cols.body[i] = NULL;
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->body[i]);
+        g->body[i] = NULL;
     }
     return rc;
 }

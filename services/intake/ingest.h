@@ -33,6 +33,14 @@ typedef struct ingest_batch {
     size_t n;
 } ingest_batch_t;
 
+/* A store thread's transaction on pg with its outbox rows and the buffers of
+ * its statements, made once and reused by every transaction (nothing of it is
+ * per process: each store thread has its own). Caller owns it; pg stays the
+ * caller's. Aborts when out of memory. */
+typedef struct ingest ingest_t;
+ingest_t *ingest_new(PGconn *pg);
+void ingest_destroy(ingest_t **g);
+
 /* Store the valid items (those with ev != NULL) of one or more batches, at most
  * INGEST_MAX_EVENTS items in all, in one transaction, and set each item's status:
  * one commit, so one WAL flush, for all of them (the store thread takes the
@@ -40,8 +48,8 @@ typedef struct ingest_batch {
  * storing the batches one after the other, in this order, would give: an
  * event_id a source sends twice is `accepted` the first time. Returns 0 when
  * committed, -1 when the database failed (nothing stored; the caller answers
- * 503). Not thread-safe: one store thread calls it. */
-int ingest_store_batches(PGconn *pg, const ingest_batch_t *batches, size_t n_batches)
+ * 503). Not thread-safe: one store thread calls it with its own g. */
+int ingest_store_batches(ingest_t *g, const ingest_batch_t *batches, size_t n_batches)
     __attribute__((warn_unused_result));
 
 const char *ingest_status_name(ingest_status_t st);

@@ -6,7 +6,7 @@
  *
  * Every event of a batch that reached storage (authenticated, not refused as a whole) is
  * counted once, over HTTP and ZeroMQ alike, under the type it named: one of the
- * EVENT_TYPE_COUNT types of POLICY.md §5, or "unknown" for anything else (a rejected event
+ * EVENT_TYPE_COUNT types of docs/policy.md §5, or "unknown" for anything else (a rejected event
  * with a misspelt or missing type). Whole-batch refusals (401, 413, malformed bodies) are
  * not events and are not counted here.
  *

@@ -1,10 +1,11 @@
 /* jiuye-intake: the suite's front door. Upstream systems publish events over
  * HTTP (POST /v1/events) or ZeroMQ (EventBatch to a ROUTER); each accepted event
  * is stored with an outbox message for the rules service in one transaction
- * (DESIGN.md "Delivery"). */
+ * (docs/architecture.md "Delivery"). */
 #include <event2/buffer.h>
 #include <stdio.h>
 
+#include "access.h"
 #include "config.h"
 #include "http_events.h"
 #include "intake_metrics.h"
@@ -23,10 +24,18 @@ static void write_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
 }
 
-int main(void) {
+/* Only upstream sources publish; nothing else is served but svc.c's own routes. */
+static const svc_route_t intake_routes[] = {
+    {.path = "/v1/events", .post = ACCESS_SOURCE, .fn = http_events},
+};
+
+int main(int argc, char **argv) {
     static intake_t in; /* static: the metrics table is about 100 KiB */
     PGconn *store_pg;
     int rc = 1;
+    if (svc_routes(&in.svc, intake_routes, sizeof intake_routes / sizeof intake_routes[0], &in) != 0) return 1;
+    int cli = svc_cli(&in.svc, argc, argv);
+    if (cli >= 0) return cli;
     if (svc_init(&in.svc, "intake", "jiuye_intake", "INTAKE_DB_PASSWORD", "INTAKE_HTTP_PORT", 8080) != 0) goto out;
     in.to_rules = link_producer_new(in.svc.base, svc_queue_connect(&in.svc), "intake->rules", "intake",
                                     config_str("RULES_ZMQ", "tcp://127.0.0.1:5551"));
@@ -45,7 +54,6 @@ int main(void) {
     if (!in.zmq) goto out;
     in.svc.metrics = write_metrics;
     in.svc.metrics_ctx = &in;
-    svc_route(&in.svc, "/v1/events", http_events, &in);
     link_producer_pump(in.to_rules); /* whatever an earlier run left unacknowledged */
     rc = svc_run(&in.svc);
 out:

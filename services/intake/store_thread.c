@@ -40,6 +40,7 @@ struct store_thread {
     job_list_t to_store, stored;
     int stopping;
     PGconn *pg;           /* the store thread's alone */
+    ingest_t *ingest;     /* its transaction on pg */
     int wake_fd;          /* eventfd: the store thread tells the loop a batch is back */
     struct event *wake_ev;
     size_t pending;       /* loop thread only: pushed and not yet given back */
@@ -70,12 +71,12 @@ static void *store_main(void *arg) {
         if (!t->to_store.head) t->to_store.tail = NULL;
         pthread_mutex_unlock(&t->lock);
 
-        int rc = ingest_store_batches(t->pg, batches, n);
+        int rc = ingest_store_batches(t->ingest, batches, n);
         /* A connection that died since the last transaction (PostgreSQL restarted: nothing asks
          * this one in between) is reset and the batches tried once more. Safe even if the
          * COMMIT had reached the server: the second try then answers `duplicate`. */
         if (rc != 0 && PQstatus(t->pg) == CONNECTION_BAD && pg_alive(t->pg))
-            rc = ingest_store_batches(t->pg, batches, n);
+            rc = ingest_store_batches(t->ingest, batches, n);
         else if (rc != 0)
             pg_alive(t->pg);
 
@@ -128,6 +129,7 @@ store_thread_t *store_thread_start(struct event_base *base, PGconn *pg) {
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->wake, NULL);
     t->pg = pg;
+    t->ingest = ingest_new(pg);
     /* Signals are the loop's (libevent's SIGTERM/SIGINT events): none for this thread. */
     sigset_t all, old;
     sigfillset(&all);
@@ -138,6 +140,7 @@ store_thread_t *store_thread_start(struct event_base *base, PGconn *pg) {
         log_error("intake store thread: cannot start: %s", strerror(rc));
         pthread_cond_destroy(&t->wake);
         pthread_mutex_destroy(&t->lock);
+        ingest_destroy(&t->ingest);
         goto fail;
     }
     return t;
@@ -179,6 +182,7 @@ void store_thread_stop(store_thread_t **tp) {
     close(t->wake_fd);
     pthread_cond_destroy(&t->wake);
     pthread_mutex_destroy(&t->lock);
+    ingest_destroy(&t->ingest);
     pg_finish(t->pg);
     free(t);
     *tp = NULL;

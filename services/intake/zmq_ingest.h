@@ -1,4 +1,4 @@
-/* zmq_ingest.h: the ZeroMQ front door for upstream systems (DESIGN.md "Public interfaces").
+/* zmq_ingest.h: the ZeroMQ front door for upstream systems (docs/architecture.md "Public interfaces").
  *
  * A ROUTER socket, bound at INTAKE_ZMQ_BIND (else INTAKE_ZMQ, default tcp://127.0.0.1:5550)
  * and watched in the service's libevent loop, takes one EventBatch (proto/ingest.proto) per

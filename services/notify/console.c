@@ -1,7 +1,7 @@
 /* console.c: the console's API (see console.h for the routes and the ticket scheme).
  *
  * A trace or KPI call waits for rules and subsidy. Its life:
- *   handler: authenticate, check, job on the pending list, upstream_get() x N
+ *   handler (svc.c authenticated the staff member): check, job on the pending list, upstream_get() x N
  *   each answer: on_trace_part() / on_kpi() fills the job; the last one replies,
  *                unlinks and frees it
  *   shutdown: console_destroy() cancels the upstream calls (no callback runs) and frees
@@ -51,23 +51,16 @@ static void api_headers(struct evhttp_request *req) {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
 }
 
-/* The staff member the request's bearer token names, or 0 after a 401/503 reply. */
-static int authenticate(console_t *c, struct evhttp_request *req, staff_t *who) {
+/* The staff member svc.c authenticated (the routes' rule lets staff alone in), with
+ * the console's headers set. Returns the console. */
+static console_t *as_staff(void *arg, struct evhttp_request *req, const access_who_t *who, staff_t *out) {
     api_headers(req);
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    const char *token = staff_bearer(h);
-    int found = token ? staff_authenticate(c->svc->pg, token, who) : 0;
-    if (found < 0) {
-        http_reply_error(req, 503, "database unavailable");
-        return 0;
-    }
-    if (!found) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer realm=\"jiuye\"");
-        http_reply_error(req, 401, h ? "Authorization: unknown or revoked staff token"
-                                     : "Authorization: a staff token is required (Bearer jy_...)");
-        return 0;
-    }
-    return 1;
+    memset(out, 0, sizeof *out);
+    out->id = who->id;
+    snprintf(out->name, sizeof out->name, "%s", who->name);
+    snprintf(out->district, sizeof out->district, "%s", who->district);
+    snprintf(out->department, sizeof out->department, "%s", who->department);
+    return *(console_t **)arg;
 }
 
 static int method_is(struct evhttp_request *req, enum evhttp_cmd_type want, const char *allow) {
@@ -135,27 +128,27 @@ static int add_param(char *buf, size_t len, const char *sep, const char *key, co
 
 /* --------------------------------------------------------------- routes */
 
-static void route_me(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_me(struct evhttp_request *req, const access_who_t *caller, void *arg) {
     staff_t who;
-    if (!authenticate(c, req, &who) || !method_is(req, EVHTTP_REQ_GET, "GET")) return;
+    as_staff(arg, req, caller, &who);
+    if (!method_is(req, EVHTTP_REQ_GET, "GET")) return;
     const char *d = district_name(who.district), *a = audience_label(who.department);
     http_reply_json(req, 200,
                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", who.name, "district", who.district, "district_name",
                               d ? d : "", "department", who.department, "department_label", a ? a : ""));
 }
 
-static void route_inbox(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_inbox(struct evhttp_request *req, const access_who_t *caller, void *arg) {
     staff_t who;
-    if (!authenticate(c, req, &who) || !method_is(req, EVHTTP_REQ_GET, "GET")) return;
+    console_t *c = as_staff(arg, req, caller, &who);
+    if (!method_is(req, EVHTTP_REQ_GET, "GET")) return;
     http_inbox_scoped(req, c->svc->pg, who.district, who.department);
 }
 
-static void route_ticket(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_ticket(struct evhttp_request *req, const access_who_t *caller, void *arg) {
     staff_t who;
-    if (!authenticate(c, req, &who) || !method_is(req, EVHTTP_REQ_POST, "POST")) return;
+    console_t *c = as_staff(arg, req, caller, &who);
+    if (!method_is(req, EVHTTP_REQ_POST, "POST")) return;
     char ticket[TOKEN_LEN + 1], cookie[256];
     if (staff_ticket_new(c->svc->pg, who.id, c->ticket_ttl_s, ticket) != 0) {
         http_reply_error(req, 503, "database unavailable");
@@ -167,8 +160,9 @@ static void route_ticket(struct evhttp_request *req, void *arg) {
     http_reply_json(req, 200, json_pack("{s:I}", "expires_in", (json_int_t)c->ticket_ttl_s));
 }
 
-static void route_stream(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_stream(struct evhttp_request *req, const access_who_t *caller, void *arg) {
+    (void)caller; /* nobody: the ticket says who */
+    console_t *c = *(console_t **)arg;
     web_security_headers(req); /* the stream sets its own Cache-Control */
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
@@ -250,18 +244,18 @@ static void trace(console_t *c, struct evhttp_request *req, const staff_t *who, 
     }
     j->reply = json_pack("{s:o,s:[],s:[],s:[]}", "notification", n, "decisions", "awards", "errors");
     j->waiting = 3; /* the two calls, and this function's own hold until both are started */
-    if (upstream_get(c->rules, q_rules, on_trace_decisions, j) != 0)
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (upstream_get(c->rules, q_rules, auth, on_trace_decisions, j) != 0)
         on_trace_part(j, 0, NULL, "the request to rules could not be started", "decisions");
-    if (upstream_get(c->subsidy, q_awards, on_trace_awards, j) != 0)
+    if (upstream_get(c->subsidy, q_awards, auth, on_trace_awards, j) != 0)
         on_trace_part(j, 0, NULL, "the request to subsidy could not be started", "awards");
     job_settle(j);
 }
 
 /* /v1/console/notifications/{id}/ack and /trace. */
-static void route_notification(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_notification(struct evhttp_request *req, const access_who_t *caller, void *arg) {
     staff_t who;
-    if (!authenticate(c, req, &who)) return;
+    console_t *c = as_staff(arg, req, caller, &who);
     char *path = http_path(req);
     const char *rest = path + strlen("/v1/console/notifications/");
     size_t digits = strspn(rest, "0123456789");
@@ -294,10 +288,10 @@ static void on_kpi(void *arg, int status, json_t *body, const char *err) {
     job_settle(j);
 }
 
-static void route_kpi(struct evhttp_request *req, void *arg) {
-    console_t *c = arg;
+static void route_kpi(struct evhttp_request *req, const access_who_t *caller, void *arg) {
     staff_t who;
-    if (!authenticate(c, req, &who) || !method_is(req, EVHTTP_REQ_GET, "GET")) return;
+    console_t *c = as_staff(arg, req, caller, &who);
+    if (!method_is(req, EVHTTP_REQ_GET, "GET")) return;
     char *year = http_query(req, "year"), *district = http_query(req, "district");
     char q[UPSTREAM_MAX_PATH + 1] = "/v1/kpi";
     if (!year || strlen(year) != 4 || strspn(year, "0123456789") != 4) {
@@ -313,12 +307,38 @@ static void route_kpi(struct evhttp_request *req, void *arg) {
             http_reply_error(req, 503, "out of memory");
         } else {
             j->waiting = 1;
-            if (upstream_get(c->subsidy, q, on_kpi, j) != 0) on_kpi(j, 0, NULL, "the request to subsidy could not be started");
+            const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+            if (upstream_get(c->subsidy, q, auth, on_kpi, j) != 0)
+                on_kpi(j, 0, NULL, "the request to subsidy could not be started");
         }
     }
     free(year);
     free(district);
 }
+
+/* The console's own files: open, like any web page's (they hold no data). */
+static void route_static(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    (void)who;
+    web_static_handle(req, (*(console_t **)arg)->web);
+}
+
+/* The console's routes: its files, and the API of the staff member a token names
+ * (the stream: of a ticket's, the cookie an EventSource sends). */
+static const svc_route_t routes[] = {
+    {.path = "/", .get = ACCESS_PUBLIC, .fn = route_static},
+    {.path = "/console", .get = ACCESS_PUBLIC, .fn = route_static},
+    {.path = "/console/", .get = ACCESS_PUBLIC, .fn = route_static},
+    {.path = "/console/{file}", .get = ACCESS_PUBLIC, .fn = route_static},
+    {.path = "/v1/me", .get = ACCESS_STAFF, .fn = route_me},
+    {.path = "/v1/console/notifications", .get = ACCESS_STAFF, .fn = route_inbox},
+    {.path = "/v1/console/ticket", .post = ACCESS_STAFF, .fn = route_ticket},
+    {.path = "/v1/console/stream", .get = ACCESS_TICKET, .fn = route_stream},
+    {.path = "/v1/console/kpi", .get = ACCESS_STAFF, .fn = route_kpi},
+    {.path = "/v1/console/notifications/{id}/ack", .post = ACCESS_STAFF, .fn = route_notification},
+    {.path = "/v1/console/notifications/{id}/trace", .get = ACCESS_STAFF, .fn = route_notification},
+};
+
+int console_routes(svc_t *svc, console_t **where) { return svc_routes(svc, routes, sizeof routes / sizeof routes[0], where); }
 
 /* --------------------------------------------------------------- life */
 
@@ -332,15 +352,6 @@ console_t *console_new(svc_t *svc, stream_hub_t *streams) {
     c->rules = upstream_new(svc->base, "rules", "NOTIFY_RULES_URL", "RULES_HTTP_PORT", 8081);
     c->subsidy = upstream_new(svc->base, "subsidy", "NOTIFY_SUBSIDY_URL", "SUBSIDY_HTTP_PORT", 8082);
     if (!c->web || !c->rules || !c->subsidy) goto fail;
-    svc_route(svc, "/", web_static_handle, c->web);
-    svc_route(svc, "/v1/me", route_me, c);
-    svc_route(svc, "/v1/console/notifications", route_inbox, c);
-    svc_route(svc, "/v1/console/ticket", route_ticket, c);
-    svc_route(svc, "/v1/console/stream", route_stream, c);
-    svc_route(svc, "/v1/console/kpi", route_kpi, c);
-    if (svc_route_prefix(svc, "/v1/console/notifications/", route_notification, c) != 0 ||
-        svc_route_prefix(svc, "/console", web_static_handle, c->web) != 0)
-        goto fail;
     return c;
 fail:
     log_error("console: cannot start");

@@ -17,7 +17,8 @@
  *   GET  /v1/console/kpi?year=[&district=]          subsidy's GET /v1/kpi with monthly figures
  *
  * Authentication: every /v1/me and /v1/console/ call but the stream carries
- * `Authorization: Bearer <staff token>` (401 without a valid one; the console keeps the
+ * `Authorization: Bearer <staff token>` (svc.c checks it: 401 without a valid one, 403
+ * for a token of another role; the console keeps the
  * token in sessionStorage). An EventSource cannot send that header, and a token in the
  * URL would end up in logs, history and proxies, so the console first POSTs to
  * /v1/console/ticket with its token and gets a random ticket as a cookie:
@@ -29,8 +30,9 @@
  * URL: nothing that changes state accepts it, so it opens no CSRF hole.
  *
  * Every answer carries Cache-Control: no-store (identities are shown in full to staff)
- * and the console's security headers. The older routes (/v1/notifications...) are
- * unchanged: internal, for jiuyectl and operators on the service network. */
+ * and the console's security headers. A trace forwards the staff member's own
+ * Authorization header to rules and subsidy, which answer within their district and
+ * log the look in their name. */
 #ifndef JIUYE_NOTIFY_CONSOLE_H
 #define JIUYE_NOTIFY_CONSOLE_H
 
@@ -41,8 +43,13 @@
 
 typedef struct console console_t;
 
-/* Load the web files, set up the upstream clients and register the routes on svc.
- * Returns NULL (logged) on failure. Caller owns the result. */
+/* Add the console's route table to svc (svc_routes), before svc_init: the handlers
+ * find the console at *where, which must hold console_new()'s result before the loop
+ * runs. Returns 0 or -1 (logged). */
+int console_routes(svc_t *svc, console_t **where) __attribute__((warn_unused_result));
+
+/* Load the web files and set up the upstream clients. Returns NULL (logged) on
+ * failure. Caller owns the result. */
 console_t *console_new(svc_t *svc, stream_hub_t *streams);
 
 /* The value of cookie name in a Cookie header, copied into out (outlen bytes), or

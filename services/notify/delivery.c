@@ -307,7 +307,7 @@ static void start_job(delivery_worker_t *w, const PGresult *r, int row) {
     if (w->inflight) w->inflight->prev = j;
     w->inflight = j;
     w->n_inflight++;
-    /* What leaves the suite is masked (DESIGN.md): the stored texts are, and this is the last guard. */
+    /* What leaves the suite is masked (docs/architecture.md "Access"): the stored texts are, and this is the last guard. */
     const char *json = PQgetvalue(r, row, C_JSON);
     if (delivery_has_cert_no(title, strlen(title)) || delivery_has_cert_no(body, strlen(body)) ||
         delivery_has_cert_no(json, strlen(json))) {

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "ident.h"
 #include "pg.h"
+#include "svc.h"
 
 /* Parse a non-negative integer query value; returns 0 or -1. */
 static int parse_count(const char *s, long long max, long long *out) {
@@ -103,7 +104,13 @@ out:
     free(source);
 }
 
-void http_inbox(struct evhttp_request *req, void *arg) { inbox_list(req, arg, NULL, NULL); }
+void http_inbox(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    PGconn *pg = ((svc_t *)arg)->pg;
+    if (who->role == ACCESS_STAFF)
+        inbox_list(req, pg, who->district, who->department);
+    else
+        inbox_list(req, pg, NULL, NULL);
+}
 
 void http_inbox_scoped(struct evhttp_request *req, PGconn *pg, const char *district, const char *audience) {
     inbox_list(req, pg, district, audience);
@@ -124,32 +131,37 @@ static int valid_by(const char *by) {
 static void ack_update(struct evhttp_request *req, PGconn *pg, const char *id, const char *by, const char *district,
                        const char *audience);
 
-static void ack(struct evhttp_request *req, PGconn *pg, const char *id) {
+/* The acknowledgement is in the caller's name, from their token: a body naming
+ * someone else is refused rather than silently acted on as the caller. */
+static void ack(struct evhttp_request *req, PGconn *pg, const char *id, const access_who_t *who) {
     size_t len = 0;
     char *body = NULL;
     json_t *doc = NULL;
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        http_reply_error(req, 405, "acknowledge with POST");
-        return;
-    }
     if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > INBOX_MAX_ACK_BODY) {
         http_reply_error(req, 413, "body: at most %d bytes", INBOX_MAX_ACK_BODY);
         return;
     }
     body = http_body(req, &len);
     json_error_t jerr;
-    doc = body ? json_loadb(body, len, 0, &jerr) : NULL;
-    const char *by = json_string_value(json_object_get(doc, "by"));
-    if (!doc || !json_is_object(doc)) {
-        http_reply_error(req, 400, "body: a JSON object {\"by\": \"staff id\"} is expected");
+    doc = body && len ? json_loadb(body, len, 0, &jerr) : NULL;
+    json_t *by = json_object_get(doc, "by");
+    if (body && len && (!doc || !json_is_object(doc))) {
+        http_reply_error(req, 400, "body: empty, or a JSON object");
         goto out;
     }
-    if (!by || !valid_by(by)) {
-        http_reply_error(req, 400, "by: must be a staff id of 1-%d characters", INBOX_MAX_ACK_BY);
+    if (by && (!json_is_string(by) || strcmp(json_string_value(by), who->name) != 0)) {
+        http_reply_error(req, 400, "by: acknowledgements are made in the name of the caller's token (%s); leave by out",
+                         who->name);
         goto out;
     }
-    ack_update(req, pg, id, by, NULL, NULL);
+    if (!valid_by(who->name)) {
+        http_reply_error(req, 400, "by: the caller's name is not a valid staff id");
+        goto out;
+    }
+    if (who->role == ACCESS_STAFF)
+        ack_update(req, pg, id, who->name, who->district, who->department);
+    else
+        ack_update(req, pg, id, who->name, NULL, NULL);
 out:
     json_decref(doc);
     free(body);
@@ -195,14 +207,14 @@ void http_inbox_ack_as(struct evhttp_request *req, PGconn *pg, long long id, con
     ack_update(req, pg, id_text, by, district, audience);
 }
 
-void http_inbox_ack(struct evhttp_request *req, void *arg) {
+void http_inbox_ack(struct evhttp_request *req, const access_who_t *who, void *arg) {
     char *path = http_path(req);
     const char *rest = path + strlen("/v1/notifications/");
     size_t digits = strspn(rest, "0123456789");
     if (digits >= 1 && digits <= 18 && rest[0] != '0' && strcmp(rest + digits, "/ack") == 0) {
         char id[24];
         snprintf(id, sizeof id, "%.*s", (int)digits, rest);
-        ack(req, arg, id);
+        ack(req, ((svc_t *)arg)->pg, id, who);
     } else {
         http_reply_error(req, 404, "no such resource: %s", path);
     }

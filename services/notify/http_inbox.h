@@ -4,7 +4,8 @@
  *        notification_id (pass next_after as after); each notification carries its
  *        acknowledgement and a `deliveries` array (subscription, channel, status,
  *        attempts, last_code, last_error) for its webhooks and emails
- *   POST /v1/notifications/{id}/ack  {"by": "staff id"}   200 {id, acked_by, acked_at};
+ *   POST /v1/notifications/{id}/ack  (no body, or {"by": <the caller's own name>})
+ *        200 {id, acked_by, acked_at}, acked_by the name of the caller's token;
  *        404 unknown id; 409 already acknowledged (the body says by whom and when)
  *
  * The handlers take the PGconn as arg. stream.c sends the same JSON objects. */
@@ -14,6 +15,8 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+
+#include "access.h"
 
 #define INBOX_DEFAULT_LIMIT 100
 #define INBOX_MAX_LIMIT 1000
@@ -39,7 +42,9 @@ json_t *inbox_row_json(const PGresult *r, int row);
 /* The notification id of row `row` of such a result. */
 long long inbox_row_id(const PGresult *r, int row);
 
-void http_inbox(struct evhttp_request *req, void *arg);
+/* The routes take the svc_t; a staff caller sees (and acknowledges) their own
+ * district and department alone, an operator every notification. */
+void http_inbox(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 /* The same page limited to one district and audience (the console's staff member):
  * the query's own district and audience are ignored. */
@@ -51,6 +56,6 @@ void http_inbox_ack_as(struct evhttp_request *req, PGconn *pg, long long id, con
                        const char *audience);
 
 /* Prefix route for /v1/notifications/: handles /v1/notifications/{id}/ack, 404 otherwise. */
-void http_inbox_ack(struct evhttp_request *req, void *arg);
+void http_inbox_ack(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

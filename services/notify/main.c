@@ -10,6 +10,7 @@
 #include "config.h"
 #include "console.h"
 #include "delivery.h"
+#include "http_audit.h"
 #include "http_inbox.h"
 #include "link.h"
 #include "log.h"
@@ -24,42 +25,30 @@ typedef struct notify_svc {
     delivery_worker_t *deliveries;
     stream_hub_t *streams;
     console_t *console;
+    notices_t *notices; /* what the consumer's transaction keeps (txn.h) */
     unsigned long notifications;
-    long stored_pending; /* notifications stored in the open transaction */
 } notify_svc_t;
 
-/* Notifications are kept for the flush hook below: one statement per transaction. */
-static link_status_t on_settled(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
-    (void)ctx, (void)pg;
+/* Notifications are kept by the transaction's notices_t (notice.h): one statement per transaction. */
+static link_status_t on_settled(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen) {
+    (void)ctx;
     if (env->body_case != JIUYE__ENVELOPE__BODY_SETTLED) {
         snprintf(err, errlen, "expected settled decisions, got body %d", (int)env->body_case);
         return LINK_REJECT;
     }
-    notice_keep_settled(env->settled);
+    if (notice_keep_settled(t, env->settled) < 0) {
+        snprintf(err, errlen, "storing its notifications failed");
+        return PQstatus(txn_pg(t)) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
+    }
     return LINK_OK;
-}
-
-/* Before the consumer's COMMIT: store what the handlers kept (notice.h). */
-static int flush_notices(void *ctx, PGconn *pg) {
-    notify_svc_t *ns = ctx;
-    long n = notice_flush(pg);
-    if (n < 0) return -1;
-    ns->stored_pending += n;
-    return 0;
-}
-
-static void discard_notices(void *ctx, int whole) {
-    notify_svc_t *ns = ctx;
-    notice_discard();
-    if (whole) ns->stored_pending = 0; /* what this transaction stored is gone */
 }
 
 /* After a commit: new notifications may have deliveries due and streams to feed. */
 static void on_committed(void *ctx) {
     notify_svc_t *ns = ctx;
-    if (ns->stored_pending == 0) return;
-    ns->notifications += (unsigned long)ns->stored_pending;
-    ns->stored_pending = 0;
+    long stored = notices_take_stored(ns->notices);
+    if (stored == 0) return;
+    ns->notifications += (unsigned long)stored;
     delivery_worker_wake(ns->deliveries);
     stream_hub_wake(ns->streams);
 }
@@ -72,9 +61,27 @@ static void notify_metrics(void *ctx, struct evbuffer *out) {
     link_consumer_metrics(ns->from_subsidy, out);
 }
 
-int main(void) {
+/* Staff read and acknowledge within their district and department, operators
+ * everything; the access log is for auditors alone. The console's routes are its own
+ * table (console.h). */
+static const svc_route_t notify_routes[] = {
+    {.path = "/v1/notifications", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_inbox},
+    {.path = "/v1/notifications/{id}/ack", .post = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_inbox_ack},
+    {.path = "/v1/audit", .get = ACCESS_AUDITOR, .fn = http_audit},
+};
+static const svc_route_t stream_routes[] = {
+    {.path = "/v1/notifications/stream", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = stream_handle},
+};
+
+int main(int argc, char **argv) {
     static notify_svc_t ns;
     int rc = 1;
+    if (svc_routes(&ns.svc, notify_routes, sizeof notify_routes / sizeof notify_routes[0], &ns.svc) != 0 ||
+        svc_routes(&ns.svc, stream_routes, sizeof stream_routes / sizeof stream_routes[0], &ns.streams) != 0 ||
+        console_routes(&ns.svc, &ns.console) != 0)
+        return 1;
+    int cli = svc_cli(&ns.svc, argc, argv);
+    if (cli >= 0) return cli;
     if (svc_init(&ns.svc, "notify", "jiuye_notify", "NOTIFY_DB_PASSWORD", "NOTIFY_HTTP_PORT", 8083) != 0) goto out;
     ns.deliveries = delivery_worker_new(ns.svc.base, ns.svc.pg);
     ns.streams = stream_hub_new(ns.svc.base, ns.svc.pg);
@@ -83,18 +90,17 @@ int main(void) {
     ns.from_subsidy =
         link_consumer_new(ns.svc.base, ns.svc.pg, "subsidy->notify", "notify", bind, on_settled, on_committed, &ns);
     if (!ns.from_subsidy) goto out;
-    link_consumer_on_flush(ns.from_subsidy, flush_notices, discard_notices);
+    ns.notices = notices_new();
+    txn_join(link_consumer_txn(ns.from_subsidy), &notices_part, ns.notices);
     ns.svc.metrics = notify_metrics;
     ns.svc.metrics_ctx = &ns;
-    svc_route(&ns.svc, "/v1/notifications", http_inbox, ns.svc.pg);
-    svc_route(&ns.svc, "/v1/notifications/stream", stream_handle, ns.streams);
-    if (svc_route_prefix(&ns.svc, "/v1/notifications/", http_inbox_ack, ns.svc.pg) != 0) goto out;
     ns.console = console_new(&ns.svc, ns.streams);
     if (!ns.console) goto out;
     rc = svc_run(&ns.svc);
 out:
     console_destroy(&ns.console);
     link_consumer_destroy(&ns.from_subsidy);
+    notices_destroy(&ns.notices);
     stream_hub_destroy(&ns.streams);
     delivery_worker_destroy(&ns.deliveries);
     svc_destroy(&ns.svc);

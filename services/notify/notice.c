@@ -57,30 +57,55 @@ static void subject_text(const char *subject, char *out, size_t len) {
         snprintf(out, len, "%s", subject);
 }
 
-/* The notifications of the consumer's transaction, written by notice_flush(). */
 enum { N_REF, N_KIND, N_RULE, N_DISTRICT, N_AUDIENCE, N_EVENT, N_SOURCE, N_TITLE, N_BODY, N_AMOUNT, N_CLAUSE, N_COLS };
-static pg_rows_t kept = PG_ROWS_TEXT(N_COLS);
 
-static void keep(const char *ref_id, const char *kind, const Jiuye__Decision *d, const char *title, const char *body,
-                 const int64_t *amount) {
+struct notices {
+    pg_rows_t kept;
+    long stored; /* by flushes since notices_take_stored() */
+};
+
+notices_t *notices_new(void) {
+    notices_t *n = calloc(1, sizeof *n);
+    if (!n) abort(); /* out of memory at start: let the supervisor restart us */
+    pg_rows_init(&n->kept, N_COLS, NULL);
+    return n;
+}
+
+void notices_destroy(notices_t **np) {
+    notices_t *n = *np;
+    if (!n) return;
+    pg_rows_free(&n->kept);
+    free(n);
+    *np = NULL;
+}
+
+long notices_take_stored(notices_t *n) {
+    long stored = n->stored;
+    n->stored = 0;
+    return stored;
+}
+
+static void keep(pg_rows_t *rows, const char *ref_id, const char *kind, const Jiuye__Decision *d, const char *title,
+                 const char *body, const int64_t *amount) {
     char *aud = pg_text_array((const char *const *)d->audience, (int)d->n_audience);
     if (!aud) abort();
     char amount_text[32];
     if (amount) snprintf(amount_text, sizeof amount_text, "%lld", (long long)*amount);
     const char *row[N_COLS] = {ref_id, kind, d->rule, d->district, aud, d->event_id, d->source, title, body,
                                amount ? amount_text : NULL, d->clause};
-    pg_rows_add(&kept, row, NULL);
+    pg_rows_add(rows, row, NULL);
     free(aud);
 }
 
-long notice_flush(PGconn *pg) {
-    if (pg_rows_count(&kept) == 0) return 0;
+/* Store the rows; the number stored, or -1. */
+static long store(PGconn *pg, pg_rows_t *rows) {
+    if (pg_rows_count(rows) == 0) return 0;
     /* One statement for every notification of the transaction and its deliveries.
      * Only a notification stored now gets deliveries: a redelivered one finds its
      * ref_id taken and adds nothing (one notification per decision or award and
      * subscription); a ref_id twice in the batch is stored once. */
     PGresult *r = pg_rows_exec(
-        pg, &kept,
+        pg, rows,
         "WITH n AS (INSERT INTO notify.notifications (ref_id, kind, rule, district, audience, event_id, source, "
         "title, body, amount_fen, clause) "
         "SELECT ref_id, kind, rule, district, audience::text[], event_id, source, title, body, amount_fen::bigint, "
@@ -96,9 +121,22 @@ long notice_flush(PGconn *pg) {
     return stored;
 }
 
-void notice_discard(void) {
-    pg_rows_clear(&kept);
+static int flush(void *self, txn_t *t) {
+    notices_t *n = self;
+    long stored = store(txn_pg(t), &n->kept);
+    if (stored < 0) return -1;
+    n->stored += stored;
+    return 0;
 }
+
+static void discard(void *self, txn_t *t, int whole) {
+    (void)t;
+    notices_t *n = self;
+    pg_rows_clear(&n->kept);
+    if (whole) n->stored = 0; /* what this transaction stored is gone */
+}
+
+const txn_part_t notices_part = {.name = "notices", .flush = flush, .discard = discard, .end = NULL};
 
 static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *decision_id) {
     for (size_t i = 0; i < s->n_decisions; i++)
@@ -106,7 +144,10 @@ static const Jiuye__Decision *decision_of(const Jiuye__Settled *s, const char *d
     return NULL;
 }
 
-long notice_keep_settled(const Jiuye__Settled *s) {
+long notice_keep_settled(txn_t *t, const Jiuye__Settled *s) {
+    notices_t *n = txn_part(t, &notices_part);
+    pg_rows_t alone, *rows = n ? &n->kept : &alone;
+    if (!n) pg_rows_init(&alone, N_COLS, NULL);
     long kept_now = 0;
     char title[256], body[2048], who[64], aud[128], yuan[32];
     for (size_t i = 0; i < s->n_awards; i++) {
@@ -133,7 +174,7 @@ long notice_keep_settled(const Jiuye__Settled *s) {
             snprintf(body + at, sizeof body - at, " 请%s%s。事件 %s/%s。", aud,
                      granted ? "按规定办理发放" : waiting ? "知悉：等待预算，预算到位后按规定发放" : "知悉",
                      d->source, d->event_id);
-        keep(a->award_id, "award", d, title, body, &a->amount_fen);
+        keep(rows, a->award_id, "award", d, title, body, &a->amount_fen);
         kept_now++;
     }
     for (size_t i = 0; i < s->n_decisions; i++) {
@@ -147,8 +188,11 @@ long notice_keep_settled(const Jiuye__Settled *s) {
         snprintf(title, sizeof title, "%s：%s（%s）", rule_title(d->rule), outcome_label(d->outcome), who);
         snprintf(body, sizeof body, "%s：%s（%s）。%s（方案%s）。请%s知悉。事件 %s/%s。", district ? district : d->district,
                  rule_title(d->rule), d->occurred_on, d->reason, d->clause, aud, d->source, d->event_id);
-        keep(d->decision_id, "decision", d, title, body, NULL);
+        keep(rows, d->decision_id, "decision", d, title, body, NULL);
         kept_now++;
     }
-    return kept_now;
+    if (n) return kept_now;
+    long stored = store(txn_pg(t), &alone);
+    pg_rows_free(&alone);
+    return stored;
 }

@@ -9,20 +9,25 @@
 #define JIUYE_NOTIFY_NOTICE_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
-
 #include "awards.pb-c.h"
+#include "txn.h"
 
-/* Keep the notifications of one settled event in memory for the consumer's
- * transaction (notify's handler); returns how many. notice_flush() stores all
- * that are kept with one statement inside the open transaction (before its
- * COMMIT: notify's link flush hook): a notification already stored for the
- * same decision or award is skipped, and each one stored gets its deliveries
- * (SUBSCRIPTIONS_FAN_OUT) in the same statement. Returns the number stored, or
- * -1 on a database error. notice_discard() drops what is kept (a rollback).
- * One loop thread uses these (the rows are the module's). */
-long notice_keep_settled(const Jiuye__Settled *settled);
-long notice_flush(PGconn *pg) __attribute__((warn_unused_result));
-void notice_discard(void);
+/* The notifications of a transaction, stored with one statement: a
+ * notices_t, a participant of the consumer's transaction (txn.h) made once by
+ * the service, keeps their rows until its flush (before COMMIT; in careful
+ * mode after each message): a notification already stored for the same
+ * decision or award is skipped, and each one stored gets its deliveries
+ * (SUBSCRIPTIONS_FAN_OUT) in the same statement. */
+typedef struct notices notices_t;
+extern const txn_part_t notices_part;
+notices_t *notices_new(void); /* caller owns; aborts when out of memory */
+void notices_destroy(notices_t **n);
+/* How many notifications the transactions stored since the last call, and
+ * forget them (after a commit; a rollback forgets its own). */
+long notices_take_stored(notices_t *n);
+
+/* The notifications of one settled event, in t: kept when t has a notices_t
+ * joined, else stored now. Returns how many, or -1 on a database error. */
+long notice_keep_settled(txn_t *t, const Jiuye__Settled *settled) __attribute__((warn_unused_result));
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "audience.h"
 #include "ident.h"
@@ -24,15 +23,6 @@ static void digest_param(const char *token, char param[70]) {
 /* A token's shape: "jy_" and 64 lower-case hex digits. */
 static int token_shaped(const char *t, size_t len) {
     return len == TOKEN_LEN && strncmp(t, "jy_", 3) == 0 && strspn(t + 3, "0123456789abcdef") >= 64;
-}
-
-const char *staff_bearer(const char *header) {
-    if (!header || strncasecmp(header, "Bearer ", 7) != 0) return NULL;
-    const char *t = header + 7;
-    t += strspn(t, " ");
-    size_t len = strcspn(t, " \t\r\n");
-    if (t[len] != '\0' || !token_shaped(t, len)) return NULL;
-    return t;
 }
 
 int staff_name_valid(const char *name) {
@@ -156,13 +146,6 @@ static int staff_by_secret(PGconn *pg, const char *sql, const char *secret, staf
     if (found) fill(who, r, 0);
     PQclear(r);
     return found;
-}
-
-int staff_authenticate(PGconn *pg, const char *token, staff_t *who) {
-    return staff_by_secret(pg,
-                           "SELECT staff_id, name, district, department FROM notify.staff "
-                           "WHERE token_sha256 = $1::bytea AND revoked_at IS NULL",
-                           token, who);
 }
 
 int staff_ticket_new(PGconn *pg, long long staff_id, long ttl_s, char *ticket) {

@@ -4,8 +4,10 @@
  * say), a district and a department (an audience code of common/audience.c: the
  * department notifications are addressed to). They sign in with a bearer token
  * ("jy_" + 64 hex, common/token.h) printed once by `jiuyectl staff add`; only its
- * SHA-256 is stored, so a leaked table leaks no token. A revoked member's token and
- * tickets stop working at once.
+ * SHA-256 is stored, so a leaked table leaks no token. Every service finds the member
+ * by that token through access.principals (common/access.h), with an optional expiry
+ * (notify.staff.expires_at, migration 016). A revoked or expired member's token stops
+ * working at once, and a revoked member's tickets too.
  *
  * Tickets: an EventSource cannot send an Authorization header, so the console trades
  * its token for a short-lived ticket (a token of the same shape, also stored hashed)
@@ -33,11 +35,6 @@ typedef struct staff_info {
     char revoked_at[32]; /* the same, or "" while active */
 } staff_info_t;
 
-/* The token of an Authorization header value "Bearer <token>" (scheme
- * case-insensitive, one or more spaces), or NULL when the header is absent,
- * another scheme, or not a token's shape. Points into header. */
-const char *staff_bearer(const char *header);
-
 /* Is name a valid staff name (1-64 of a-z 0-9 . _ -, starting with a letter or digit)? */
 int staff_name_valid(const char *name);
 
@@ -54,10 +51,6 @@ int staff_revoke(PGconn *pg, const char *name, char *err, size_t errlen) __attri
 /* Every staff member by name into *out (malloc'd, caller frees; NULL when none).
  * Returns how many, or -1 with err set (*out untouched). */
 long staff_list(PGconn *pg, staff_info_t **out, char *err, size_t errlen) __attribute__((warn_unused_result));
-
-/* The active staff member whose token is token. Returns 1 and fills *who, 0 when no
- * active member has it, -1 on a database error. */
-int staff_authenticate(PGconn *pg, const char *token, staff_t *who) __attribute__((warn_unused_result));
 
 /* A new ticket for staff member staff_id valid for ttl_s seconds, written into ticket
  * (TOKEN_LEN+1 bytes); expired tickets are removed on the way. Returns 0 or -1. */

@@ -223,20 +223,20 @@ void stream_open(stream_hub_t *h, struct evhttp_request *req, long long after, c
 
 int stream_resume_point(struct evhttp_request *req, long long *after) { return resume_point(req, after); }
 
-void stream_handle(struct evhttp_request *req, void *arg) {
-    stream_hub_t *h = arg;
-    char *district = http_query(req, "district"), *audience = http_query(req, "audience");
+void stream_handle(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    stream_hub_t *h = *(stream_hub_t **)arg;
+    int staff = who->role == ACCESS_STAFF;
+    char *district = staff ? strdup(who->district) : http_query(req, "district"),
+         *audience = staff ? strdup(who->department) : http_query(req, "audience");
     long long after;
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-        http_reply_error(req, 405, "the stream is read with GET");
-    } else if (resume_point(req, &after) != 0) {
+    if (resume_point(req, &after) != 0) {
         http_reply_error(req, 400, "Last-Event-ID / after: must be a notification id (a non-negative integer)");
     } else if (district && !district_name(district)) {
         http_reply_error(req, 400, "district: unknown district code '%.8s'", district);
     } else if (audience && !audience_label(audience)) {
         http_reply_error(req, 400, "audience: unknown audience code (cdpf, hrss, finance, ...)");
     } else {
-        stream_open(h, req, after, district, audience, 0);
+        stream_open(h, req, after, district, audience, staff ? who->id : 0); /* a staff stream ends with its member */
     }
     free(district);
     free(audience);

@@ -21,6 +21,8 @@
 #include <event2/http.h>
 #include <libpq-fe.h>
 
+#include "access.h"
+
 #define STREAM_PAGE 200                        /* notifications per query */
 #define STREAM_MAX_BUFFERED (1024 * 1024)      /* unsent bytes per stream before it waits */
 
@@ -29,8 +31,9 @@ typedef struct stream_hub stream_hub_t;
 /* Returns NULL on failure. Caller owns the result. */
 stream_hub_t *stream_hub_new(struct event_base *base, PGconn *pg);
 
-/* The route handler (arg: the hub). */
-void stream_handle(struct evhttp_request *req, void *arg);
+/* The route handler (arg: where the hub's pointer is, filled in once it exists). A
+ * staff caller's stream is their district's and department's whatever the query says. */
+void stream_handle(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 /* Open a stream on req from notification id after, limited to district and audience
  * (NULL: any), or reply 503 when the hub is full or the database is down. For callers

@@ -92,7 +92,7 @@ static void on_reply(struct evhttp_request *req, void *arg) {
     free(c);
 }
 
-int upstream_get(upstream_t *u, const char *path_query, upstream_cb cb, void *arg) {
+int upstream_get(upstream_t *u, const char *path_query, const char *authorization, upstream_cb cb, void *arg) {
     if (strlen(path_query) > UPSTREAM_MAX_PATH) return -1;
     call_t *c = calloc(1, sizeof *c);
     if (!c) return -1;
@@ -109,6 +109,7 @@ int upstream_get(upstream_t *u, const char *path_query, upstream_cb cb, void *ar
     evhttp_add_header(h, "Host", hostport);
     evhttp_add_header(h, "Accept", "application/json");
     evhttp_add_header(h, "Connection", "close");
+    if (authorization) evhttp_add_header(h, "Authorization", authorization);
     /* evhttp_make_request frees req itself when it fails */
     if (evhttp_make_request(c->conn, req, EVHTTP_REQ_GET, path_query) != 0) goto fail;
     evhttp_connection_free_on_completion(c->conn);

@@ -30,10 +30,12 @@ typedef void (*upstream_cb)(void *arg, int status, json_t *body, const char *err
 upstream_t *upstream_new(struct event_base *base, const char *name, const char *url_env, const char *port_env,
                          int default_port);
 
-/* GET path_query ("/v1/kpi?year=2024", already encoded) and call cb(arg, ...) from the
- * loop later, never from inside this call. Returns 0, or -1 when the request could not
+/* GET path_query ("/v1/kpi?year=2024", already encoded) with the Authorization header
+ * value authorization (the caller's own, so that the service holding the data checks
+ * the caller's scope and logs the look in the caller's name; NULL: none) and call
+ * cb(arg, ...) from the loop later, never from inside this call. Returns 0, or -1 when the request could not
  * be started (cb is not called). */
-int upstream_get(upstream_t *u, const char *path_query, upstream_cb cb, void *arg) __attribute__((warn_unused_result));
+int upstream_get(upstream_t *u, const char *path_query, const char *authorization, upstream_cb cb, void *arg) __attribute__((warn_unused_result));
 
 /* The service's name ("rules") for messages. */
 const char *upstream_name(const upstream_t *u);

@@ -149,8 +149,8 @@ static json_t *decision_to_json_base(const Jiuye__Decision *d) {
 /* The body of d's row, the same document as decision_to_json() (its members in
  * the same order; a fact named twice keeps its first place and its last
  * value, as json_object_set_new() does), written as text at once
- * (json_text.h): building it through jansson was about half of rules' CPU
- * (README Performance item 24). NULL when a string is not UTF-8, as
+ * (json_text.h): building it through jansson was rules' largest CPU cost
+ * (docs/performance.md). NULL when a string is not UTF-8, as
  * json_pack() would fail. Valid until the next call. */
 /* The body's string members, in decision_to_json()'s order: before the facts,
  * between the parameters and the audience, after the audience. */
@@ -222,38 +222,19 @@ static int decision_row(const Jiuye__Decision *d, const char *row[9]) {
     return 0;
 }
 
-int decision_store(PGconn *pg, const Jiuye__Decision *d) {
+#define INSERT_DECISIONS                                                                                  \
+    "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "                                          \
+    "SELECT decision_id, source, event_id, rule, outcome, subject, district, "                            \
+    "occurred_on::date, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "                     \
+    "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) "                            \
+    "AS u(" DECISION_INSERT_COLUMNS ")"
+
+const txn_part_t decision_rows_part = PG_ROWS_PART("decisions");
+
+pg_rows_kept_t *decision_rows_new(void) { return pg_rows_kept_new(INSERT_DECISIONS, 9, NULL); }
+
+int decision_write(txn_t *t, const Jiuye__Decision *d) {
     const char *row[9];
     if (decision_row(d, row) != 0) return -1;
-    return pg_cmd(pg,
-                  "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::jsonb)",
-                  9, row);
-}
-
-/* The decisions of the consumer's transaction, written by decisions_flush_kept(). */
-static pg_rows_t kept = PG_ROWS_TEXT(9);
-
-int decision_keep(const Jiuye__Decision *d) {
-    const char *row[9];
-    if (decision_row(d, row) != 0) return -1;
-    pg_rows_add(&kept, row, NULL); /* copies the values */
-    return 0;
-}
-
-int decisions_flush_kept(PGconn *pg) {
-    if (pg_rows_count(&kept) == 0) return 0;
-    PGresult *r = pg_rows_exec(pg, &kept,
-                               "INSERT INTO rules.decisions (" DECISION_INSERT_COLUMNS ") "
-                               "SELECT decision_id, source, event_id, rule, outcome, subject, district, "
-                               "occurred_on::date, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "
-                               "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) "
-                               "AS u(" DECISION_INSERT_COLUMNS ")");
-    if (!r) return -1;
-    PQclear(r);
-    return 0;
-}
-
-void decisions_discard_kept(void) {
-    pg_rows_clear(&kept);
+    return pg_rows_keep(t, &decision_rows_part, INSERT_DECISIONS, 9, NULL, row, NULL);
 }

@@ -1,4 +1,4 @@
-/* decision.h: building, storing and showing decisions (POLICY.md §3).
+/* decision.h: building, storing and showing decisions (docs/policy.md §3).
  *
  * A decision is a Jiuye__Decision whose strings and lists are all malloc'd, so
  * that jiuye__decision__free_unpacked() releases it. The builder functions
@@ -8,11 +8,12 @@
 #define JIUYE_RULES_DECISION_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <stdint.h>
 
 #include "decisions.pb-c.h"
+#include "pg_rows.h"
 #include "policy.h"
+#include "txn.h"
 
 /* A new decision of rule (id, name, clause, audience) about ev, with id
  * "<source>/<event_id>/<key>". Caller owns it. */
@@ -39,15 +40,17 @@ json_t *decision_to_json(const Jiuye__Decision *d);
  * until the next call; NULL when a string is not UTF-8. */
 const char *decision_body(const Jiuye__Decision *d);
 
-/* Insert into rules.decisions inside the open transaction. Returns 0 or -1. */
-int decision_store(PGconn *pg, const Jiuye__Decision *d) __attribute__((warn_unused_result));
-/* The same row kept in memory until decisions_flush_kept() writes every kept
- * one with one statement in the open transaction (rules' consumer, before
- * COMMIT: its link flush hook); decisions_discard_kept() drops them (a
- * rollback). Nothing reads rules.decisions inside the consumer's transaction.
- * Each returns 0 or -1. */
-int decision_keep(const Jiuye__Decision *d) __attribute__((warn_unused_result));
-int decisions_flush_kept(PGconn *pg) __attribute__((warn_unused_result));
-void decisions_discard_kept(void);
+/* The decisions of a transaction, inserted into rules.decisions with one
+ * statement: the consumer's transaction keeps their rows (pg_rows.h's kept
+ * rows, a participant: txn.h) until its flush (before COMMIT; in careful mode
+ * after each message). Nothing reads rules.decisions inside the consumer's
+ * transaction. decision_rows_new(): the rows to join as decision_rows_part
+ * (caller owns them: pg_rows_kept_destroy). */
+extern const txn_part_t decision_rows_part;
+pg_rows_kept_t *decision_rows_new(void);
+
+/* Add d to rules.decisions in t: kept when t has decision rows joined, else
+ * inserted now. Returns 0 or -1 (a string not UTF-8, a database error). */
+int decision_write(txn_t *t, const Jiuye__Decision *d) __attribute__((warn_unused_result));
 
 #endif

@@ -4,15 +4,15 @@
 #include "link.h"
 
 /* Events the subsidy service counts for the plan targets even when no rule
- * decided on them (POLICY.md §4: net increase in employment, graduates employed). */
+ * decided on them (docs/policy.md §4: net increase in employment, graduates employed). */
 static int counted_without_decisions(const Jiuye__Event *ev) {
     return ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED ||
            ev->payload_case == JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED;
 }
 
-int decisions_emit(PGconn *pg, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id, int keep) {
+int decisions_emit(txn_t *t, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id) {
     for (size_t i = 0; i < l->n; i++)
-        if ((keep ? decision_keep(l->items[i]) : decision_store(pg, l->items[i])) != 0) return -1;
+        if (decision_write(t, l->items[i]) != 0) return -1;
     if (l->n == 0 && !counted_without_decisions(ev)) return 0;
     Jiuye__Decided decided = JIUYE__DECIDED__INIT;
     decided.event = (Jiuye__Event *)ev;
@@ -23,5 +23,5 @@ int decisions_emit(PGconn *pg, const Jiuye__Event *ev, const decision_list_t *l,
     out.producer = "rules";
     out.body_case = JIUYE__ENVELOPE__BODY_DECIDED;
     out.decided = &decided;
-    return link_outbox_put(pg, "rules", &out);
+    return link_outbox_put(t, "rules", &out);
 }

@@ -3,16 +3,14 @@
 #ifndef JIUYE_RULES_EMIT_H
 #define JIUYE_RULES_EMIT_H
 
-#include <libpq-fe.h>
-
 #include "rules.h"
+#include "txn.h"
 
-/* Store every decision and, when there are any (or ev is a job start or end,
- * which the subsidy service counts for the KPI), one Decided{ev, decisions}
- * outbox message with message_id. keep: the consumer's handler, whose
- * decisions are kept for its flush hook (decision_keep()); else written now.
- * Returns 0 or -1. */
-int decisions_emit(PGconn *pg, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id, int keep)
+/* Store every decision (decision_write: kept by t's participant, or written
+ * now) and, when there are any (or ev is a job start or end, which the
+ * subsidy service counts for the KPI), one Decided{ev, decisions} outbox
+ * message with message_id, in t. Returns 0 or -1. */
+int decisions_emit(txn_t *t, const Jiuye__Event *ev, const decision_list_t *l, const char *message_id)
     __attribute__((warn_unused_result));
 
 #endif

@@ -1,9 +1,11 @@
-/* http_decisions.h: the decisions API of the rules service. arg is the PGconn. */
+/* http_decisions.h: the decisions API of the rules service. arg is the svc_t. */
 #ifndef JIUYE_RULES_HTTP_DECISIONS_H
 #define JIUYE_RULES_HTTP_DECISIONS_H
 
 #include <event2/http.h>
 
-void http_decisions(struct evhttp_request *req, void *arg);
+#include "access.h"
+
+void http_decisions(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

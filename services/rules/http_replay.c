@@ -7,13 +7,9 @@
 #include "http.h"
 #include "replay.h"
 
-void http_replay(struct evhttp_request *req, void *arg) {
+void http_replay(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    (void)who; /* an operator (svc.c): every subject is in scope */
     http_replay_ctx_t *ctx = arg;
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        http_reply_error(req, 405, "replay with POST");
-        return;
-    }
     size_t len = 0;
     char *body = http_body(req, &len);
     replay_request_t rq;

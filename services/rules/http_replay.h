@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "access.h"
 #include "policy.h"
 
 typedef struct http_replay_ctx {
@@ -24,6 +25,6 @@ typedef struct http_replay_ctx {
     void *arg;
 } http_replay_ctx_t;
 
-void http_replay(struct evhttp_request *req, void *ctx);
+void http_replay(struct evhttp_request *req, const access_who_t *who, void *ctx);
 
 #endif

@@ -27,13 +27,13 @@
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
-/* Disability categories (POLICY.md §1) as the platform shows them. */
+/* Disability categories (docs/policy.md §1) as the platform shows them. */
 static const char *const category_label[8] = {
     NULL, /* 0: not a category */
     "视力", "听力", "言语", "肢体", "智力", "精神", "多重",
 };
 
-/* Training courses (POLICY.md §5) a vacancy may prefer. */
+/* Training courses (docs/policy.md §5) a vacancy may prefer. */
 static const struct {
     const char *course;
     const char *label;
@@ -318,8 +318,9 @@ static struct evbuffer *feed_atom(const feed_query_t *q, PGresult *r, int shown)
     return out;
 }
 
-void http_vacancies(struct evhttp_request *req, void *arg) {
-    PGconn *pg = arg;
+void http_vacancies(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    (void)who; /* public: no personal data */
+    PGconn *pg = ((svc_t *)arg)->pg;
     feed_query_t q = {0};
     if (!method_ok(req) || feed_query(req, &q) != 0) goto out;
     char category[4], limit[16];
@@ -389,8 +390,9 @@ static const struct {
      "for it, by start date; a person once per vacancy, a job for one vacancy, at most the vacancy's positions"},
 };
 
-void http_vacancies_kpi(struct evhttp_request *req, void *arg) {
-    PGconn *pg = arg;
+void http_vacancies_kpi(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    (void)who; /* public: counts, no personal data */
+    PGconn *pg = ((svc_t *)arg)->pg;
     char *year = query_param(req, "year"), *district = query_param(req, "district");
     if (!method_ok(req)) goto out;
     long y = year && strlen(year) == 4 && strspn(year, "0123456789") == 4 ? strtol(year, NULL, 10) : 0;

@@ -29,10 +29,13 @@
 
 #include <event2/http.h>
 
+#include "access.h"
+#include "svc.h"
+
 #define VACANCY_FEED_MAX 1000        /* entries per response; "truncated" says when more are open */
 #define VACANCY_MATCH_WINDOW_DAYS 90 /* a job started within this many days after the first match counts */
 
-void http_vacancies(struct evhttp_request *req, void *arg);
-void http_vacancies_kpi(struct evhttp_request *req, void *arg);
+void http_vacancies(struct evhttp_request *req, const access_who_t *who, void *arg);
+void http_vacancies_kpi(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

@@ -1,4 +1,4 @@
-/* jiuye-rules: decides every rule an event triggers (POLICY.md §2-§3), keeps
+/* jiuye-rules: decides every rule an event triggers (docs/policy.md §2-§3), keeps
  * the durable timers, and passes the decisions, with the event, to the
  * subsidy service. kill -HUP reloads the plan files between two messages. */
 #include <event2/buffer.h>
@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "config.h"
 #include "decision.h"
 #include "emit.h"
+#include "event_rows.h"
 #include "http_decisions.h"
 #include "http_replay.h"
 #include "http_vacancies.h"
@@ -31,11 +33,15 @@ typedef struct rules_svc {
     link_producer_t *to_subsidy;
     struct event *tick, *sighup;
     http_replay_ctx_t replay;
+    /* What the consumer's transaction keeps (txn.h), made once. */
+    pg_rows_kept_t *decision_rows, *event_rows;
+    persons_t *persons;
     unsigned long events, decisions, timers_fired, reloads, reload_failures, replays, replay_decisions;
 } rules_svc_t;
 
-static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
+static link_status_t on_event(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen) {
     rules_svc_t *rs = ctx;
+    PGconn *pg = txn_pg(t);
     if (env->body_case != JIUYE__ENVELOPE__BODY_EVENT) {
         snprintf(err, errlen, "expected an event, got body %d", (int)env->body_case);
         return LINK_REJECT;
@@ -45,7 +51,7 @@ static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
     link_status_t st = LINK_OK;
     char message_id[400];
     snprintf(message_id, sizeof message_id, "rules/%s/%s", ev->source, ev->event_id);
-    if (rules_apply(pg, &rs->plans, ev, &decided) != 0 || decisions_emit(pg, ev, &decided, message_id, 1) != 0) {
+    if (rules_apply(t, &rs->plans, ev, &decided) != 0 || decisions_emit(t, ev, &decided, message_id) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         snprintf(err, errlen, "deciding %s/%s failed: %s", ev->source, ev->event_id, PQerrorMessage(pg));
     } else {
@@ -56,24 +62,10 @@ static link_status_t on_event(void *ctx, PGconn *pg, const Jiuye__Envelope *env,
     return st;
 }
 
-/* Before the consumer's COMMIT: the events kept for replay (replay.h) and the
- * decisions (decision.h), one statement each for the whole transaction. */
-static int flush_kept(void *ctx, PGconn *pg) {
-    (void)ctx;
-    return replay_flush_events(pg) != 0 || decisions_flush_kept(pg) != 0 ? -1 : 0;
-}
-
-static void discard_kept(void *ctx, int whole) {
-    (void)ctx, (void)whole;
-    replay_discard_events();
-    decisions_discard_kept();
-    persons_cache_end(); /* a write it knows of may be undone */
-}
-
 /* Before the handlers of a transaction: the registry rows of the persons its
- * events are about, with one statement (persons.h). */
-static int prefetch_persons(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful) {
-    (void)ctx, (void)careful; /* a read: right in either mode */
+ * events are about, with one statement (persons.h); a read, right in either mode. */
+static int prefetch_persons(void *ctx, txn_t *t, const Jiuye__Envelope *const *envs, size_t n) {
+    (void)ctx;
     const char *cert_nos[LINK_BATCH];
     size_t k = 0;
     for (size_t i = 0; i < n && k < LINK_BATCH; i++) {
@@ -81,12 +73,11 @@ static int prefetch_persons(void *ctx, PGconn *pg, const Jiuye__Envelope *const 
         const char *subject = rules_event_subject(envs[i]->event); /* an employer's code finds no row: harmless */
         if (*subject) cert_nos[k++] = subject;
     }
-    return persons_cache_begin(pg, cert_nos, k);
+    return persons_cache_begin(t, cert_nos, k);
 }
 
 static void on_committed(void *ctx) {
     rules_svc_t *rs = ctx;
-    persons_cache_end();
     link_producer_pump(rs->to_subsidy);
 }
 
@@ -131,17 +122,34 @@ static void rules_metrics(void *ctx, struct evbuffer *out) {
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
     svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     unsigned long cached, asked;
-    persons_lookups(&cached, &asked);
+    persons_lookups(rs->persons, &cached, &asked);
     svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"transaction_cache\"", (double)cached);
     svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"database\"", (double)asked);
     link_producer_metrics(rs->to_subsidy, out);
     link_consumer_metrics(rs->from_intake, out);
 }
 
-int main(void) {
+/* Routes whose handlers take the svc_t. The vacancy feed and its counts hold
+ * no personal data (vacancies are employers' offers): open to all. */
+static const svc_route_t rules_routes[] = {
+    {.path = "/v1/decisions", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_decisions},
+    {.path = "/v1/vacancies", .get = ACCESS_PUBLIC, .fn = http_vacancies},
+    {.path = "/v1/vacancies/kpi", .get = ACCESS_PUBLIC, .fn = http_vacancies_kpi},
+};
+/* The replay's handler takes its http_replay_ctx_t. */
+static const svc_route_t replay_routes[] = {
+    {.path = "/v1/replay", .post = ACCESS_OPERATOR, .fn = http_replay},
+};
+
+int main(int argc, char **argv) {
     static rules_svc_t rs;
     int rc = 1;
     log_init("rules");
+    if (svc_routes(&rs.svc, rules_routes, sizeof rules_routes / sizeof rules_routes[0], &rs.svc) != 0 ||
+        svc_routes(&rs.svc, replay_routes, sizeof replay_routes / sizeof replay_routes[0], &rs.replay) != 0)
+        return 1;
+    int cli = svc_cli(&rs.svc, argc, argv);
+    if (cli >= 0) return cli;
     rs.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
     if (policy_set_load_logged(&rs.plans, rs.policy_dir) != 0) return 2;
     if (svc_init(&rs.svc, "rules", "jiuye_rules", "RULES_DB_PASSWORD", "RULES_HTTP_PORT", 8081) != 0) goto out;
@@ -150,7 +158,13 @@ int main(void) {
     rs.to_subsidy = link_producer_new(rs.svc.base, svc_queue_connect(&rs.svc), "rules->subsidy", "rules", subsidy);
     rs.from_intake = link_consumer_new(rs.svc.base, rs.svc.pg, "intake->rules", "rules", bind, on_event, on_committed, &rs);
     if (rs.from_intake) {
-        link_consumer_on_flush(rs.from_intake, flush_kept, discard_kept);
+        txn_t *t = link_consumer_txn(rs.from_intake);
+        rs.event_rows = event_rows_new();
+        rs.decision_rows = decision_rows_new();
+        rs.persons = persons_new();
+        txn_join(t, &event_rows_part, rs.event_rows);
+        txn_join(t, &decision_rows_part, rs.decision_rows);
+        txn_join(t, &persons_part, rs.persons);
         link_consumer_on_begin(rs.from_intake, prefetch_persons);
     }
     rs.tick = event_new(rs.svc.base, -1, EV_PERSIST, on_tick, &rs);
@@ -162,17 +176,16 @@ int main(void) {
     event_active(rs.tick, 0, 0); /* catch up at once on timers due while we were down */
     rs.svc.metrics = rules_metrics;
     rs.svc.metrics_ctx = &rs;
-    svc_route(&rs.svc, "/v1/decisions", http_decisions, rs.svc.pg);
     rs.replay = (http_replay_ctx_t){rs.svc.pg, &rs.plans, on_replayed, &rs};
-    svc_route(&rs.svc, "/v1/replay", http_replay, &rs.replay);
-    svc_route(&rs.svc, "/v1/vacancies", http_vacancies, rs.svc.pg);
-    svc_route(&rs.svc, "/v1/vacancies/kpi", http_vacancies_kpi, rs.svc.pg);
     link_producer_pump(rs.to_subsidy);
     rc = svc_run(&rs.svc);
 out:
     if (rs.tick) event_free(rs.tick);
     if (rs.sighup) event_free(rs.sighup);
     link_consumer_destroy(&rs.from_intake);
+    pg_rows_kept_destroy(&rs.event_rows);
+    pg_rows_kept_destroy(&rs.decision_rows);
+    persons_destroy(&rs.persons);
     link_producer_destroy(&rs.to_subsidy);
     svc_destroy(&rs.svc);
     policy_set_clear(&rs.plans);

@@ -6,15 +6,14 @@
 #include <string.h>
 
 #include "pg.h"
-#include "strhash.h"
+#include "strmap.h"
 
 /* ------------------------------------------------------------ the cache
  *
- * Open addressing over a power-of-two table, cleared at every transaction's
- * end; a slot that a write made uncertain is UNKNOWN (asked again), never
- * removed, so probing needs no tombstones. */
+ * A map by cert_no (strmap.h), cleared at every transaction's end; an entry
+ * that a write made uncertain is UNKNOWN (asked again), never removed. */
 
-typedef enum { SLOT_EMPTY, SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
+typedef enum { SLOT_UNKNOWN, SLOT_ABSENT, SLOT_PRESENT } slot_state_t;
 
 /* Whether events of the person wait in rules.pending. */
 typedef enum { PENDING_UNKNOWN, PENDING_NONE, PENDING_SOME } pending_state_t;
@@ -25,48 +24,39 @@ typedef struct {
     person_t person; /* person.cert_no is the key (also for ABSENT and UNKNOWN) */
 } slot_t;
 
-static struct {
+struct persons {
     int active;
-    slot_t *slots;
-    size_t cap, used; /* used: slots not EMPTY */
+    strmap_t slots; /* cert_no -> slot_t */
     unsigned long hits, asked; /* persons_find answered from the cache / by PostgreSQL */
-} cache;
+};
 
-void persons_lookups(unsigned long *from_cache, unsigned long *from_database) {
-    *from_cache = cache.hits;
-    *from_database = cache.asked;
+persons_t *persons_new(void) {
+    persons_t *c = calloc(1, sizeof *c);
+    if (!c) abort(); /* out of memory at start: let the supervisor restart us */
+    c->slots = (strmap_t)STRMAP_INIT(slot_t);
+    return c;
 }
 
-/* The slot of cert_no, or the empty slot where it belongs. */
-static slot_t *slot_find(const char *cert_no) {
-    size_t i = (size_t)str_hash(cert_no) & (cache.cap - 1);
-    while (cache.slots[i].state != SLOT_EMPTY && strcmp(cache.slots[i].person.cert_no, cert_no) != 0)
-        i = (i + 1) & (cache.cap - 1);
-    return &cache.slots[i];
+void persons_destroy(persons_t **cp) {
+    persons_t *c = *cp;
+    if (!c) return;
+    strmap_free(&c->slots);
+    free(c);
+    *cp = NULL;
 }
 
-static int cache_grow(void) {
-    size_t cap = cache.cap ? cache.cap * 2 : 1024;
-    slot_t *old = cache.slots, *slots = calloc(cap, sizeof *slots);
-    if (!slots) return -1;
-    size_t old_cap = cache.cap;
-    cache.slots = slots, cache.cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].state != SLOT_EMPTY) *slot_find(old[i].person.cert_no) = old[i];
-    free(old);
-    return 0;
+void persons_lookups(const persons_t *c, unsigned long *from_cache, unsigned long *from_database) {
+    *from_cache = c->hits;
+    *from_database = c->asked;
 }
 
-/* The slot of cert_no, made when missing; NULL when there is no cache. */
-static slot_t *cache_slot(const char *cert_no) {
-    if (!cache.active || strlen(cert_no) >= sizeof cache.slots[0].person.cert_no) return NULL;
-    if ((cache.used + 1) * 2 > cache.cap && cache_grow() != 0) {
-        persons_cache_end(); /* out of memory: no cache rather than a wrong one */
-        return NULL;
-    }
-    slot_t *s = slot_find(cert_no);
-    if (s->state == SLOT_EMPTY) {
-        cache.used++;
+/* The entry of cert_no, made (UNKNOWN) when missing; NULL when the
+ * transaction has no cache. */
+static slot_t *cache_slot(persons_t *c, const char *cert_no) {
+    if (!c->active || strlen(cert_no) >= sizeof ((slot_t *)0)->person.cert_no) return NULL;
+    int added;
+    slot_t *s = strmap_put(&c->slots, cert_no, &added);
+    if (added) {
         s->state = SLOT_UNKNOWN;
         s->pending = PENDING_UNKNOWN;
         snprintf(s->person.cert_no, sizeof s->person.cert_no, "%s", cert_no);
@@ -75,22 +65,40 @@ static slot_t *cache_slot(const char *cert_no) {
 }
 
 /* Remember what is now known of cert_no (p NULL: not registered; unknown: ask again). */
-static void cache_put(const char *cert_no, const person_t *p, int unknown) {
-    slot_t *s = cache_slot(cert_no);
+static void cache_put(persons_t *c, const char *cert_no, const person_t *p, int unknown) {
+    if (!c) return;
+    slot_t *s = cache_slot(c, cert_no);
     if (!s) return;
     if (p) s->person = *p;
     s->state = unknown ? SLOT_UNKNOWN : p ? SLOT_PRESENT : SLOT_ABSENT;
 }
 
-void persons_pending_known(const char *cert_no, int waiting) {
-    slot_t *s = cache_slot(cert_no);
+void persons_pending_known(txn_t *t, const char *cert_no, int waiting) {
+    persons_t *c = txn_part(t, &persons_part);
+    slot_t *s = c ? cache_slot(c, cert_no) : NULL;
     if (s) s->pending = waiting < 0 ? PENDING_UNKNOWN : waiting ? PENDING_SOME : PENDING_NONE;
 }
 
-void persons_cache_end(void) {
-    if (cache.used) memset(cache.slots, 0, cache.cap * sizeof *cache.slots);
-    cache.used = 0;
-    cache.active = 0;
+/* At the end of the transaction, and when any of it is rolled back (a write
+ * the cache knows of may be undone). */
+static void cache_end(void *self, txn_t *t) {
+    (void)t;
+    persons_t *c = self;
+    strmap_clear(&c->slots);
+    c->active = 0;
+}
+
+static void cache_discard(void *self, txn_t *t, int whole) {
+    (void)whole;
+    cache_end(self, t);
+}
+
+const txn_part_t persons_part = {.name = "persons", .flush = NULL, .discard = cache_discard, .end = cache_end};
+
+/* The cache of t when it holds one (persons_cache_begin() done). */
+static persons_t *cache_of(txn_t *t) {
+    persons_t *c = txn_part(t, &persons_part);
+    return c && c->active ? c : NULL;
 }
 
 /* ------------------------------------------------------------ rows */
@@ -107,9 +115,10 @@ static void person_from_row(const PGresult *r, int row, int col, person_t *out) 
     out->hard_to_employ = PQgetvalue(r, row, col + 6)[0] == 't';
 }
 
-int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
-    persons_cache_end();
-    if (n == 0) return 0;
+int persons_cache_begin(txn_t *t, const char *const *cert_nos, size_t n) {
+    persons_t *c = txn_part(t, &persons_part);
+    if (!c || n == 0) return 0;
+    PGconn *pg = txn_pg(t);
     char *array = pg_text_array(cert_nos, (int)n);
     if (!array) return -1;
     const char *p[] = {array};
@@ -120,11 +129,11 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
      * plain join, the generic plan that the prepared statement keeps, made
      * while the tables were new and nearly empty, was a hash join over a
      * sequential scan of rules.persons, and it went on reading the whole
-     * registry for every transaction as the table grew (README "Performance",
-     * item 20). LIMIT 1 alone was not enough: with statistics that say the
+     * registry for every transaction as the table grew
+     * (docs/performance.md). LIMIT 1 alone was not enough: with statistics that say the
      * table is one page (autovacuum's first ANALYZE), a sequential scan of
-     * that page was cheaper than a probe, and stayed so as the registry grew
-     * (a CI run); pg_index_probes() leaves the planner nothing else. */
+     * that page was cheaper than a probe, and stayed so as the registry
+     * grew; pg_index_probes() leaves the planner nothing else. */
     if (pg_index_probes(pg, 0) != 0) {
         free(array);
         return -1;
@@ -142,13 +151,13 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
         PQclear(r);
         return -1;
     }
-    cache.active = 1;
+    c->active = 1;
     for (int i = 0; i < PQntuples(r); i++) {
         person_t person;
         person_from_row(r, i, 0, &person);
         int registered = PQgetvalue(r, i, 7)[0] == 't';
-        cache_put(person.cert_no, registered ? &person : NULL, 0);
-        persons_pending_known(person.cert_no, PQgetvalue(r, i, 8)[0] == 't');
+        cache_put(c, person.cert_no, registered ? &person : NULL, 0);
+        persons_pending_known(t, person.cert_no, PQgetvalue(r, i, 8)[0] == 't');
     }
     PQclear(r);
     return 0;
@@ -157,9 +166,9 @@ int persons_cache_begin(PGconn *pg, const char *const *cert_nos, size_t n) {
 /* The registration's row as the upsert below leaves it, when the cache knows
  * the row before it (or that there was none) and whether events wait: then
  * the upsert needs no answer. Returns 1 with *after filled, 0 when unknown. */
-static int register_known(const Jiuye__Event *ev, person_t *after, int *waiting) {
+static int register_known(persons_t *c, const Jiuye__Event *ev, person_t *after, int *waiting) {
     const Jiuye__PersonRegistered *r = ev->person_registered;
-    slot_t *s = cache.active ? slot_find(r->cert_no) : NULL;
+    slot_t *s = c ? strmap_get(&c->slots, r->cert_no) : NULL;
     jdate_t on;
     if (!s || (s->state != SLOT_PRESENT && s->state != SLOT_ABSENT) || s->pending == PENDING_UNKNOWN ||
         date_parse(ev->occurred_on, &on) != 0)
@@ -176,7 +185,9 @@ static int register_known(const Jiuye__Event *ev, person_t *after, int *waiting)
     return 1;
 }
 
-int persons_register(PGconn *pg, const Jiuye__Event *ev) {
+int persons_register(txn_t *t, const Jiuye__Event *ev) {
+    PGconn *pg = txn_pg(t);
+    persons_t *c = cache_of(t);
     const Jiuye__PersonRegistered *r = ev->person_registered;
     const char *p[] = {r->cert_no, ev->district, ev->occurred_on, r->name, r->employment_status,
                        r->wants_job ? "t" : "f", r->low_income ? "t" : "f", r->hard_to_employ ? "t" : "f",
@@ -195,9 +206,9 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
     "registered_on = least(rules.persons.registered_on, EXCLUDED.registered_on)"
     person_t after;
     int waiting;
-    if (register_known(ev, &after, &waiting)) { /* deferred in the consumer's fast mode: no round trip */
+    if (register_known(c, ev, &after, &waiting)) { /* deferred in the consumer's fast mode: no round trip */
         if (pg_cmd(pg, UPSERT_PERSON, 10, p) != 0) return -1;
-        cache_put(after.cert_no, &after, 0);
+        cache_put(c, after.cert_no, &after, 0);
         return waiting;
     }
     PGresult *res =
@@ -208,9 +219,9 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
     if (PQntuples(res) == 1) {
         person_t person;
         person_from_row(res, 0, 1, &person);
-        cache_put(person.cert_no, &person, 0);
+        cache_put(c, person.cert_no, &person, 0);
     } else {
-        cache_put(r->cert_no, NULL, 1);
+        cache_put(c, r->cert_no, NULL, 1);
     }
     PQclear(res);
     return waiting;
@@ -218,44 +229,45 @@ int persons_register(PGconn *pg, const Jiuye__Event *ev) {
 
 /* A person who starts a job no longer waits for one (R17 drops them); one whose
  * job ends and holds no other waits again. */
-int persons_employment(PGconn *pg, const char *cert_no, int employed) {
+int persons_employment(txn_t *t, const char *cert_no, int employed) {
     const char *p[] = {cert_no};
-    if (pg_cmd(pg,
+    persons_t *c = cache_of(t);
+    if (pg_cmd(txn_pg(t),
                employed ? "UPDATE rules.persons SET employment_status = 'employed' WHERE cert_no = $1"
                         : "UPDATE rules.persons SET employment_status = 'unemployed' WHERE cert_no = $1 AND NOT "
                           "EXISTS (SELECT 1 FROM rules.employment WHERE cert_no = $1 AND ended_on IS NULL)",
                1, p) != 0)
         return -1;
-    if (cache.active) {
-        slot_t *s = slot_find(cert_no);
-        if (employed && s->state == SLOT_PRESENT)
-            snprintf(s->person.employment_status, sizeof s->person.employment_status, "employed");
-        else if (s->state != SLOT_EMPTY)
-            s->state = SLOT_UNKNOWN; /* whether another job is open: PostgreSQL knows */
-    }
+    slot_t *s = c ? strmap_get(&c->slots, cert_no) : NULL;
+    if (s && employed && s->state == SLOT_PRESENT)
+        snprintf(s->person.employment_status, sizeof s->person.employment_status, "employed");
+    else if (s)
+        s->state = SLOT_UNKNOWN; /* whether another job is open: PostgreSQL knows */
     return 0;
 }
 
-int persons_find(PGconn *pg, const char *cert_no, person_t *out) {
-    if (cache.active) {
-        const slot_t *s = slot_find(cert_no);
+int persons_find(txn_t *t, const char *cert_no, person_t *out) {
+    persons_t *c = cache_of(t);
+    const slot_t *s = c ? strmap_get(&c->slots, cert_no) : NULL;
+    if (s) {
         if (s->state == SLOT_PRESENT) {
             *out = s->person;
-            cache.hits++;
+            c->hits++;
             return 1;
         }
         if (s->state == SLOT_ABSENT) {
-            cache.hits++;
+            c->hits++;
             return 0;
         }
     }
-    cache.asked++;
+    persons_t *counted = txn_part(t, &persons_part);
+    if (counted) counted->asked++;
     const char *p[] = {cert_no};
-    PGresult *r = pg_exec(pg, "SELECT " PERSON_COLUMNS " FROM rules.persons WHERE cert_no = $1", 1, p);
+    PGresult *r = pg_exec(txn_pg(t), "SELECT " PERSON_COLUMNS " FROM rules.persons WHERE cert_no = $1", 1, p);
     if (!r) return -1;
     int found = PQntuples(r) == 1;
     if (found) person_from_row(r, 0, 0, out);
-    cache_put(cert_no, found ? out : NULL, 0);
+    cache_put(c, cert_no, found ? out : NULL, 0);
     PQclear(r);
     return found;
 }

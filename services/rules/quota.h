@@ -1,5 +1,5 @@
 /* quota.h: counting an employer's disabled staff against the 1.5 % ratio
- * (POLICY.md R09, used by R09 and R10). */
+ * (docs/policy.md §3 R09, used by R09 and R10). */
 #ifndef JIUYE_RULES_QUOTA_H
 #define JIUYE_RULES_QUOTA_H
 

@@ -1,6 +1,6 @@
 /* r02_blind_massage_training.c: R02 BLIND_MASSAGE_TRAINING 盲人按摩培训 (plan 二(二)8).
  * A completed blind-massage training counts toward the yearly target of at
- * least 80 trained (POLICY.md §4); the subsidy itself is R01's, decided for
+ * least 80 trained (docs/policy.md §4); the subsidy itself is R01's, decided for
  * the same event as for any training. */
 #include "rules.h"
 

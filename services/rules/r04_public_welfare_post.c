@@ -8,7 +8,7 @@
  *
  * An employment.ended before the last month corrects the decision: a month is
  * served when the person still holds the post on its last day, and the
- * unserved months are reversed by the subsidy service (POLICY.md example 2). */
+ * unserved months are reversed by the subsidy service (docs/policy.md §6 example 2). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

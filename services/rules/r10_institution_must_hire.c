@@ -7,7 +7,7 @@
  *   - any organ, institution or state-owned enterprise, at any level, below
  *     the ratio with the levy unpaid: not eligible for 先进单位 honours.
  * A unit that meets the ratio gets no decision. District-level units are
- * judged together per district in the KPI (POLICY.md §4). */
+ * judged together per district in the KPI (docs/policy.md §4). */
 #include <stdio.h>
 #include <string.h>
 

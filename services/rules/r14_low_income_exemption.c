@@ -7,7 +7,7 @@
 rule_result_t r14_low_income_exemption(const rule_ctx_t *ctx, const Jiuye__Event *ev, Jiuye__Decision *d) {
     const Jiuye__EmploymentStarted *e = ev->employment_started;
     person_t person;
-    int found = persons_find(ctx->pg, e->cert_no, &person);
+    int found = persons_find(ctx->txn, e->cert_no, &person);
     if (found < 0) return RULE_ERROR;
     if (!found || !person.low_income) return RULE_NONE;
     decision_fact(d, "channel", "%s", e->channel);

@@ -17,10 +17,10 @@ static const struct {
     const char *service, *parameter, *label;
     int only_if_wants_job;
 } four_ones[] = {
-    {"info_check", "r15_info_check_days", "信息核查", 0},
-    {"capability_assessment", "r15_other_days", "能力评估", 1},
-    {"demand_registration", "r15_other_days", "需求登记", 1},
-    {"employment_service", "r15_other_days", "就业服务", 1},
+    {.service = "info_check", .parameter = "r15_info_check_days", .label = "信息核查"},
+    {.service = "capability_assessment", .parameter = "r15_other_days", .label = "能力评估", .only_if_wants_job = 1},
+    {.service = "demand_registration", .parameter = "r15_other_days", .label = "需求登记", .only_if_wants_job = 1},
+    {.service = "employment_service", .parameter = "r15_other_days", .label = "就业服务", .only_if_wants_job = 1},
 };
 
 static const char *label_of(const char *service) {

@@ -8,38 +8,7 @@
 #include "emit.h"
 #include "log.h"
 #include "pg.h"
-#include "pg_rows.h"
 #include "timers.h"
-
-/* The events of the consumer's transaction, written by replay_flush_events(). */
-static pg_rows_t kept = PG_ROWS(5, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA);
-
-void replay_keep_event(const Jiuye__Event *ev) {
-    size_t len = jiuye__event__get_packed_size(ev);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) abort();
-    jiuye__event__pack(ev, buf);
-    const char *row[] = {ev->source, ev->event_id, ev->type, ev->occurred_on, (const char *)buf};
-    const int lengths[] = {-1, -1, -1, -1, (int)len};
-    pg_rows_add(&kept, row, lengths);
-    free(buf);
-}
-
-int replay_flush_events(PGconn *pg) {
-    if (pg_rows_count(&kept) == 0) return 0;
-    PGresult *r = pg_rows_exec(pg, &kept,
-                               "INSERT INTO rules.events (source, event_id, type, occurred_on, event) "
-                               "SELECT source, event_id, type, occurred_on::date, event "
-                               "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) "
-                               "AS u(source, event_id, type, occurred_on, event) ON CONFLICT DO NOTHING");
-    if (!r) return -1;
-    PQclear(r);
-    return 0;
-}
-
-void replay_discard_events(void) {
-    pg_rows_clear(&kept);
-}
 
 /* ------------------------------------------------------------ request */
 
@@ -203,7 +172,7 @@ int replay_chain_member(const char *decision_id, const char *source, const char 
 /* ------------------------------------------------------------ which rules */
 
 /* Rules whose decisions a plan change cannot move, or that were fixed by their
- * own day's state: POLICY.md §3 and replay.h. Every other rule is re-run. */
+ * own day's state: docs/policy.md §3 and replay.h. Every other rule is re-run. */
 static const struct {
     const char *key;
     const char *why;
@@ -233,6 +202,7 @@ typedef struct rule_stats {
 
 typedef struct replay_state {
     PGconn *pg;
+    txn_t txn; /* on pg, no participant: a replay writes at once */
     const policy_set_t *plans;
     const replay_request_t *req;
     long long replay_id;
@@ -341,7 +311,7 @@ typedef Jiuye__Decision *(*redecide_fn)(replay_state_t *st, const Jiuye__Event *
 
 static Jiuye__Decision *rule_redecide(replay_state_t *st, const Jiuye__Event *ev, const rule_def_t *r,
                                       const json_t *facts, const char *decision_id, int *failed) {
-    return rules_redecide(st->pg, st->plans, ev, r, facts, decision_id, failed);
+    return rules_redecide(&st->txn, st->plans, ev, r, facts, decision_id, failed);
 }
 
 /* The R08 anniversary of a placement, decided again as its timer decided it
@@ -355,7 +325,8 @@ static Jiuye__Decision *anniversary_redecide(replay_state_t *st, const Jiuye__Ev
         *failed = 1;
         return NULL;
     }
-    rule_ctx_t ctx = {st->pg, st->plans, policy_for_date(st->plans, on), on, date_today(), facts};
+    rule_ctx_t ctx = {.txn = &st->txn, .pg = st->pg, .plans = st->plans, .plan = policy_for_date(st->plans, on),
+                     .occurred_on = on, .today = date_today(), .replay_facts = facts};
     decision_list_t l = {0};
     if (r08_anniversary_fire(&ctx, ev, decision_id, &l) != 0) {
         decision_list_clear(&l);
@@ -460,7 +431,7 @@ static int replay_event(replay_state_t *st, const Jiuye__Event *ev) {
     if (rc == 0 && out.n) {
         char message_id[400];
         snprintf(message_id, sizeof message_id, "rules/replay/%lld/%s/%s", st->replay_id, ev->source, ev->event_id);
-        if (decisions_emit(st->pg, ev, &out, message_id, 0) != 0) {
+        if (decisions_emit(&st->txn, ev, &out, message_id) != 0) {
             snprintf(st->err, st->errlen, "storing the corrections of %s/%s failed", ev->source, ev->event_id);
             rc = -1;
         } else {
@@ -563,6 +534,7 @@ json_t *replay_run(PGconn *pg, const policy_set_t *plans, const replay_request_t
                    char *err, size_t errlen) {
     replay_state_t st = {.pg = pg, .plans = plans, .req = req, .corrections = json_array(), .err = err, .errlen = errlen};
     json_t *reply = NULL;
+    txn_init(&st.txn, pg);
     *decisions_out = 0;
     err[0] = '\0';
     if (!req->dry_run && replay_begin(&st) != 0) {

@@ -1,5 +1,5 @@
-/* replay.h: deciding past events again after a policy correction (issue 10:
- * `jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run]`, which
+/* replay.h: deciding past events again after a policy correction
+ * (`jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run]`, which
  * calls POST /v1/replay on this service).
  *
  * Where the events come from. The rules service keeps every event it consumes
@@ -71,15 +71,6 @@ typedef struct replay_request {
     char rule[8]; /* "" for every rule, else "R01".."R17" */
     int dry_run;
 } replay_request_t;
-
-/* Keep ev for rules.events: in memory until replay_flush_events() writes what
- * was kept with one statement inside the open transaction, before its COMMIT
- * (rules' link flush hook; a duplicate is ignored; returns 0 or -1);
- * replay_discard_events() drops it (a rollback). Nothing reads rules.events
- * inside the consumer's transaction (only a replay, between transactions). */
-void replay_keep_event(const Jiuye__Event *ev);
-int replay_flush_events(PGconn *pg) __attribute__((warn_unused_result));
-void replay_discard_events(void);
 
 /* Parse a POST /v1/replay body {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD",
  * "rule": "R01" (optional), "dry_run": false (optional)}. Returns 0, or -1

@@ -1,11 +1,11 @@
-/* rules.h: the rule table and what every rule receives (POLICY.md §3).
+/* rules.h: the rule table and what every rule receives (docs/policy.md §3).
  *
  * Each rule is one file (r01_training_subsidy.c, ...) exporting decide
  * functions; the table in rules.c says which event type triggers each, its
  * clause and its audience. rules_apply() updates the rules' state with an
  * event, then runs every rule it triggers under the plan in force on the
  * event's occurred_on. Rules that correct earlier decisions (an
- * employment.ended) are never `not_in_force` (POLICY.md "The plan window and
+ * employment.ended) are never `not_in_force` (docs/policy.md §3 "The plan window and
  * later facts"). */
 #ifndef JIUYE_RULES_RULES_H
 #define JIUYE_RULES_RULES_H
@@ -17,9 +17,11 @@
 #include "decision.h"
 #include "events.pb-c.h"
 #include "policy.h"
+#include "txn.h"
 
 typedef struct rule_ctx {
-    PGconn *pg;
+    txn_t *txn;   /* the transaction the rule's reads and writes are part of */
+    PGconn *pg;   /* txn_pg(txn) */
     const policy_set_t *plans;
     const policy_plan_t *plan; /* in force on the event's date; NULL for corrections outside every plan */
     jdate_t occurred_on;
@@ -61,14 +63,20 @@ void decision_list_add(decision_list_t *l, Jiuye__Decision *d);
 void decision_list_clear(decision_list_t *l);
 
 /* Update the rules' state with ev and decide every rule it triggers, appending
- * to out. Returns 0 or -1 (database error). */
-int rules_apply(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
+ * to out (apply.c: rules.events, state.h, rules_decide(), then the pending
+ * events a registration releases). Returns 0 or -1 (database error). */
+int rules_apply(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
+    __attribute__((warn_unused_result));
+
+/* Decide every rule ev triggers under the plan in force on its date,
+ * appending to out; nothing else. Returns 0 or -1 (database error). */
+int rules_decide(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, decision_list_t *out)
     __attribute__((warn_unused_result));
 
 /* Decide the rule with key for ev again, under decision_id (a pending event
  * whose person is now registered). Returns the decision or NULL (the rule had
  * nothing to say, or *failed is set on error). */
-Jiuye__Decision *rules_decide_one(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
+Jiuye__Decision *rules_decide_one(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, const char *key,
                                   const char *decision_id, int *failed);
 
 /* The next rule after *cursor (start at 0) that ev triggers (its type, and
@@ -81,7 +89,7 @@ const rule_def_t *rules_next_triggered(const Jiuye__Event *ev, size_t *cursor);
  * nothing to say now (switched off in the plan, or RULE_NONE), or on error
  * (*failed set). Side effects on the rules' state happen in the caller's
  * transaction (replay.c wraps each in a savepoint). */
-Jiuye__Decision *rules_redecide(PGconn *pg, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
+Jiuye__Decision *rules_redecide(txn_t *t, const policy_set_t *plans, const Jiuye__Event *ev, const rule_def_t *r,
                                 const json_t *facts, const char *decision_id, int *failed);
 
 /* The definition of a rule by decision key, or NULL. */
@@ -90,7 +98,7 @@ const rule_def_t *rules_find(const char *key);
 /* The subject of an event: the cert_no or employer_code it is about. */
 const char *rules_event_subject(const Jiuye__Event *ev);
 
-/* Shared helpers for rule files ------------------------------------------ */
+/* Shared helpers for rule files (rule_kit.c) ------------------------------ */
 
 /* Read parameter name (district-aware) into v and record it in d. Returns 0;
  * -1 when the plan lacks it (d is then set ineligible naming the parameter). */
@@ -100,7 +108,7 @@ int rule_param(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *name, jdat
  * making d `pending` and remembering ev until the registration arrives; -1 on error. */
 int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *cert_no, Jiuye__Decision *d);
 
-/* Working age on ctx->occurred_on (POLICY.md §1). Records age and sex as facts
+/* Working age on ctx->occurred_on (docs/policy.md §1). Records age and sex as facts
  * and the limits as parameters. Returns 1 in working age, 0 not (d made
  * ineligible with the reason), -1 when a parameter is missing. */
 int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what);

@@ -97,14 +97,15 @@ static int vacancy_closed(PGconn *pg, const Jiuye__Event *ev) {
                   4, p);
 }
 
-int state_update(PGconn *pg, const Jiuye__Event *ev) {
+int state_update(txn_t *t, const Jiuye__Event *ev) {
+    PGconn *pg = txn_pg(t);
     switch (ev->payload_case) {
-    case JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED: return persons_register(pg, ev);
+    case JIUYE__EVENT__PAYLOAD_PERSON_REGISTERED: return persons_register(t, ev);
     case JIUYE__EVENT__PAYLOAD_TRAINING_COMPLETED: return training_completed(pg, ev);
     case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_STARTED:
-        return employment_started(pg, ev) || persons_employment(pg, ev->employment_started->cert_no, 1) ? -1 : 0;
+        return employment_started(pg, ev) || persons_employment(t, ev->employment_started->cert_no, 1) ? -1 : 0;
     case JIUYE__EVENT__PAYLOAD_EMPLOYMENT_ENDED:
-        return employment_ended(pg, ev) || persons_employment(pg, ev->employment_ended->cert_no, 0) ? -1 : 0;
+        return employment_ended(pg, ev) || persons_employment(t, ev->employment_ended->cert_no, 0) ? -1 : 0;
     case JIUYE__EVENT__PAYLOAD_VACANCY_POSTED: return vacancy_posted(pg, ev);
     case JIUYE__EVENT__PAYLOAD_VACANCY_CLOSED: return vacancy_closed(pg, ev);
     case JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED: return graduate_registered(pg, ev);

@@ -6,9 +6,10 @@
 #include <libpq-fe.h>
 
 #include "events.pb-c.h"
+#include "txn.h"
 
 /* Record what ev tells, inside the open transaction. Returns 0, 1 for a
  * registration whose person has events waiting (persons_register), or -1. */
-int state_update(PGconn *pg, const Jiuye__Event *ev) __attribute__((warn_unused_result));
+int state_update(txn_t *t, const Jiuye__Event *ev) __attribute__((warn_unused_result));
 
 #endif

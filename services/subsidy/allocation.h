@@ -1,4 +1,4 @@
-/* allocation.h: the places of a ledger limit, given in date order (POLICY.md
+/* allocation.h: the places of a ledger limit, given in date order (docs/policy.md
  * §3 "Order of arrival", "Agency tiers (R08)").
  *
  * A limit (the 3 training awards of a person's calendar year, a
@@ -25,7 +25,7 @@
  *
  * A withdrawn claim (its decision corrected: an ended job, a replay that found
  * it ineligible) holds nothing and frees its place for the next in date order,
- * except in ALLOC_TIERS, where POLICY.md says a later reversal does not
+ * except in ALLOC_TIERS, where docs/policy.md §3 says a later reversal does not
  * renumber the others. Place tokens (slot) are the ledger's guard against a
  * place held twice (migration 014): a claim granted again keeps the token it
  * holds; others get the lowest free one. ALLOC_SUM has no tokens. */

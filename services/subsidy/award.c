@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "award_rows.h"
 #include "budget.h"
-#include "log.h"
-#include "pg.h"
-#include "pg_rows.h"
 #include "xalloc.h"
 
 Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year) {
@@ -96,41 +94,11 @@ json_t *award_to_json(const Jiuye__Award *a) {
     return j;
 }
 
-/* The awards of the open transaction not inserted yet, in the order stored. */
-static pg_rows_t kept = PG_ROWS_TEXT(14);
-
-/* The barrier's flush: the INSERT names subsidy.awards, so it runs only under
- * the barrier's guard (pg_read_barrier_flush), never called directly. */
-static int insert_kept(PGconn *pg, void *ctx) {
-    (void)ctx;
-    if (pg_rows_count(&kept) == 0) return 0;
-    return pg_rows_cmd(pg, &kept,
-                       "INSERT INTO subsidy.awards (award_id, decision_id, program, rule, beneficiary, district, year, "
-                       "amount_fen, status, slot, reverses_award_id, body, limit_key, replaces_award_id) "
-                       "SELECT award_id, decision_id, program, rule, beneficiary, district, year::int, "
-                       "amount_fen::bigint, status, slot::int, reverses_award_id, body::jsonb, limit_key, "
-                       "replaces_award_id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                       "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-                       "$13::text[], $14::text[]) AS u(award_id, decision_id, program, rule, beneficiary, district, "
-                       "year, amount_fen, status, slot, reverses_award_id, body, limit_key, replaces_award_id)");
-}
-
-void awards_use(PGconn *pg) { pg_read_barrier(pg, "subsidy.awards", insert_kept, NULL); }
-
-int awards_flush(PGconn *pg) {
-    if (pg_read_barrier_flush(pg) != 0) return -1;
-    if (pg_rows_count(&kept) == 0) return 0;
-    /* No barrier on pg: the rows would wait for a transaction they are not part of. */
-    log_error("awards: %d kept with no read barrier on this connection (awards_use() not called)",
-              pg_rows_count(&kept));
-    pg_rows_clear(&kept);
-    return -1;
-}
-
-void awards_discard(void) { pg_rows_clear(&kept); }
-
-int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot) {
-    if (budget_apply(pg, a) != 0) return -1; /* its read of the ledger flushes the kept awards first */
+int award_store(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot) {
+    char reason[1024];
+    int wait = budget_judge(t, a, reason, sizeof reason);
+    if (wait < 0) return -1;
+    if (wait) award_set(a, "waiting_budget", a->amount_fen, "%s", reason);
     json_t *j = award_to_json(a);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
@@ -139,12 +107,44 @@ int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot) {
     snprintf(year, sizeof year, "%d", a->year);
     snprintf(amount, sizeof amount, "%lld", (long long)a->amount_fen);
     snprintf(slot_text, sizeof slot_text, "%d", slot);
-    const char *row[] = {a->award_id, a->decision_id, a->program, a->rule, a->beneficiary, a->district, year,
-                         amount, a->status, slot ? slot_text : NULL, *a->reverses_award_id ? a->reverses_award_id : NULL,
-                         body, limit_key, *a->replaces_award_id ? a->replaces_award_id : NULL};
-    pg_rows_add(&kept, row, NULL);
+    const char *row[AWARD_ROW_COLS] = {
+        [AWARD_ROW_ID] = a->award_id, [AWARD_ROW_DECISION] = a->decision_id, [AWARD_ROW_PROGRAM] = a->program,
+        [AWARD_ROW_RULE] = a->rule, [AWARD_ROW_BENEFICIARY] = a->beneficiary, [AWARD_ROW_DISTRICT] = a->district,
+        [AWARD_ROW_YEAR] = year, [AWARD_ROW_AMOUNT] = amount, [AWARD_ROW_STATUS] = a->status,
+        [AWARD_ROW_SLOT] = slot ? slot_text : NULL,
+        [AWARD_ROW_REVERSES] = *a->reverses_award_id ? a->reverses_award_id : NULL, [AWARD_ROW_BODY] = body,
+        [AWARD_ROW_LIMIT_KEY] = limit_key,
+        [AWARD_ROW_REPLACES] = *a->replaces_award_id ? a->replaces_award_id : NULL};
+    int rc = award_rows_add(t, row);
     free(body);
+    return rc;
+}
+
+void award_list_add(award_list_t *l, Jiuye__Award *a) {
+    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+    l->items[l->n++] = a;
+}
+
+int award_store_into(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot, award_list_t *out, const char *what,
+                     char *err, size_t errlen) {
+    if (award_store(t, a, limit_key, slot) != 0) {
+        snprintf(err, errlen, "storing %s of %s failed", what, a->decision_id);
+        award_free(a);
+        return -1;
+    }
+    award_list_add(out, a);
     return 0;
+}
+
+void award_list_clear(award_list_t *l) {
+    for (size_t i = 0; i < l->n; i++) award_free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+    for (size_t i = 0; i < l->n_moved; i++) jiuye__decision__free_unpacked(l->moved[i], NULL);
+    free(l->moved);
+    l->moved = NULL;
+    l->n_moved = 0;
 }
 
 const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const char *name) {

@@ -1,4 +1,4 @@
-/* award.h: building, storing and showing awards (POLICY.md §3-§4).
+/* award.h: building, storing and showing awards (docs/policy.md §3-§4).
  *
  * An award is a Jiuye__Award whose strings and lists are malloc'd (freed by
  * award_free). Amounts are integer fen; a breakdown line per factor lets a
@@ -8,10 +8,12 @@
 #define JIUYE_SUBSIDY_AWARD_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "awards.pb-c.h"
+#include "decisions.pb-c.h"
+#include "txn.h"
 
 /* A new award for decision d under program; status and amount set later. Caller owns it. */
 Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year);
@@ -29,32 +31,34 @@ void award_reverses(Jiuye__Award *a, const char *reverses);
 
 json_t *award_to_json(const Jiuye__Award *a);
 
-/* Add a to subsidy.awards inside the open transaction. limit_key names the
- * period a limit counts the award in ("2024", "AY2024", "once"; NULL for
- * none); slot is the numbered place a granted award takes in it (0 for none),
- * or, for a replacement (a->replaces_award_id set), the place it keeps.
- * A granted positive award is first judged against its budgets (budget.h)
- * and may leave as waiting_budget (status and reason changed in a, slot
- * kept). Returns 0 or -1.
- *
- * The row is kept in memory and the transaction's awards are inserted with
- * one statement (one statement per award was subsidy's costliest: 0.1 ms of
- * the backend each, for eight indexes and the guard trigger; README
- * "Performance", item 22): before any statement that names subsidy.awards
- * (awards_use() sets that read barrier, pg.h) and by awards_flush() before
- * COMMIT. Rows keep their order, so a reversal still precedes the award that
- * takes its place. A row that fails fails the statement that flushed it: in
- * the consumer's careful mode that is its own message's flush. */
-int award_store(PGconn *pg, Jiuye__Award *a, const char *limit_key, int slot)
-    __attribute__((warn_unused_result));
+/* Add a to subsidy.awards inside t. limit_key names the period a limit
+ * counts the award in ("2024", "AY2024", "once"; NULL for none); slot is the
+ * numbered place a granted award takes in it (0 for none), or, for a
+ * replacement (a->replaces_award_id set), the place it keeps. A granted
+ * positive award is first judged against its budgets (budget.h) and may leave
+ * as waiting_budget (status and reason changed in a, slot kept). The row is
+ * kept for one statement with the transaction's other awards (award_rows.h).
+ * Returns 0 or -1. */
+int award_store(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot) __attribute__((warn_unused_result));
 
-/* Awards are written on pg (the consumer's connection): sets the read barrier. */
-void awards_use(PGconn *pg);
-/* Insert the kept awards (deferred in the consumer's fast mode), through the
- * barrier awards_use() set. Returns 0 or -1. */
-int awards_flush(PGconn *pg) __attribute__((warn_unused_result));
-/* Drop the kept awards (a rollback). */
-void awards_discard(void);
+/* The awards made while settling one message. */
+typedef struct award_list {
+    Jiuye__Award **items;
+    size_t n;
+    /* Decisions settled before whose awards a late claim moved (claims.h):
+     * sent with their new awards so that staff are told (owned). */
+    Jiuye__Decision **moved;
+    size_t n_moved;
+} award_list_t;
+
+void award_list_add(award_list_t *l, Jiuye__Award *a);
+
+/* award_store(), then a appended to out, which owns it from then on. On
+ * failure a is freed and err says "storing <what> of <decision> failed"
+ * (what: "the award", "a reversal"). Returns 0 or -1. */
+int award_store_into(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot, award_list_t *out, const char *what,
+                     char *err, size_t errlen) __attribute__((warn_unused_result));
+void award_list_clear(award_list_t *l);
 
 /* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */
 const Jiuye__ParameterValue *decision_parameter(const Jiuye__Decision *d, const char *name);

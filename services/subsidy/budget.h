@@ -1,4 +1,4 @@
-/* budget.h: yearly budgets per program and district (issue 5, POLICY.md §3).
+/* budget.h: yearly budgets per program and district (docs/policy.md §3, §8).
  *
  * The plan files may set, per award program and year, a budget for a district
  * (320700: the city-level units) and one for the whole city ("budgets" in
@@ -21,20 +21,22 @@
 #ifndef JIUYE_SUBSIDY_BUDGET_H
 #define JIUYE_SUBSIDY_BUDGET_H
 
-#include <libpq-fe.h>
+#include <stddef.h>
 
-#include "award.h"
+#include "awards.pb-c.h"
 #include "policy.h"
+#include "txn.h"
 
 /* The plans whose budgets apply from now on (the service's loaded plan set;
  * NULL: no budgets). The set stays owned by the caller and must outlive its
  * use; the service sets it at startup and again after a reload. */
 void budget_use(const policy_set_t *plans);
 
-/* Judge a granted positive award a (not a reversal) against its budgets and,
- * when one is short, turn it into waiting_budget with the reason (amount
- * kept). Awards of other statuses and reversals are left alone. Returns 0, or
- * -1 when the database does not answer (a unchanged). */
-int budget_apply(PGconn *pg, Jiuye__Award *a) __attribute__((warn_unused_result));
+/* Judge a granted positive award a (not a reversal) against its budgets, in
+ * t (the ledger it reads includes t's kept awards). Returns 1 when a budget
+ * is short: a must wait, and reason says which budget, by how much, ending
+ * with a's own reason; 0 when it fits or no budget applies (other statuses,
+ * reversals); -1 when the database does not answer. */
+int budget_judge(txn_t *t, const Jiuye__Award *a, char *reason, size_t len) __attribute__((warn_unused_result));
 
 #endif

@@ -10,8 +10,9 @@
 #include "log.h"
 #include "money.h"
 #include "pg.h"
+#include "award_rows.h"
 #include "pg_rows.h"
-#include "strhash.h"
+#include "strset.h"
 #include "xalloc.h"
 
 /* Columns of CLAIMS_OF_LIMIT. */
@@ -89,7 +90,7 @@ static int pred_held(const PGresult *r, int row) {
  * Whether a claim is the first of its limit was the answer of its own
  * insert (RETURNING): a round trip per claim, the one statement of the
  * consumer's fast mode that waited for its result, a third of subsidy's CPU
- * in send/receive and context switches (README Performance item 25). In fast
+ * in send/receive and context switches. In fast
  * mode the consumer's begin hook now reads, with one statement, the limits
  * (program, beneficiary, limit_key) that already hold a claim for the
  * programs and beneficiaries of the transaction's decisions, and which of
@@ -99,94 +100,84 @@ static int pred_held(const PGresult *r, int row) {
  * much (a decision of the batch that corrects d counts from the start), and
  * too much means reallocate(), which reads the limit: the same answer, more
  * slowly. Claims are only inserted here, by the consumer's one thread. */
-typedef struct {
-    char *arena;  /* the keys, NUL-terminated, one after another */
-    size_t used, size;
-    size_t *slots; /* offset + 1 into arena, 0 empty; open addressing */
-    size_t cap, count;
-} key_set_t;
-
-static struct {
+struct claims_ahead {
     int active;
-    key_set_t limits;    /* "program\x1f" "beneficiary\x1f" "limit_key" */
-    key_set_t corrected; /* decision ids some decision corrects */
-} ahead;
+    strset_t limits;    /* "program\x1f" "beneficiary\x1f" "limit_key" */
+    strset_t corrected; /* decision ids some decision corrects */
+    pg_rows_t rows;     /* one per decision: its program, beneficiary and id */
+};
 
-static void key_set_clear(key_set_t *k) {
-    k->used = 0;
-    k->count = 0;
-    if (k->slots) memset(k->slots, 0, k->cap * sizeof *k->slots);
+claims_ahead_t *claims_ahead_new(void) {
+    claims_ahead_t *a = calloc(1, sizeof *a);
+    if (!a) abort(); /* out of memory at start: let the supervisor restart us */
+    pg_rows_init(&a->rows, 3, NULL);
+    return a;
 }
 
-/* The slot of key, or of the empty place where it would go. */
-static size_t key_slot(const key_set_t *k, const char *key) {
-    size_t i = (size_t)str_hash(key) & (k->cap - 1);
-    while (k->slots[i] && strcmp(k->arena + k->slots[i] - 1, key) != 0) i = (i + 1) & (k->cap - 1);
-    return i;
+void claims_ahead_destroy(claims_ahead_t **ap) {
+    claims_ahead_t *a = *ap;
+    if (!a) return;
+    strset_free(&a->limits);
+    strset_free(&a->corrected);
+    pg_rows_free(&a->rows);
+    free(a);
+    *ap = NULL;
 }
 
-static int key_set_has(const key_set_t *k, const char *key) { return k->cap && k->slots[key_slot(k, key)] != 0; }
+/* At the end of the transaction, and when any of it is rolled back (a claim
+ * the sets know of may be undone). */
+static void ahead_forget(void *self, txn_t *t) {
+    (void)t;
+    claims_ahead_t *a = self;
+    a->active = 0;
+    strset_clear(&a->limits);
+    strset_clear(&a->corrected);
+    pg_rows_clear(&a->rows);
+}
 
-static void key_set_add(key_set_t *k, const char *key) {
-    if ((k->count + 1) * 2 > k->cap) { /* grow: re-insert from the arena */
-        size_t cap = k->cap ? k->cap * 2 : 256;
-        free(k->slots);
-        k->slots = xrealloc(NULL, cap * sizeof *k->slots);
-        memset(k->slots, 0, cap * sizeof *k->slots);
-        k->cap = cap;
-        for (size_t off = 0; off < k->used; off += strlen(k->arena + off) + 1) k->slots[key_slot(k, k->arena + off)] = off + 1;
-    }
-    size_t i = key_slot(k, key);
-    if (k->slots[i]) return;
-    size_t len = strlen(key) + 1;
-    if (k->used + len > k->size) {
-        size_t size = k->size ? k->size : 8192;
-        while (size < k->used + len) size *= 2;
-        k->arena = xrealloc(k->arena, size);
-        k->size = size;
-    }
-    memcpy(k->arena + k->used, key, len);
-    k->slots[i] = k->used + 1;
-    k->used += len;
-    k->count++;
+static void ahead_discard(void *self, txn_t *t, int whole) {
+    (void)whole;
+    ahead_forget(self, t);
+}
+
+const txn_part_t claims_ahead_part = {.name = "claims ahead", .flush = NULL, .discard = ahead_discard, .end = ahead_forget};
+
+/* The read-ahead of t when it holds one (claims_ahead_read() done). */
+static claims_ahead_t *ahead_of(txn_t *t) {
+    claims_ahead_t *a = txn_part(t, &claims_ahead_part);
+    return a && a->active ? a : NULL;
 }
 
 static void limit_key_of(char *out, size_t size, const char *program, const char *beneficiary, const char *limit_key) {
     snprintf(out, size, "%s\x1f%s\x1f%s", program, beneficiary, limit_key);
 }
 
-void claims_ahead_end(void) {
-    ahead.active = 0;
-    key_set_clear(&ahead.limits);
-    key_set_clear(&ahead.corrected);
+void claims_ahead_add(txn_t *t, const Jiuye__Decision *d, const char *program) {
+    claims_ahead_t *a = txn_part(t, &claims_ahead_part);
+    if (!a) return;
+    pg_rows_add(&a->rows, (const char *[]){program, d->beneficiary, d->decision_id}, NULL);
+    if (*d->corrects_decision_id) strset_add(&a->corrected, d->corrects_decision_id); /* coming in this transaction */
 }
 
-int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char *const *programs, size_t n) {
-    /* One row per decision: its program, beneficiary and id. */
-    static pg_rows_t rows = PG_ROWS_TEXT(3);
-    claims_ahead_end();
-    if (n == 0) {
-        ahead.active = 1;
+int claims_ahead_read(txn_t *t) {
+    claims_ahead_t *a = txn_part(t, &claims_ahead_part);
+    if (!a) return 0;
+    if (pg_rows_count(&a->rows) == 0) {
+        a->active = 1;
         return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const Jiuye__Decision *d = decisions[i];
-        pg_rows_add(&rows, (const char *[]){programs[i], d->beneficiary, d->decision_id}, NULL);
-        if (*d->corrects_decision_id) key_set_add(&ahead.corrected, d->corrects_decision_id); /* coming in this transaction */
     }
     /* Consumer transactions use generic plans (link.c), made at their first
      * execution: on a new database that was when both tables were empty, and
      * PostgreSQL then chose sequential scans and a hash join, kept until
      * autovacuum's ANALYZE, meanwhile reading every claim and decision once
-     * per transaction (at 1 000 events/s in bursts of 100: p99 61-77 ms
-     * against 38-41). With pg_index_probes() around it, the plan is an index
+     * per transaction. With pg_index_probes() around it, the plan is an index
      * probe per pair and per id whatever the statistics say. */
+    PGconn *pg = txn_pg(t);
     if (pg_index_probes(pg, 0) != 0) {
-        pg_rows_clear(&rows);
-        claims_ahead_end();
+        ahead_forget(a, t);
         return -1;
     }
-    PGresult *r = pg_rows_exec(pg, &rows,
+    PGresult *r = pg_rows_exec(pg, &a->rows,
                                "SELECT 'l', c.program, c.beneficiary, c.limit_key FROM subsidy.claims c "
                                "JOIN (SELECT DISTINCT program, beneficiary FROM unnest($1::text[], $2::text[]) "
                                "AS u(program, beneficiary)) p "
@@ -197,20 +188,20 @@ int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char
                                "WHERE x.corrects_decision_id IS NOT NULL AND x.corrects_decision_id = ANY($3::text[])");
     if (!r || pg_index_probes(pg, 1) != 0) {
         PQclear(r);
-        claims_ahead_end();
+        ahead_forget(a, t);
         return -1;
     }
     char key[512];
     for (int row = 0; row < PQntuples(r); row++) {
         if (PQgetvalue(r, row, 0)[0] == 'c') {
-            key_set_add(&ahead.corrected, PQgetvalue(r, row, 1));
+            strset_add(&a->corrected, PQgetvalue(r, row, 1));
             continue;
         }
         limit_key_of(key, sizeof key, PQgetvalue(r, row, 1), PQgetvalue(r, row, 2), PQgetvalue(r, row, 3));
-        key_set_add(&ahead.limits, key);
+        strset_add(&a->limits, key);
     }
     PQclear(r);
-    ahead.active = 1;
+    a->active = 1;
     return 0;
 }
 
@@ -263,7 +254,7 @@ static int insert_claim(PGconn *pg, const Jiuye__Decision *d, const program_limi
 
 /* The first claim of its limit (insert_claim said so): allocated alone, as reallocate()
  * would with CLAIMS_OF_LIMIT returning only it, no award ahead and none of its own. */
-static int allocate_alone(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim,
+static int allocate_alone(txn_t *t, const Jiuye__Decision *d, const program_limit_t *lim,
                           const program_claim_t *c, award_list_t *out, char *err, size_t errlen) {
     program_claim_t pc = {0};
     pc.place = c->place;
@@ -274,12 +265,8 @@ static int allocate_alone(PGconn *pg, const Jiuye__Decision *d, const program_li
     alloc_places(lim->kind, NULL, &pc.place, 1);
     Jiuye__Award *a = NULL;
     if (lim->claim(d, &pc, &a, err, errlen) != 0 || !a) return -1;
-    if (award_store(pg, a, c->limit_key, pc.place.granted ? pc.place.slot : 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing the award of %s failed", d->decision_id);
+    if (award_store_into(t, a, c->limit_key, pc.place.granted ? pc.place.slot : 0, out, "the award", err, errlen) != 0)
         return -1;
-    }
-    award_list_add(out, a);
     allocated_alone++;
     return 0;
 }
@@ -361,12 +348,16 @@ static void add_moved(award_list_t *out, Jiuye__Decision *d) {
 /* Allocate the limit (lim->program, beneficiary, limit_key) again in date
  * order and append what changes (claims.h). fresh is the decision being
  * settled (its claim has no award yet). */
-static int reallocate(PGconn *pg, const program_limit_t *lim, const char *beneficiary, const char *limit_key,
+static int reallocate(txn_t *t, const program_limit_t *lim, const char *beneficiary, const char *limit_key,
                       const Jiuye__Decision *fresh, award_list_t *out, char *err, size_t errlen) {
     const char *key[] = {lim->program, beneficiary, limit_key};
     alloc_before_t before = {0};
     int *before_slots = NULL;
-    PGresult *r = pg_exec(pg, CLAIMS_OF_LIMIT, 3, key);
+    PGconn *pg = txn_pg(t);
+    /* Every read below sees the ledger (the claims' heads, the places held
+     * before claims, a claim's rows): the awards kept go in first. Nothing
+     * is stored between those reads and the reversals. */
+    PGresult *r = award_rows_before_read(t) != 0 ? NULL : pg_exec(pg, CLAIMS_OF_LIMIT, 3, key);
     if (!r) {
         snprintf(err, errlen, "reading the claims of a limit failed");
         return -1;
@@ -442,13 +433,10 @@ static int reallocate(PGconn *pg, const program_limit_t *lim, const char *benefi
         /* A waiting award is undone by a waiting reversal, as in reversal.c. */
         award_set(a, PQgetvalue(r, m->row, H_STATUS), -amount, "日期在先的同类事件后到，名额按发生日期重新排定：冲回 %s 元",
                   money_format_yuan(-amount, yuan, sizeof yuan));
-        if (award_store(pg, a, limit_key, 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing a reversal of %s failed", m->d->decision_id);
+        if (award_store_into(t, a, limit_key, 0, out, "a reversal", err, errlen) != 0) {
             rc = -1;
             break;
         }
-        award_list_add(out, a);
     }
     for (int k = 0; k < n_moves && rc == 0; k++) {
         move_t *m = &moves[k];
@@ -476,13 +464,11 @@ static int reallocate(PGconn *pg, const program_limit_t *lim, const char *benefi
             free(a->replaces_award_id);
             a->replaces_award_id = xstrdup(replaces);
         }
-        if (award_store(pg, a, limit_key, m->place->granted ? m->place->slot : 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing the award of %s failed", m->d->decision_id);
+        if (award_store_into(t, a, limit_key, m->place->granted ? m->place->slot : 0, out, "the award", err, errlen) !=
+            0) {
             rc = -1;
             break;
         }
-        award_list_add(out, a);
     }
 out:
     for (int k = 0; k < n_moves; k++) {
@@ -519,8 +505,10 @@ int claims_open(PGconn *pg) {
     return 0;
 }
 
-int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
+int claims_settle(txn_t *t, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
                   size_t errlen) {
+    PGconn *pg = txn_pg(t);
+    claims_ahead_t *ahead = ahead_of(t);
     program_claim_t c = {0};
     int eligible = strcmp(d->outcome, "eligible") == 0;
     if (eligible) {
@@ -530,21 +518,21 @@ int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *l
         int alone = 0, may_be_alone = !held_before_claims && !*d->corrects_decision_id;
         char key[512];
         limit_key_of(key, sizeof key, lim->program, d->beneficiary, c.limit_key);
-        if (ahead.active && may_be_alone) /* known without asking: the insert is deferred */
-            alone = !key_set_has(&ahead.limits, key) && !key_set_has(&ahead.corrected, d->decision_id);
-        if (insert_claim(pg, d, lim, &c, may_be_alone && !ahead.active ? &alone : NULL) != 0) {
+        if (ahead && may_be_alone) /* known without asking: the insert is deferred */
+            alone = !strset_has(&ahead->limits, key) && !strset_has(&ahead->corrected, d->decision_id);
+        if (insert_claim(pg, d, lim, &c, may_be_alone && !ahead ? &alone : NULL) != 0) {
             snprintf(err, errlen, "recording the claim of %s failed", d->decision_id);
             return -1;
         }
-        if (ahead.active) key_set_add(&ahead.limits, key);
-        if (alone) return allocate_alone(pg, d, lim, &c, out, err, errlen);
+        if (ahead) strset_add(&ahead->limits, key);
+        if (alone) return allocate_alone(t, d, lim, &c, out, err, errlen);
         allocated_read++;
-        if (reallocate(pg, lim, d->beneficiary, c.limit_key, d, out, err, errlen) != 0) return -1;
+        if (reallocate(t, lim, d->beneficiary, c.limit_key, d, out, err, errlen) != 0) return -1;
     }
     if (!*d->corrects_decision_id) return 0;
     /* The corrected decision's limit: its claim withdrawn, the claims behind it move up. */
     const char *p[] = {d->corrects_decision_id, lim->program};
-    PGresult *r = pg_exec(pg,
+    PGresult *r = award_rows_before_read(t) != 0 ? NULL : pg_exec(pg,
                           "SELECT beneficiary, limit_key FROM subsidy.claims WHERE decision_id = $1 AND program = $2 "
                           "UNION SELECT beneficiary, limit_key FROM subsidy.awards WHERE decision_id = $1 "
                           "AND program = $2 AND limit_key IS NOT NULL AND reverses_award_id IS NULL",
@@ -557,7 +545,7 @@ int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *l
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         const char *beneficiary = PQgetvalue(r, i, 0), *limit_key = PQgetvalue(r, i, 1);
         if (eligible && strcmp(beneficiary, d->beneficiary) == 0 && strcmp(limit_key, c.limit_key) == 0) continue;
-        rc = reallocate(pg, lim, beneficiary, limit_key, NULL, out, err, errlen);
+        rc = reallocate(t, lim, beneficiary, limit_key, NULL, out, err, errlen);
     }
     PQclear(r);
     return rc;

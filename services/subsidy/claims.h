@@ -1,5 +1,5 @@
 /* claims.h: limited places in date order, kept with appended rows only
- * (POLICY.md §3 "Order of arrival").
+ * (docs/policy.md §3 "Order of arrival").
  *
  * Each eligible decision of a limited program is recorded as a claim
  * (subsidy.claims, migration 014: its limit, its date order, what it asks, and
@@ -41,6 +41,7 @@
 
 #include "allocation.h"
 #include "programs.h"
+#include "txn.h"
 
 /* A limited program: its name, the kind of its limit and its formula. */
 typedef struct program_limit {
@@ -57,8 +58,8 @@ typedef struct program_limit {
  * awards carry their claim's decision; reversals hold nothing), so the
  * answer cannot change while it runs. That statement, with its four
  * subqueries, was planned again on a third of its calls (PostgreSQL kept
- * choosing custom plans for it: ~0.27 ms of planning each time against
- * 0.005 ms of execution, 40 % of subsidy's database time in the bench).
+ * choosing custom plans for it, whose planning cost far more than running
+ * it).
  * Awards from before 014 can only be there before the first start of this
  * version. Returns -1 on a database error. */
 int claims_open(PGconn *pg);
@@ -68,21 +69,28 @@ int claims_open(PGconn *pg);
  * eligible, and allocate again in date order its limit and the limit of the
  * decision it corrects. New awards and reversals are stored and appended to
  * out. Returns 0, or -1 (err says why; the transaction must roll back). */
-int claims_settle(PGconn *pg, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
+int claims_settle(txn_t *t, const Jiuye__Decision *d, const program_limit_t *lim, award_list_t *out, char *err,
                   size_t errlen) __attribute__((warn_unused_result));
 
-/* Read ahead, for the consumer's fast mode (its begin hook): with one
- * statement, which limits already hold a claim for the n decisions'
- * (programs[i], decisions[i]->beneficiary), and which of the decisions a
- * recorded decision corrects, so that claims_settle() knows whether a claim
- * is the first of its limit without asking its insert (a round trip each).
- * Until claims_ahead_end() (after COMMIT, or on a rollback), claims_settle()
- * keeps the sets up to date; they must not outlive the transaction. Returns
- * 0, or -1 on a database error (nothing is kept: claims_settle() asks as
- * before). */
-int claims_ahead(PGconn *pg, const Jiuye__Decision *const *decisions, const char *const *programs, size_t n)
-    __attribute__((warn_unused_result));
-void claims_ahead_end(void);
+/* Read ahead, for the consumer's fast mode: with one statement, which limits
+ * already hold a claim for the transaction's decisions' (program,
+ * beneficiary), and which of the decisions a recorded decision corrects, so
+ * that claims_settle() knows whether a claim is the first of its limit
+ * without asking its insert (a round trip each). The sets live in a
+ * claims_ahead_t, a participant of the transaction (txn.h) that forgets them
+ * when it ends or any of it is rolled back; claims_settle() keeps them up to
+ * date meanwhile. They may only say too much (a decision of the batch that
+ * corrects d counts from the start), and too much means reading the limit:
+ * the same answer, more slowly. claims_ahead_add() gives each decision of a
+ * limited program with its program; claims_ahead_read() then reads. Without
+ * a claims_ahead_t joined to t both do nothing. Returns 0, or -1 on a
+ * database error (nothing kept: claims_settle() asks as before). */
+typedef struct claims_ahead claims_ahead_t;
+extern const txn_part_t claims_ahead_part;
+claims_ahead_t *claims_ahead_new(void); /* caller owns; aborts when out of memory */
+void claims_ahead_destroy(claims_ahead_t **a);
+void claims_ahead_add(txn_t *t, const Jiuye__Decision *d, const char *program);
+int claims_ahead_read(txn_t *t) __attribute__((warn_unused_result));
 
 /* jiuye_claims_allocated_total{read}: the first claim of a limit (no correction, no award
  * from before claims) is allocated alone, its insert having said the limit held no other

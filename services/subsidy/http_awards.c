@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "http.h"
 #include "pg.h"
+#include "svc.h"
 
-void http_awards(struct evhttp_request *req, void *arg) {
-    PGconn *pg = arg;
+void http_awards(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    svc_t *svc = arg;
+    PGconn *pg = svc->pg;
     char *beneficiary = http_query(req, "beneficiary"), *district = http_query(req, "district"),
          *year = http_query(req, "year"), *event_id = http_query(req, "event_id"),
          *source = http_query(req, "source");
@@ -19,16 +22,23 @@ void http_awards(struct evhttp_request *req, void *arg) {
     }
     /* event_id and source are in the body (award_to_json); no index: an operator's
      * look-up (jiuyectl trace), usually with beneficiary or year beside it. */
-    const char *p[] = {beneficiary, district, year, event_id, source};
+    /* staff see their district's beneficiaries alone; the others are not there for them */
+    const char *p[] = {beneficiary, district, year, event_id, source, who->role == ACCESS_STAFF ? who->district : NULL};
     PGresult *r = pg_exec(pg,
-                          "SELECT body::text FROM subsidy.awards WHERE ($1::text IS NULL OR beneficiary = $1) "
+                          "SELECT body::text, beneficiary FROM subsidy.awards WHERE ($1::text IS NULL OR beneficiary = $1) "
                           "AND ($2::text IS NULL OR district = $2) AND ($3::int IS NULL OR year = $3::int) "
                           "AND ($4::text IS NULL OR body->>'event_id' = $4) "
                           "AND ($5::text IS NULL OR body->>'source' = $5) "
+                          "AND ($6::text IS NULL OR district = $6) "
                           "ORDER BY created_at, award_id LIMIT 5000",
-                          5, p);
+                          6, p);
     if (!r) {
         http_reply_error(req, 503, "database unavailable");
+        goto out;
+    }
+    if (access_log_result(pg, who, svc->name, "GET", "/v1/awards", r, 1) != 0) {
+        PQclear(r);
+        http_reply_error(req, 503, "the access log is unavailable: nothing is shown unrecorded");
         goto out;
     }
     json_t *list = json_array();

@@ -8,8 +8,9 @@
 #include "ident.h"
 #include "kpi.h"
 
-void http_kpi(struct evhttp_request *req, void *arg) {
-    PGconn *pg = arg;
+void http_kpi(struct evhttp_request *req, const access_who_t *who, void *arg) {
+    (void)who; /* counts and sums: no personal data */
+    PGconn *pg = ((svc_t *)arg)->pg;
     char *year = http_query(req, "year"), *district = http_query(req, "district"), *monthly = http_query(req, "monthly");
     if (!year || strlen(year) != 4 || strspn(year, "0123456789") != 4) {
         http_reply_error(req, 400, "year: required, a 4-digit year");

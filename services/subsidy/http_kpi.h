@@ -1,5 +1,5 @@
 /* http_kpi.h: GET /v1/kpi?year=YYYY[&district=CODE][&monthly=1] (staff-facing): every plan
- * target of POLICY.md §4 with its figure for the year and cumulatively, for one
+ * target of docs/policy.md §4 with its figure for the year and cumulatively, for one
  * district or, without district, the whole city (kpi.h says where each figure
  * comes from). year is required; monthly=1 adds the count targets month by month
  * (kpi_monthly, the console's progress lines); arg is the PGconn. */
@@ -8,6 +8,9 @@
 
 #include <event2/http.h>
 
-void http_kpi(struct evhttp_request *req, void *arg);
+#include "access.h"
+#include "svc.h"
+
+void http_kpi(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

@@ -9,162 +9,6 @@
 #include "ident.h"
 #include "money.h"
 #include "pg.h"
-#include "pg_rows.h"
-#include "strhash.h"
-
-/* ------------------------------------------------------------ decisions as settled */
-
-#define RECORD_DECISIONS                                                                                        \
-    "INSERT INTO subsidy.decisions (decision_id, source, event_id, event_type, rule, outcome, "                 \
-    "district, occurred_on, year, subject, corrects_decision_id, facts) "                                       \
-    "SELECT i, s, e, t, r, o, d, on_::date, y::int, sub, c, f::jsonb "                                          \
-    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "          \
-    "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) "                                           \
-    "AS u(i, s, e, t, r, o, d, on_, y, sub, c, f) ON CONFLICT (decision_id) DO NOTHING "                        \
-    "RETURNING decision_id"
-
-/* Decision d of an event (ev may be NULL) as a row of RECORD_DECISIONS. */
-static int add_decision_row(pg_rows_t *rows, const Jiuye__Event *ev, const Jiuye__Decision *d) {
-    json_t *facts = json_object();
-    for (size_t f = 0; f < d->n_facts; f++)
-        json_object_set_new(facts, d->facts[f]->name, json_string(d->facts[f]->value));
-    /* The event fields a target needs and no decision fact carries. */
-    if (ev && ev->payload_case == JIUYE__EVENT__PAYLOAD_GRADUATE_REGISTERED)
-        json_object_set_new(facts, "event.wants_job", json_string(ev->graduate_registered->wants_job ? "true" : "false"));
-    char *facts_text = json_dumps(facts, JSON_COMPACT);
-    json_decref(facts);
-    if (!facts_text) return -1;
-    jdate_t on;
-    char year[16];
-    int dated = date_parse(d->occurred_on, &on) == 0;
-    if (dated) snprintf(year, sizeof year, "%d", date_year(on));
-    const char *v[] = {d->decision_id, d->source,     d->event_id,
-                       d->event_type,  d->rule,       d->outcome,
-                       d->district,    dated ? d->occurred_on : NULL,
-                       dated ? year : NULL,
-                       d->subject,     *d->corrects_decision_id ? d->corrects_decision_id : NULL,
-                       facts_text};
-    pg_rows_add(rows, v, NULL);
-    free(facts_text);
-    return 0;
-}
-
-/* The decisions kpi_record_ahead() recorded, by id (open addressing): fresh
- * when the statement wrote them (new), taken once a kpi_record() said so.
- * The ids point into the transaction's messages, which outlive it; the
- * table is kept for the next transaction (no allocation per message). */
-static struct {
-    int active;
-    struct {
-        const char *id;
-        unsigned char fresh, taken;
-    } *slots;
-    size_t cap;
-} ahead;
-
-static size_t ahead_slot(const char *id) {
-    size_t i = (size_t)str_hash(id) & (ahead.cap - 1);
-    while (ahead.slots[i].id && strcmp(ahead.slots[i].id, id) != 0) i = (i + 1) & (ahead.cap - 1);
-    return i;
-}
-
-/* Was id recorded ahead as new and not taken yet? Takes it. */
-static int ahead_take(const char *id) {
-    size_t i = ahead_slot(id);
-    if (!ahead.slots[i].id || !ahead.slots[i].fresh || ahead.slots[i].taken) return 0;
-    ahead.slots[i].taken = 1;
-    return 1;
-}
-
-void kpi_record_ahead_end(void) {
-    if (ahead.slots) memset(ahead.slots, 0, ahead.cap * sizeof *ahead.slots);
-    ahead.active = 0;
-}
-
-/* Recorded ahead: every decision that corrects none. A correction is what
- * the allocation looks for in subsidy.decisions (a claim withdrawn, a place
- * inherited), so it is recorded in its own message's turn, as before: the
- * claims of earlier messages are allocated without it, as they would be had
- * the messages come one by one. */
-static int recorded_ahead(const Jiuye__Decision *d) { return ahead.active && !*d->corrects_decision_id; }
-
-int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
-    static pg_rows_t rows = PG_ROWS_TEXT(12);
-    kpi_record_ahead_end();
-    size_t count = 0;
-    for (size_t m = 0; m < n; m++)
-        for (size_t i = 0; i < msgs[m]->n_decisions; i++) count += !*msgs[m]->decisions[i]->corrects_decision_id;
-    size_t cap = ahead.cap ? ahead.cap : 64;
-    while (cap < count * 2) cap *= 2;
-    if (cap != ahead.cap) {
-        free(ahead.slots);
-        ahead.slots = calloc(cap, sizeof *ahead.slots);
-        if (!ahead.slots) abort(); /* out of memory: let the supervisor restart us */
-        ahead.cap = cap;
-    }
-    ahead.active = 1;
-    for (size_t m = 0; m < n; m++)
-        for (size_t i = 0; i < msgs[m]->n_decisions; i++) {
-            const Jiuye__Decision *d = msgs[m]->decisions[i];
-            if (!recorded_ahead(d)) continue;
-            if (add_decision_row(&rows, msgs[m]->event, d) != 0) {
-                pg_rows_clear(&rows);
-                kpi_record_ahead_end();
-                return -1;
-            }
-            ahead.slots[ahead_slot(d->decision_id)].id = d->decision_id;
-        }
-    if (count == 0) return 0;
-    PGresult *r = pg_rows_exec(pg, &rows, RECORD_DECISIONS);
-    if (!r) {
-        kpi_record_ahead_end();
-        return -1;
-    }
-    for (int row = 0; row < PQntuples(r); row++) {
-        size_t i = ahead_slot(PQgetvalue(r, row, 0));
-        if (ahead.slots[i].id) ahead.slots[i].fresh = 1;
-    }
-    PQclear(r);
-    return 0;
-}
-
-int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) {
-    /* All the decisions of the message not recorded ahead in one statement
-     * (most messages carry one or two: a statement each was a third of
-     * subsidy's statements). */
-    static pg_rows_t rows = PG_ROWS_TEXT(12);
-    const Jiuye__Event *ev = decided->event;
-    size_t own = 0;
-    for (size_t i = 0; i < decided->n_decisions; i++) {
-        const Jiuye__Decision *d = decided->decisions[i];
-        is_new[i] = 0;
-        if (recorded_ahead(d)) {
-            is_new[i] = ahead_take(d->decision_id);
-            continue;
-        }
-        if (add_decision_row(&rows, ev, d) != 0) {
-            pg_rows_clear(&rows);
-            return -1;
-        }
-        own++;
-    }
-    if (own == 0) return 0;
-    PGresult *r = pg_rows_exec(pg, &rows, RECORD_DECISIONS);
-    if (!r) return -1;
-    /* New: the ones written now. A decision twice in one message is new once
-     * (its first copy), as when each had a statement of its own. */
-    for (int row = 0; row < PQntuples(r); row++) {
-        const char *id = PQgetvalue(r, row, 0);
-        for (size_t i = 0; i < decided->n_decisions; i++)
-            if (!is_new[i] && !recorded_ahead(decided->decisions[i]) &&
-                strcmp(decided->decisions[i]->decision_id, id) == 0) {
-                is_new[i] = 1;
-                break;
-            }
-    }
-    PQclear(r);
-    return 0;
-}
 
 int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {
     const char *kind, *cert_no, *employer;
@@ -206,7 +50,7 @@ int kpi_record_employment(PGconn *pg, const Jiuye__Event *ev) {
 
 typedef enum { KPI_COUNT, KPI_GRADUATES_SERVED, KPI_GRADUATES_EMPLOYED, KPI_QUOTA_RATIO, KPI_NULL } kpi_kind_t;
 
-/* POLICY.md §4, in its order. */
+/* docs/policy.md §4, in its order. */
 static const struct {
     const char *id;
     const char *title;
@@ -345,7 +189,7 @@ static int quota_ratio(PGconn *pg, json_t *t, int year, const char *district) {
     return 0;
 }
 
-/* The award programs of POLICY.md §3, in its order, as the report lists them. */
+/* The award programs of docs/policy.md §3, in its order, as the report lists them. */
 static const struct {
     const char *program;
     const char *title;

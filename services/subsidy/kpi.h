@@ -1,8 +1,8 @@
-/* kpi.h: the plan targets of POLICY.md §4, counted from the decisions the
+/* kpi.h: the plan targets of docs/policy.md §4, counted from the decisions the
  * subsidy service settles (GET /v1/kpi, the November-10 annual report).
  *
  * The service reads no other schema: every decision it settles is recorded in
- * subsidy.decisions in the transaction of its awards (kpi_record), with its
+ * subsidy.decisions in the transaction of its awards (settled.h), with its
  * facts and the few event fields the targets need. Counting takes, per event
  * and rule, the latest decision recorded (a pending decision decided later
  * counts once, as decided). What the decisions carry decides what can be
@@ -10,17 +10,20 @@
  * null figure and a "source" saying why, never with an invented number:
  *
  *   target                          counted from
- *   net employed increase           null: rules forwards employment.started/ended only when
- *                                   a rule decides on them (R04, R08, R14), not every job
+ *   net employed increase           every employment.started / employment.ended (rules
+ *                                   forwards each, decided on or not; kpi_record_employment):
+ *                                   distinct persons started minus distinct persons ended
  *   training person-times           R01 decisions of any outcome but not_in_force / pending
  *   blind massage trained           R02 info decisions
  *   public-welfare posts            R04 eligible decisions on employment.started
  *   graduates served                graduate.registered wanting a job (R05 decisions, the
  *                                   event's wants_job) minus those R16 found without
  *                                   guidance within 30 days
- *   graduates employed              null: a graduate's employment reaches rules only
+ *   graduates employed              graduates wanting a job (as above) who have an
+ *                                   employment.started
  *   demo sites                      null: no event reports them
- *   vacancies / filled after match  null until issue 11 (R17) decides on them
+ *   vacancies / filled after match  null here: the rules service counts them
+ *                                   (GET /v1/vacancies/kpi), and the figure says so
  *   district organs at 1.5 %        R09/R10 facts (counted, staff_count) of organs and
  *                                   institutions of the district, latest report per unit */
 #ifndef JIUYE_SUBSIDY_KPI_H
@@ -30,25 +33,6 @@
 #include <libpq-fe.h>
 
 #include "decisions.pb-c.h"
-
-/* Record the decisions of decided (its event may be NULL) as settled, inside
- * the open transaction, with one statement. is_new[i] (room for
- * decided->n_decisions) is set to 1 when decision i is new, 0 when it was
- * settled before (the same decision delivered again, under any message id:
- * the primary key on decision_id says so, and its effect must not be
- * repeated). Returns 0, or -1 on a database error. */
-int kpi_record(PGconn *pg, const Jiuye__Decided *decided, int *is_new) __attribute__((warn_unused_result));
-
-/* The same for every message of a consumer transaction in fast mode, ahead of
- * their handlers, with one statement (issue 9: a round trip per message was
- * subsidy's largest wait): the decisions that correct none are recorded now
- * and kpi_record() then only tells which of them are new (the first copy of
- * each, in message order, as before); a correction is still recorded by its
- * message's kpi_record(). Valid until kpi_record_ahead_end(), which the
- * service runs when the transaction ends (commit or rollback); msgs must stay
- * until then (the ids are not copied). Returns 0 or -1. */
-int kpi_record_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
-void kpi_record_ahead_end(void);
 
 /* Every target with its figure for year (and cumulatively up to it), for one
  * district or the whole city (district NULL), and the money behind it: the

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "award_rows.h"
 #include "pg.h"
 
-int ledger_replaced(PGconn *pg, const char *corrected_id, const char *program, ledger_place_t *place) {
+int ledger_replaced(txn_t *t, const char *corrected_id, const char *program, ledger_place_t *place) {
+    if (award_rows_before_read(t) != 0) return -1;
     const char *p[] = {corrected_id, program};
-    PGresult *r = pg_exec(pg,
+    PGresult *r = pg_exec(txn_pg(t),
                           "SELECT award_id, coalesce(limit_key, ''), coalesce(slot, 0), status FROM subsidy.awards a "
                           "WHERE decision_id = $1 AND program = $2 AND amount_fen > 0 "
                           "AND status IN ('granted', 'waiting_budget') "

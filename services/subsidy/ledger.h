@@ -1,4 +1,4 @@
-/* ledger.h: reading the award ledger for a correction (POLICY.md §3).
+/* ledger.h: reading the award ledger for a correction (docs/policy.md §3).
  * Read inside the consumer's transaction (one consumer: no race). The limits
  * that depend on money already granted are allocated in date order by
  * claims.h; the ledger's guard (migration 014) refuses a place token held
@@ -6,8 +6,9 @@
 #ifndef JIUYE_SUBSIDY_LEDGER_H
 #define JIUYE_SUBSIDY_LEDGER_H
 
-#include <libpq-fe.h>
 #include <stdint.h>
+
+#include "txn.h"
 
 /* The place in a limit that a reversed award held, which the award replacing
  * it keeps (a replayed decision: reversal of the old amount plus a new award,
@@ -21,6 +22,6 @@ typedef struct ledger_place {
 
 /* The award of program made for decision corrected_id that has been reversed
  * and not yet replaced, into *place. Returns 1 found, 0 none, -1 on error. */
-int ledger_replaced(PGconn *pg, const char *corrected_id, const char *program, ledger_place_t *place);
+int ledger_replaced(txn_t *t, const char *corrected_id, const char *program, ledger_place_t *place);
 
 #endif

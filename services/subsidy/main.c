@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "award_rows.h"
 #include "budget.h"
 #include "claims.h"
+#include "access.h"
 #include "config.h"
 #include "http_awards.h"
 #include "http_kpi.h"
@@ -18,6 +20,7 @@
 #include "pg.h"
 #include "policy.h"
 #include "programs.h"
+#include "settled.h"
 #include "svc.h"
 
 typedef struct subsidy_svc {
@@ -27,11 +30,16 @@ typedef struct subsidy_svc {
     const char *policy_dir;
     policy_set_t plans; /* for their budgets */
     struct event *sighup;
+    /* What the consumer's transaction keeps (txn.h), made once. */
+    pg_rows_kept_t *award_rows;
+    settled_t *settled_ahead;
+    claims_ahead_t *claims_ahead;
     unsigned long settled, awards, reloads, reload_failures;
 } subsidy_svc_t;
 
-static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
+static link_status_t on_decided(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen) {
     subsidy_svc_t *ss = ctx;
+    PGconn *pg = txn_pg(t);
     if (env->body_case != JIUYE__ENVELOPE__BODY_DECIDED) {
         snprintf(err, errlen, "expected decisions, got body %d", (int)env->body_case);
         return LINK_REJECT;
@@ -43,7 +51,7 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     Jiuye__Decision **fresh = calloc(decided->n_decisions + 1, sizeof *fresh);
     if (!fresh) abort();
     if (kpi_record_employment(pg, decided->event) != 0 ||
-        programs_settle(pg, decided, &awards, fresh, &n_fresh, err, errlen) != 0) {
+        programs_settle(t, decided, &awards, fresh, &n_fresh, err, errlen) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         goto out;
     }
@@ -69,7 +77,7 @@ static link_status_t on_decided(void *ctx, PGconn *pg, const Jiuye__Envelope *en
     out.producer = "subsidy";
     out.body_case = JIUYE__ENVELOPE__BODY_SETTLED;
     out.settled = &settled;
-    if (link_outbox_put(pg, "subsidy", &out) != 0) {
+    if (link_outbox_put(t, "subsidy", &out) != 0) {
         st = PQstatus(pg) == CONNECTION_OK ? LINK_REJECT : LINK_RETRY;
         snprintf(err, errlen, "outbox insert failed");
         goto out;
@@ -97,36 +105,21 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg) {
 
 static void on_committed(void *ctx) {
     subsidy_svc_t *ss = ctx;
-    kpi_record_ahead_end();
-    claims_ahead_end();
     link_producer_pump(ss->to_notify);
 }
 
 /* Fast mode: the decisions of every message recorded as settled with one
- * statement before the first is settled (kpi.h), and what the claims of the
- * transaction need to know of their limits read with another (claims.h). */
-static int record_ahead(void *ctx, PGconn *pg, const Jiuye__Envelope *const *envs, size_t n, int careful) {
+ * statement before the first is settled (settled.h), and what the claims of
+ * the transaction need to know of their limits read with another (claims.h). */
+static int read_ahead(void *ctx, txn_t *t, const Jiuye__Envelope *const *envs, size_t n) {
     (void)ctx;
-    if (careful) return 0; /* each message records its own, under its savepoint */
+    if (txn_careful(t)) return 0; /* each message records its own, under its savepoint */
     const Jiuye__Decided *msgs[LINK_BATCH];
     size_t k = 0;
     for (size_t i = 0; i < n && k < LINK_BATCH; i++)
         if (envs[i]->body_case == JIUYE__ENVELOPE__BODY_DECIDED) msgs[k++] = envs[i]->decided;
-    if (kpi_record_ahead(pg, msgs, k) != 0) return -1;
-    return programs_read_ahead(pg, msgs, k);
-}
-
-/* Before COMMIT (fast mode), or after each message (careful mode): the awards kept (award.h). */
-static int flush_awards(void *ctx, PGconn *pg) {
-    (void)ctx;
-    return awards_flush(pg);
-}
-
-static void discard_ahead(void *ctx, int whole) {
-    (void)ctx, (void)whole;
-    awards_discard();       /* in careful mode only the message's own: the others were flushed */
-    kpi_record_ahead_end(); /* only in fast mode, where any failure rolls everything back */
-    claims_ahead_end();
+    if (settled_ahead(t, msgs, k) != 0) return -1;
+    return programs_read_ahead(t, msgs, k);
 }
 
 static void subsidy_metrics(void *ctx, struct evbuffer *out) {
@@ -140,37 +133,53 @@ static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     link_consumer_metrics(ss->from_rules, out);
 }
 
-int main(void) {
+/* Awards name persons: staff of their district and operators. The KPI holds
+ * counts and sums only: staff of any district and operators. */
+static const svc_route_t subsidy_routes[] = {
+    {.path = "/v1/awards", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_awards},
+    {.path = "/v1/kpi", .get = ACCESS_STAFF | ACCESS_OPERATOR, .fn = http_kpi},
+};
+
+int main(int argc, char **argv) {
     static subsidy_svc_t ss;
     int rc = 1;
     log_init("subsidy");
+    if (svc_routes(&ss.svc, subsidy_routes, sizeof subsidy_routes / sizeof subsidy_routes[0], &ss.svc) != 0) return 1;
+    int cli = svc_cli(&ss.svc, argc, argv);
+    if (cli >= 0) return cli;
     ss.policy_dir = config_str("JIUYE_POLICY_DIR", "ops/policy");
     if (policy_set_load_logged(&ss.plans, ss.policy_dir) != 0) return 2;
     budget_use(&ss.plans);
     if (svc_init(&ss.svc, "subsidy", "jiuye_subsidy", "SUBSIDY_DB_PASSWORD", "SUBSIDY_HTTP_PORT", 8082) != 0) goto out;
     if (claims_open(ss.svc.pg) != 0) goto out;
-    awards_use(ss.svc.pg);
     const char *notify = config_str("NOTIFY_ZMQ", "tcp://127.0.0.1:5553");
     const char *bind = config_str("SUBSIDY_ZMQ_BIND", config_str("SUBSIDY_ZMQ", "tcp://127.0.0.1:5552"));
     ss.to_notify = link_producer_new(ss.svc.base, svc_queue_connect(&ss.svc), "subsidy->notify", "subsidy", notify);
     ss.from_rules =
         link_consumer_new(ss.svc.base, ss.svc.pg, "rules->subsidy", "subsidy", bind, on_decided, on_committed, &ss);
     if (ss.from_rules) {
-        link_consumer_on_flush(ss.from_rules, flush_awards, discard_ahead);
-        link_consumer_on_begin(ss.from_rules, record_ahead);
+        txn_t *t = link_consumer_txn(ss.from_rules);
+        ss.award_rows = award_rows_new();
+        ss.settled_ahead = settled_new();
+        ss.claims_ahead = claims_ahead_new();
+        txn_join(t, &award_rows_part, ss.award_rows);
+        txn_join(t, &settled_part, ss.settled_ahead);
+        txn_join(t, &claims_ahead_part, ss.claims_ahead);
+        link_consumer_on_begin(ss.from_rules, read_ahead);
     }
     ss.sighup = evsignal_new(ss.svc.base, SIGHUP, on_sighup, &ss);
     if (!ss.to_notify || !ss.from_rules || !ss.sighup) goto out;
     event_add(ss.sighup, NULL);
     ss.svc.metrics = subsidy_metrics;
     ss.svc.metrics_ctx = &ss;
-    svc_route(&ss.svc, "/v1/awards", http_awards, ss.svc.pg);
-    svc_route(&ss.svc, "/v1/kpi", http_kpi, ss.svc.pg);
     link_producer_pump(ss.to_notify);
     rc = svc_run(&ss.svc);
 out:
     if (ss.sighup) event_free(ss.sighup);
     link_consumer_destroy(&ss.from_rules);
+    pg_rows_kept_destroy(&ss.award_rows);
+    settled_destroy(&ss.settled_ahead);
+    claims_ahead_destroy(&ss.claims_ahead);
     link_producer_destroy(&ss.to_notify);
     svc_destroy(&ss.svc);
     budget_use(NULL);

@@ -6,96 +6,40 @@
 #include <string.h>
 
 #include "claims.h"
-#include "date.h"
-#include "kpi.h"
 #include "ledger.h"
-#include "money.h"
+#include "settled.h"
 #include "xalloc.h"
 
-/* POLICY.md §3: the rules with an award, and how a correction of each is
+/* docs/policy.md §3: the rules with an award, and how a correction of each is
  * undone. A program with a limit (claim) is allocated in date order
- * (claims.h); the others are paid as their decisions arrive (award). */
+ * (claims.h), and has no .award; the others are paid as their decisions
+ * arrive (award), and have no .limit.claim. */
 static const struct {
     const char *rule;
     program_limit_t limit;        /* .program always; .claim NULL: no limit */
     program_award_fn award;       /* eligible decision -> award (no limit) */
     program_reversal_fn reversal; /* correcting decision -> reversal */
 } program_table[] = {
-    {"R01", {"TRAINING_SUBSIDY", ALLOC_COUNT, r01_training_claim}, NULL, reversal_full},
-    {"R03", {"BLIND_TUITION", ALLOC_SUM, r03_tuition_claim}, NULL, reversal_full},
-    {"R04", {"PUBLIC_WELFARE_POST", ALLOC_COUNT, NULL}, r04_post_award, r04_post_reversal},
-    {"R05", {"GRADUATE_JOBSEEK", ALLOC_ONCE, r05_graduate_claim}, NULL, reversal_full},
-    {"R06", {"INTERNSHIP", ALLOC_COUNT, NULL}, r06_internship_award, reversal_full},
-    {"R07", {"STARTUP", ALLOC_ONCE, r07_startup_claim}, NULL, reversal_full},
-    {"R08", {"AGENCY_PLACEMENT", ALLOC_TIERS, r08_placement_claim}, NULL, reversal_full},
-    {"R09", {"EMPLOYER_QUOTA", ALLOC_ONCE, r09_quota_claim}, NULL, reversal_full},
+    {.rule = "R01", .limit = {.program = "TRAINING_SUBSIDY", .kind = ALLOC_COUNT, .claim = r01_training_claim},
+     .reversal = reversal_full},
+    {.rule = "R03", .limit = {.program = "BLIND_TUITION", .kind = ALLOC_SUM, .claim = r03_tuition_claim},
+     .reversal = reversal_full},
+    {.rule = "R04", .limit = {.program = "PUBLIC_WELFARE_POST", .kind = ALLOC_COUNT},
+     .award = r04_post_award, .reversal = r04_post_reversal},
+    {.rule = "R05", .limit = {.program = "GRADUATE_JOBSEEK", .kind = ALLOC_ONCE, .claim = r05_graduate_claim},
+     .reversal = reversal_full},
+    {.rule = "R06", .limit = {.program = "INTERNSHIP", .kind = ALLOC_COUNT},
+     .award = r06_internship_award, .reversal = reversal_full},
+    {.rule = "R07", .limit = {.program = "STARTUP", .kind = ALLOC_ONCE, .claim = r07_startup_claim},
+     .reversal = reversal_full},
+    {.rule = "R08", .limit = {.program = "AGENCY_PLACEMENT", .kind = ALLOC_TIERS, .claim = r08_placement_claim},
+     .reversal = reversal_full},
+    {.rule = "R09", .limit = {.program = "EMPLOYER_QUOTA", .kind = ALLOC_ONCE, .claim = r09_quota_claim},
+     .reversal = reversal_full},
 };
 
-void award_list_add(award_list_t *l, Jiuye__Award *a) {
-    Jiuye__Award **grown = realloc(l->items, (l->n + 1) * sizeof *l->items);
-    if (!grown) abort();
-    l->items = grown;
-    l->items[l->n++] = a;
-}
-
-void award_list_clear(award_list_t *l) {
-    for (size_t i = 0; i < l->n; i++) award_free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-    for (size_t i = 0; i < l->n_moved; i++) jiuye__decision__free_unpacked(l->moved[i], NULL);
-    free(l->moved);
-    l->moved = NULL;
-    l->n_moved = 0;
-}
-
-void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced) {
-    if (!replaced) return;
-    free(a->replaces_award_id);
-    a->replaces_award_id = strdup(replaced->award_id);
-    if (!a->replaces_award_id) abort();
-}
-
-void program_claim_order(const Jiuye__Decision *d, program_claim_t *c) {
-    snprintf(c->place.on, sizeof c->place.on, "%s", d->occurred_on);
-    c->place.tie[0] = '\0';
-    c->place.event_id = d->event_id;
-    c->place.source = d->source;
-}
-
-void program_once_place(Jiuye__Award *a, const program_claim_t *c) {
-    char yuan[32];
-    if (c->place.granted)
-        award_set(a, "granted", c->place.want_fen, "核定 %s 元", money_format_yuan(c->place.want_fen, yuan, sizeof yuan));
-    else if (strcmp(c->limit_key, "once") == 0)
-        award_set(a, "refused", 0, "已享受过该项补贴（每人一次，按发生日期在先者享受），不重复发放");
-    else
-        award_set(a, "refused", 0, "%s 年度已享受过该项奖励（按发生日期在先者享受），不重复发放", c->limit_key);
-}
-
-int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, const char *param,
-                             const char *program, const char *line, char *err, size_t errlen) {
-    const Jiuye__ParameterValue *p = decision_parameter(d, param);
-    int64_t amount;
-    jdate_t on;
-    if (!p || decision_param_int(d, param, &amount) != 0 || date_parse(d->occurred_on, &on) != 0) {
-        snprintf(err, errlen, "decision %s lacks %s", d->decision_id, param);
-        return -1;
-    }
-    snprintf(c->limit_key, sizeof c->limit_key, "once");
-    c->year = date_year(on);
-    program_claim_order(d, c);
-    c->place.want_fen = amount;
-    if (!award) return 0;
-    Jiuye__Award *a = award_new(d, program, c->year);
-    award_line(a, line, p->value, amount, p->name, p->effective_from);
-    program_once_place(a, c);
-    *award = a;
-    return 0;
-}
-
-/* programs_settle's work on the decisions kpi_record found new. */
-static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is_new, award_list_t *out,
+/* programs_settle's work on the decisions settled_record found new. */
+static int settle_fresh(txn_t *t, const Jiuye__Decided *decided, const int *is_new, award_list_t *out,
                         Jiuye__Decision **fresh, size_t *n_fresh, char *err, size_t errlen) {
     for (size_t i = 0; i < decided->n_decisions; i++) {
         const Jiuye__Decision *d = decided->decisions[i];
@@ -103,9 +47,9 @@ static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is
         fresh[(*n_fresh)++] = decided->decisions[i];
         for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
             if (strcmp(program_table[j].rule, d->rule) != 0) continue;
-            if (*d->corrects_decision_id && program_table[j].reversal(pg, d, out, err, errlen) != 0) return -1;
+            if (*d->corrects_decision_id && program_table[j].reversal(t, d, out, err, errlen) != 0) return -1;
             if (program_table[j].limit.claim) { /* places in date order, whatever the order of arrival */
-                if (claims_settle(pg, d, &program_table[j].limit, out, err, errlen) != 0) return -1;
+                if (claims_settle(t, d, &program_table[j].limit, out, err, errlen) != 0) return -1;
                 continue;
             }
             if (strcmp(d->outcome, "eligible") != 0) continue;
@@ -113,53 +57,40 @@ static int settle_fresh(PGconn *pg, const Jiuye__Decided *decided, const int *is
             ledger_place_t place;
             int replaces = 0;
             if (*d->corrects_decision_id) {
-                replaces = ledger_replaced(pg, d->corrects_decision_id, program_table[j].limit.program, &place);
+                replaces = ledger_replaced(t, d->corrects_decision_id, program_table[j].limit.program, &place);
                 if (replaces < 0) {
                     snprintf(err, errlen, "reading the award %s replaces failed", d->decision_id);
                     return -1;
                 }
             }
-            if (program_table[j].award(pg, d, replaces ? &place : NULL, out, err, errlen) != 0) return -1;
+            if (program_table[j].award(t, d, replaces ? &place : NULL, out, err, errlen) != 0) return -1;
         }
     }
     return 0;
 }
 
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+int programs_settle(txn_t *t, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
                     size_t *n_fresh, char *err, size_t errlen) {
     *n_fresh = 0;
     int *is_new = xrealloc(NULL, (decided->n_decisions + 1) * sizeof *is_new);
-    if (kpi_record(pg, decided, is_new) != 0) {
+    if (settled_record(t, decided, is_new) != 0) {
         snprintf(err, errlen, "recording the decisions of event %s failed",
                  decided->event ? decided->event->event_id : "?");
         free(is_new);
         return -1;
     }
-    int rc = settle_fresh(pg, decided, is_new, out, fresh, n_fresh, err, errlen);
+    int rc = settle_fresh(t, decided, is_new, out, fresh, n_fresh, err, errlen);
     free(is_new);
     return rc;
 }
 
-int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) {
-    static const Jiuye__Decision **decisions;
-    static const char **programs;
-    static size_t cap;
-    size_t count = 0;
-    for (size_t m = 0; m < n; m++) count += msgs[m]->n_decisions;
-    if (count > cap) {
-        cap = count * 2;
-        decisions = xrealloc(decisions, cap * sizeof *decisions);
-        programs = xrealloc(programs, cap * sizeof *programs);
-    }
-    size_t k = 0;
+int programs_read_ahead(txn_t *t, const Jiuye__Decided *const *msgs, size_t n) {
     for (size_t m = 0; m < n; m++)
         for (size_t i = 0; i < msgs[m]->n_decisions; i++) {
             const Jiuye__Decision *d = msgs[m]->decisions[i];
-            for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++) {
-                if (!program_table[j].limit.claim || strcmp(program_table[j].rule, d->rule) != 0) continue;
-                decisions[k] = d;
-                programs[k++] = program_table[j].limit.program;
-            }
+            for (size_t j = 0; j < sizeof program_table / sizeof *program_table; j++)
+                if (program_table[j].limit.claim && strcmp(program_table[j].rule, d->rule) == 0)
+                    claims_ahead_add(t, d, program_table[j].limit.program);
         }
-    return claims_ahead(pg, decisions, programs, k);
+    return claims_ahead_read(t);
 }

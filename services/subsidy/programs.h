@@ -1,4 +1,4 @@
-/* programs.h: which decisions become awards, and how (POLICY.md §3).
+/* programs.h: which decisions become awards, and how (docs/policy.md §3).
  *
  * One file per program's formula (r01_training_award.c, ...); the table in
  * programs.c maps a rule to its program. A formula reads only the decision
@@ -13,7 +13,7 @@
  * The limited programs (R01, R03, R05, R07, R08, R09), whose limits depend on
  * money already granted, do not take the next free place: their eligible
  * decisions are claims on a limit, and the places go in date order whatever
- * the order of arrival (POLICY.md §3 "Order of arrival"; allocation.h,
+ * the order of arrival (docs/policy.md §3 "Order of arrival"; allocation.h,
  * claims.h), so a replayed decision keeps the place its event's date gives,
  * and one that becomes eligible only through a replay takes it. A formula of
  * theirs describes the claim and builds the award for the place it was
@@ -21,25 +21,13 @@
 #ifndef JIUYE_SUBSIDY_PROGRAMS_H
 #define JIUYE_SUBSIDY_PROGRAMS_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 
 #include "award.h"
 #include "allocation.h"
 #include "decisions.pb-c.h"
 #include "ledger.h"
-
-typedef struct award_list {
-    Jiuye__Award **items;
-    size_t n;
-    /* Decisions settled before whose awards a late claim moved (claims.h):
-     * sent with their new awards so that staff are told (owned). */
-    Jiuye__Decision **moved;
-    size_t n_moved;
-} award_list_t;
-
-void award_list_add(award_list_t *l, Jiuye__Award *a);
-void award_list_clear(award_list_t *l);
+#include "txn.h"
 
 /* Build and store the award for an eligible decision, appending it to out.
  * replaced is NULL, or, when d corrects a decision whose award was just
@@ -48,10 +36,10 @@ void award_list_clear(award_list_t *l);
  * instead of taking a new one, and names it in replaces_award_id.
  * Returns 0, or -1 on a database error or a decision that lacks what the
  * formula needs (err says which). */
-typedef int (*program_award_fn)(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced,
+typedef int (*program_award_fn)(txn_t *t, const Jiuye__Decision *d, const ledger_place_t *replaced,
                                 award_list_t *out, char *err, size_t errlen);
 /* Undo what the corrected decision (d->corrects_decision_id) was granted. */
-typedef int (*program_reversal_fn)(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
+typedef int (*program_reversal_fn)(txn_t *t, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen);
 
 /* What an eligible decision of a limited program claims (allocation.h): the
  * limit (program, beneficiary, limit_key), the award's year, the date order
@@ -71,16 +59,16 @@ typedef int (*program_claim_fn)(const Jiuye__Decision *d, program_claim_t *c, Ji
 
 int r01_training_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r03_tuition_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
-int r04_post_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r04_post_award(txn_t *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
 /* R04's formula, pure: the post subsidy of each month d lists (min_wage_fen.YYYY-MM, the
  * rate in force that month) plus r04_social_insurance_fen a month, its breakdown lines added
  * to a. Returns the total in fen (months in *months), or -1 when d lacks the monthly rates
  * or the social-insurance rate (a may hold some lines then). Both the award of a post and
  * the reversal of its months not served are this amount (the reversal negated). */
 int64_t r04_post_amount(Jiuye__Award *a, const Jiuye__Decision *d, int64_t *months);
-int r04_post_reversal(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int r04_post_reversal(txn_t *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 int r05_graduate_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
-int r06_internship_award(PGconn *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
+int r06_internship_award(txn_t *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
 int r07_startup_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r08_placement_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r09_quota_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
@@ -89,7 +77,7 @@ int r09_quota_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **,
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced);
 
 /* Reverse in full every granted award of the corrected decision not yet reversed. */
-int reversal_full(PGconn *, const Jiuye__Decision *, award_list_t *, char *, size_t);
+int reversal_full(txn_t *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 
 /* The date order of d's claim: occurred_on, then event_id and source. */
 void program_claim_order(const Jiuye__Decision *d, program_claim_t *c);
@@ -106,20 +94,20 @@ int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye
                              const char *program, const char *line, char *err, size_t errlen);
 
 /* Apply every program to the decisions of one event, inside the consumer's
- * transaction. Its decisions are first recorded as settled, all with one
- * statement (kpi_record, which also keeps the facts the plan targets are
+ * transaction t. Its decisions are first recorded as settled, all with one
+ * statement (settled_record, which also keeps the facts the plan targets are
  * counted from), then settled in their order; one settled before
  * (the same decision delivered again under another message id) is skipped as
  * already settled: no award, no notification, no second count. The decisions
  * settled now are put in fresh (room for decided->n_decisions, pointers into
  * decided) and counted in *n_fresh. Returns 0 or -1 (err set). */
-int programs_settle(PGconn *pg, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
+int programs_settle(txn_t *t, const Jiuye__Decided *decided, award_list_t *out, Jiuye__Decision **fresh,
                     size_t *n_fresh, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* The consumer's fast mode, before the first message: what claims_settle()
  * needs to know of the limits of these messages' decisions, read with one
- * statement (claims_ahead(); claims_ahead_end() when the transaction ends).
+ * statement (claims_ahead_read(); kept until the transaction ends).
  * Returns 0 or -1 (a database error). */
-int programs_read_ahead(PGconn *pg, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
+int programs_read_ahead(txn_t *t, const Jiuye__Decided *const *msgs, size_t n) __attribute__((warn_unused_result));
 
 #endif

@@ -2,9 +2,9 @@
  *
  *   amount = min(rate for the certificate, cost_fen)
  *   at most r01_max_awards_per_year granted awards per person per calendar
- *   year of occurred_on, given in date order (POLICY.md §3 "Order of
- *   arrival"); a further eligible training is refused by the ledger (POLICY.md
- *   example 1), recorded with its reason and shown to staff. */
+ *   year of occurred_on, given in date order (docs/policy.md §3 "Order of
+ *   arrival"); a further eligible training is refused by the ledger
+ *   (docs/policy.md §6 example 1), recorded with its reason and shown to staff. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* r03_tuition_award.c: the amount of R03 BLIND_TUITION 盲人学费补贴 (plan 二(二)8).
  *   amount = min(tuition × 50 %, 3 000 yuan − granted in the academic year to
  *   the enrolments dated before it), so the cap is shared in date order
- *   (POLICY.md §3 "Order of arrival"). */
+ *   (docs/policy.md §3 "Order of arrival"). */
 #include <stdio.h>
 
 #include "money.h"

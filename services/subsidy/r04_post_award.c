@@ -1,7 +1,7 @@
 /* r04_post_award.c: the amounts of R04 PUBLIC_WELFARE_POST 公益性岗位补贴 + 社保补贴 (plan 二(二)5).
  *
  *   award    = Σ over the granted months (min_wage of that month + social insurance)
- *   reversal = −Σ over the months not served (POLICY.md example 2)
+ *   reversal = −Σ over the months not served (docs/policy.md §6 example 2)
  * The decision lists each month's minimum wage as min_wage_fen.YYYY-MM (with
  * the date that rate took effect); the breakdown groups consecutive months at
  * the same rate, so a clerk reads "2 × 1840" and "22 × 2010". */
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "award_rows.h"
 #include "date.h"
 #include "money.h"
 #include "programs.h"
@@ -64,7 +65,7 @@ int64_t r04_post_amount(Jiuye__Award *a, const Jiuye__Decision *d, int64_t *mont
     return wages + insurance;
 }
 
-int r04_post_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+int r04_post_award(txn_t *t, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
                    size_t errlen) {
     jdate_t on;
     if (date_parse(d->occurred_on, &on) != 0) return -1;
@@ -79,24 +80,18 @@ int r04_post_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *r
     award_set(a, "granted", total, "公益性岗位补贴及社保补贴 %s 元（%lld 个月）", money_format_yuan(total, yuan, sizeof yuan),
               (long long)months);
     program_replaces(a, replaced);
-    if (award_store(pg, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "the award", err, errlen);
 }
 
-int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int r04_post_reversal(txn_t *t, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
     /* Only the end of a post undoes months; any other correction (a replayed
      * decision of the start) undoes the award in full, and its new award, if
      * any, replaces it. */
-    if (strcmp(d->event_type, "employment.ended") != 0) return reversal_full(pg, d, out, err, errlen);
+    if (strcmp(d->event_type, "employment.ended") != 0) return reversal_full(t, d, out, err, errlen);
     char original[512];
     snprintf(original, sizeof original, "%s/PUBLIC_WELFARE_POST", d->corrects_decision_id);
     const char *p[] = {original};
-    PGresult *r = pg_exec(pg,
+    PGresult *r = award_rows_before_read(t) != 0 ? NULL : pg_exec(txn_pg(t),
                           "SELECT year, status FROM subsidy.awards WHERE award_id = $1 "
                           "AND status IN ('granted', 'waiting_budget') AND NOT EXISTS "
                           "(SELECT 1 FROM subsidy.awards r WHERE r.reverses_award_id = $1)",
@@ -119,11 +114,5 @@ int r04_post_reversal(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, c
     char yuan[32];
     award_set(a, status, -total, "岗位终止，冲回未在岗 %lld 个月的补贴 %s 元", (long long)months,
               money_format_yuan(-total, yuan, sizeof yuan));
-    if (award_store(pg, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing reversal failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "a reversal", err, errlen);
 }

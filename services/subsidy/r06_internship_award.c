@@ -8,7 +8,7 @@
 #include "programs.h"
 #include "pg.h"
 
-int r06_internship_award(PGconn *pg, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
+int r06_internship_award(txn_t *t, const Jiuye__Decision *d, const ledger_place_t *replaced, award_list_t *out, char *err,
                          size_t errlen) {
     const Jiuye__ParameterValue *wage_p = decision_parameter(d, "min_wage_fen");
     const Jiuye__ParameterValue *ratio_p = decision_parameter(d, "r06_ratio_pct");
@@ -28,11 +28,5 @@ int r06_internship_award(PGconn *pg, const Jiuye__Decision *d, const ledger_plac
     award_set(a, "granted", amount, "就业见习补贴 %s 元（%lld 个月）", money_format_yuan(amount, yuan, sizeof yuan),
               (long long)months);
     program_replaces(a, replaced);
-    if (award_store(pg, a, NULL, 0) != 0) {
-        award_free(a);
-        snprintf(err, errlen, "storing award failed");
-        return -1;
-    }
-    award_list_add(out, a);
-    return 0;
+    return award_store_into(t, a, NULL, 0, out, "the award", err, errlen);
 }

@@ -1,5 +1,5 @@
 /* r07_startup_award.c: R07 STARTUP 一次性创业补贴 (plan 一(一)3): a fixed amount,
- * once per person: to the earliest-dated eligible business (POLICY.md §3
+ * once per person: to the earliest-dated eligible business (docs/policy.md §3
  * "Order of arrival"). */
 #include "programs.h"
 

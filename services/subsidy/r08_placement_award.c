@@ -1,9 +1,9 @@
 /* r08_placement_award.c: R08 AGENCY_PLACEMENT 职业介绍补贴 (plan 二(三)10), to the agency:
  * its placements are numbered in the order of their anniversaries in the
  * anniversary's calendar year (same day: by start date, then cert_no), not in
- * the order their decisions arrive (POLICY.md "Agency tiers (R08)", "Order of
- * arrival"); the first 20 are paid 400 yuan each, from the 21st 600 (POLICY.md
- * example 5). A later reversal does not renumber the others: a withdrawn
+ * the order their decisions arrive (docs/policy.md §3 "Agency tiers (R08)", "Order of
+ * arrival"); the first 20 are paid 400 yuan each, from the 21st 600
+ * (docs/policy.md §6 example 5). A later reversal does not renumber the others: a withdrawn
  * placement keeps its number (allocation.h, ALLOC_TIERS). */
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* r09_quota_reward.c: R09 EMPLOYER_QUOTA 超比例奖励 (plan 三(二)), to the employer:
  *   quota_persons × 2 × min_wage + (counted − quota_persons) × 4 × min_wage
- * with the minimum wage of 1 January of the report year (POLICY.md example 3);
- * once per employer per report year: to the earliest-dated report (POLICY.md
+ * with the minimum wage of 1 January of the report year (docs/policy.md §6 example 3);
+ * once per employer per report year: to the earliest-dated report (docs/policy.md
  * §3 "Order of arrival"). */
 #include <stdio.h>
 

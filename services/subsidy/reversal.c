@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "award_rows.h"
 #include "money.h"
 #include "pg.h"
 #include "programs.h"
 
-int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
+int reversal_full(txn_t *t, const Jiuye__Decision *d, award_list_t *out, char *err, size_t errlen) {
     const char *p[] = {d->corrects_decision_id};
-    PGresult *r = pg_exec(pg,
+    PGresult *r = award_rows_before_read(t) != 0 ? NULL : pg_exec(txn_pg(t),
                           "SELECT award_id, program, amount_fen, year, limit_key, status FROM subsidy.awards a "
                           "WHERE decision_id = $1 AND status IN ('granted', 'waiting_budget') AND amount_fen > 0 "
                           "AND NOT EXISTS "
@@ -35,13 +36,7 @@ int reversal_full(PGconn *pg, const Jiuye__Decision *d, award_list_t *out, char 
         /* A waiting award is undone by a waiting reversal: its money was never granted (budget.h). */
         award_set(a, PQgetvalue(r, i, 5), -amount, "%s；冲回 %s 元", d->reason, money_format_yuan(-amount, yuan, sizeof yuan));
         const char *limit_key = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
-        if (award_store(pg, a, limit_key, 0) != 0) {
-            award_free(a);
-            snprintf(err, errlen, "storing reversal failed");
-            rc = -1;
-        } else {
-            award_list_add(out, a);
-        }
+        rc = award_store_into(t, a, limit_key, 0, out, "a reversal", err, errlen);
     }
     PQclear(r);
     return rc;

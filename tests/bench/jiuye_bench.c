@@ -1,4 +1,5 @@
-/* jiuye_bench.c: load generator and end-to-end meter for the four services (issue 9).
+/* jiuye_bench.c: load generator and end-to-end meter for the four services
+ * (docs/performance.md).
  *
  * One invocation runs one scenario against a running suite:
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh: the benchmark of issue 9 (what `make bench` and `make bench-smoke` call
+# tests/bench/run.sh: the benchmark of docs/performance.md (what `make bench` and `make bench-smoke` call
 # after building build/bin and build/bench/jiuye_bench).
 #
 # Starts a private PostgreSQL the way tests/run.sh does (ops/pg-local.sh in a fresh temp dir
@@ -135,7 +135,7 @@ if ! ops/pg-local.sh start >"$tmp/logs/pg-start.log" 2>&1; then
 fi
 eval "$(ops/pg-local.sh env)"
 # BENCH_PG_SOCKET=1: the services reach PostgreSQL over its unix socket instead of TCP on
-# 127.0.0.1 (what a deployment with the database on the same host can do; see README).
+# 127.0.0.1 (what a deployment with the database on the same host can do; see docs/performance.md).
 if [[ "${BENCH_PG_SOCKET:-0}" == 1 && -d "$JIUYE_PGDATA.sock" ]]; then
     export JIUYE_DB="host=$JIUYE_PGDATA.sock port=$JIUYE_PGPORT dbname=jiuye"
 fi
@@ -143,7 +143,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET track_commit_time
 # pg.log (JIUYE_KEEP_TMP=1) shows each checkpoint and autovacuum/autoanalyze with its time, to set
 # against a latency spike.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" >/dev/null
-# BENCH_PG_WAL=1: the WAL and checkpoint settings ops/RUNBOOK.md discusses for large backfills
+# BENCH_PG_WAL=1: the WAL and checkpoint settings docs/operations.md discusses for large backfills
 # ("PostgreSQL settings"), to compare with PostgreSQL's defaults (what the figures use).
 if [[ "${BENCH_PG_WAL:-0}" == 1 ]]; then
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER SYSTEM SET wal_compression = 'lz4'" \
@@ -170,9 +170,9 @@ fi
 export JIUYE_BENCH_DB="host=127.0.0.1 port=$JIUYE_PGPORT dbname=jiuye user=postgres"
 # BENCH_WAL_WARM (1): give the new cluster the WAL segments a running server has. A new
 # cluster creates each 16 MB segment when its WAL reaches it (zero-filled and fsynced while
-# every commit waits: 50-80 ms here, every ~2 s at 1 000 events/s); a server that has run
+# every commit waits); a server that has run
 # through a checkpoint reuses its old segments instead. 64 switches and a CHECKPOINT leave
-# the old ones renamed ahead of the insert position, ready (README "Performance").
+# the old ones renamed ahead of the insert position, ready (docs/performance.md "A warm WAL").
 if [[ "${BENCH_WAL_WARM:-1}" == 1 ]]; then
     t0=$(date +%s%N)
     psql -X -q -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN FOR i IN 1..64 LOOP
@@ -290,8 +290,8 @@ settle() {
 
 started=$(date -u +%s)
 echo "bench: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(date -u '+%Y-%m-%d %H:%M UTC'); $EVENTS events per scenario; internal links $links; JIUYE_TODAY=$JIUYE_TODAY"
-# The host's page-cache writeback decides the latency tail at a fixed rate (README item 23,
-# RUNBOOK "PostgreSQL settings"): the figures are read with these.
+# The host's page-cache writeback decides the latency tail at a fixed rate (docs/performance.md,
+# docs/operations.md "PostgreSQL settings"): the figures are read with these.
 writeback() {
     local bytes ratio expire
     bytes=$(cat /proc/sys/vm/dirty_background_bytes 2>/dev/null || echo ?)

@@ -1,4 +1,4 @@
-/* same_rows.h: the ceiling as issue 9 defines it, "the same rows written to the same
+/* same_rows.h: the ceiling of docs/performance.md, "the same rows written to the same
  * PostgreSQL by a plain batched insert".
  *
  * same_rows_snapshot() reads, per table of the four services' schemas, how many rows

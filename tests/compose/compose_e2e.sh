@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/compose/compose_e2e.sh: docker-compose.yml built and run for real (issue 8), with
+# tests/compose/compose_e2e.sh: docker-compose.yml built and run for real, with
 # rootful podman and podman-compose, as an operator would run it:
 #
 #  1. images: a Debian 12 base made here (debootstrap --variant=minbase bookworm, podman
@@ -9,7 +9,7 @@
 #     present, so a second run builds nothing that did not change.
 #  2. secrets made by ops/compose/make-secrets.sh; `podman-compose up -d` with
 #     ops/compose/podman-test.override.yml, which only swaps the image names.
-#  3. POLICY.md §6 worked examples 1-6 published through the published intake port; awards
+#  3. docs/policy.md §6 worked examples 1-6 published through the published intake port; awards
 #     checked to the fen through subsidy's /v1/awards, decisions through rules'
 #     /v1/decisions, notifications through notify's /v1/notifications.
 #  4. a stream of registrations and trainings while rules is killed (SIGKILL; its restart
@@ -321,7 +321,10 @@ total=$(grep -c . "$F")
 check_eq "worked examples: all $total events accepted through the published intake port" \
     "$total 0 0" "$(publish "$EX_TOKEN" "$F")"
 
-api() { curl -fsS --max-time 10 "http://127.0.0.1:$1$2"; }
+# The read APIs want a token: an operator's, made with jiuyectl in the notify container.
+OP_TOKEN=$(podman exec "${PROJECT}_notify_1" jiuyectl operator add compose-op)
+check "an operator token made with jiuyectl in the notify container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$OP_TOKEN"
+api() { curl -fsS --max-time 10 -H "Authorization: Bearer $OP_TOKEN" "http://127.0.0.1:$1$2"; }
 awards_json() { api "$JIUYE_SUBSIDY_PORT" "/v1/awards?source=$1"; }
 award() { # award SOURCE DECISION-SUFFIX: "status amount" of each award of that decision
     awards_json "$1" | jq -r --arg d "$1/$2" '[.awards[] | select(.decision_id == $d) | "\(.status) \(.amount_fen)"] | join(",")'

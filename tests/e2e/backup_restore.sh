@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Back up and restore (issue 10, ops/RUNBOOK.md "Back up and restore"): the suite
+# Back up and restore (docs/operations.md "Back up and restore"): the suite
 # continues from a backup restored into a NEW PostgreSQL cluster without loss, as after
-# losing the server. The commands are the RUNBOOK's, with -h/-p for the two clusters.
+# losing the server. The commands are docs/operations.md's, with -h/-p for the two clusters.
 #
 #   reference  on the harness's cluster, all services up: batches A1, A2, B and A again;
 #              every table's row count and a fingerprint of the awards and notifications
@@ -222,9 +222,9 @@ check_eq "no dead letters" "0" \
     "$(sql "SELECT (SELECT count(*) FROM rules.dead_letters) + (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
 for s in rules subsidy notify; do
     check_eq "$s /metrics: jiuye_dead_letters 0" "jiuye_dead_letters{service=\"$s\"} 0" \
-        "$(curl -fsS "http://127.0.0.1:$(svc_port $s)/metrics" | grep '^jiuye_dead_letters')"
+        "$(api -fsS "http://127.0.0.1:$(svc_port $s)/metrics" | grep '^jiuye_dead_letters')"
 done
-out=$("$CTL" trace pw-end 2>&1) && rc=0 || rc=$?
+out=$(JIUYE_TOKEN=$(token_for operator) "$CTL" trace pw-end 2>&1) && rc=0 || rc=$?
 check_eq "jiuyectl trace on the restored database" 0 "$rc"
 check "trace shows the stored event from the restored intake.events" grep -q "事件 pw-end（来源 e2e-backup）" <<<"$out"
 check "trace shows the reversal" grep -qF "金额 -53280.00 元" <<<"$out"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark's smoke run (issue 9): `make bench-smoke` builds the optimized suite and
+# The benchmark's smoke run (docs/performance.md): `make bench-smoke` builds the optimized suite and
 # build/bench/jiuye_bench, starts a PostgreSQL and the four services of its own and pushes
 # 500 events through each scenario (HTTP, HTTP to intake alone, ZeroMQ as fast as possible,
 # ZeroMQ at 1 000/s),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nothing lost, nothing doubled under faults (issue 7). The same stream of
+# Nothing lost, nothing doubled under faults. The same stream of
 # mixed events runs twice: once quietly, once while each service in turn is
 # killed with kill -9 and restarted, PostgreSQL is restarted, and notify is
 # stopped for a while. Afterwards the final decisions, the awards and the

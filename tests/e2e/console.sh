@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The staff web console (issue 12), end to end: the API under staff tokens (jiuyectl staff
+# The staff web console, end to end: the API under staff tokens (jiuyectl staff
 # add/list/revoke, 401s, the inbox limited to the staff member's district and department,
 # acknowledgement in their name, stream tickets as cookies), the static files (content
 # types, security headers, no path traversal), and the console itself driven in headless
@@ -63,7 +63,7 @@ N1=$(sql "SELECT notification_id FROM notify.notifications WHERE event_id = 't1'
 # --- the API under staff tokens ---------------------------------------------------------
 code() { curl -s -o "$JIUYE_TEST_TMP/reply" -w '%{http_code}' "$@"; }
 check_eq "/v1/me without a token: 401" 401 "$(code "$URL/v1/me")"
-check "401 says what is missing" grep -q 'a staff token is required' "$JIUYE_TEST_TMP/reply"
+check "401 says what is missing" grep -q 'a bearer token is required' "$JIUYE_TEST_TMP/reply"
 check_eq "/v1/me with a wrong token: 401" 401 "$(code -H "Authorization: Bearer jy_$(printf '0%.0s' {1..64})" "$URL/v1/me")"
 check_eq "/v1/me with a malformed header: 401" 401 "$(code -H "Authorization: Basic $HZ" "$URL/v1/me")"
 check_eq "/v1/me: 200" 200 "$(code -H "Authorization: Bearer $HZ" "$URL/v1/me")"
@@ -84,7 +84,7 @@ check_eq "trace outside one's inbox: 404" 404 "$(code -H "Authorization: Bearer 
 check_eq "kpi: year required" 400 "$(code -H "Authorization: Bearer $HZ" "$URL/v1/console/kpi")"
 check_eq "kpi: a bad district" 400 "$(code -H "Authorization: Bearer $HZ" "$URL/v1/console/kpi?year=2024&district=1;x")"
 # (Both sides empty would be equal: subsidy's answer must hold its targets first.)
-kpi_direct=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?year=2024&district=320706&monthly=1" | jq -S -c .)
+kpi_direct=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?year=2024&district=320706&monthly=1" | jq -S -c .)
 check "subsidy's /v1/kpi answers with targets" jq -en 'input | .targets | length > 0' <<<"$kpi_direct"
 check_eq "kpi through notify = subsidy's /v1/kpi (with its monthly lines)" "$kpi_direct" \
     "$(curl -fsS -H "Authorization: Bearer $HZ" "$URL/v1/console/kpi?year=2024&district=320706" | jq -S -c .)"
@@ -108,7 +108,7 @@ check_eq "stream: a malformed resume point: 400" 400 "$(code --max-time 2 -H "Co
 check_eq "the ticket is not a bearer token" 401 "$(code -H "Authorization: Bearer $TICKET" "$URL/v1/me")"
 check_eq "the staff token is not a ticket" 401 "$(code --max-time 2 -H "Cookie: jiuye_ticket=$HZ" "$URL/v1/console/stream")"
 check_eq "console answers are not cached" "no-store" "$(curl -sS -D - -o /dev/null -H "Authorization: Bearer $HZ" "$URL/v1/me" | tr -d '\r' | sed -n 's/^Cache-Control: //ip')"
-check_eq "the internal inbox route is unchanged (no token)" 200 "$(code "$URL/v1/notifications")"
+check_eq "the inbox API wants a token too" 401 "$(code "$URL/v1/notifications")"
 
 # --- static files ------------------------------------------------------------------------
 hdr() { curl -sS -D - -o /dev/null "$@" | tr -d '\r'; }
@@ -295,8 +295,8 @@ shot 05-inbox-acked
 # Its trace: clause and amount as rules and subsidy have them.
 click "$(el_find "#n-$N2 .trace-link")"
 wait_until 15 js_true "!document.getElementById('view-trace').hidden && document.querySelector('#trace-body .decision')" || not_ok "the trace opens"
-api_clause=$(curl -fsS "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions?event_id=t2&source=e2e-console" | jq -r '.decisions[] | select(.rule == "R01") | .clause')
-api_fen=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?event_id=t2&source=e2e-console" | jq -r '.awards[0].amount_fen')
+api_clause=$(api -fsS "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions?event_id=t2&source=e2e-console" | jq -r '.decisions[] | select(.rule == "R01") | .clause')
+api_fen=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?event_id=t2&source=e2e-console" | jq -r '.awards[0].amount_fen')
 check_eq "trace: R01's clause as rules decided" "$api_clause" "$(js "return document.querySelector('.decision[data-rule=\"R01\"] .clause').textContent")"
 check_eq "trace: the clause is 二(三)9" "二(三)9" "$api_clause"
 check_eq "trace: the amount as subsidy granted (fen)" "$api_fen" "$(js "return document.querySelector('.award .amount').dataset.fen")"
@@ -314,7 +314,7 @@ wait_until 30 js_true "document.querySelector('[data-kpi=\"city:training_person_
 expected=$(for d in city 320703 320706 320707 320722 320723 320724; do
     q="year=2024"
     [[ $d == city ]] || q="$q&district=$d"
-    curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?$q" | jq -c --arg d "$d" '[.targets[] | {key: "\($d):\(.id)",
+    api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?$q" | jq -c --arg d "$d" '[.targets[] | {key: "\($d):\(.id)",
         value: ((if .unit == "percent" or .id == "blind_massage_trained" then .actual else .cumulative end) // "" | tostring)}]'
 done | jq -sSc 'add | from_entries')
 shown=$(js "return JSON.stringify(Object.fromEntries([...document.querySelectorAll('[data-kpi]')].map(e => [e.dataset.kpi, e.dataset.value])))" | jq -Sc .)
@@ -331,7 +331,7 @@ wd POST /window/rect '{"width":1280,"height":1000}' >/dev/null
 # The November 10 report, printable.
 go "/console/#/report/2024/320706"
 wait_until 20 js_true "document.getElementById('report-title').textContent.includes('海州区') && document.querySelectorAll('#report-body table').length === 2" || not_ok "the report draws"
-api=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?year=2024&district=320706")
+api=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?year=2024&district=320706")
 check_eq "report: training person-times of the year" "$(jq -r '.targets[] | select(.id == "training_person_times") | .actual' <<<"$api")" \
     "$(js "return [...document.querySelectorAll('#report-body table')[0].rows].find(r => r.cells[0].textContent.includes('职业技能培训')).cells[3].textContent")"
 check_eq "report: granted training subsidies (yuan)" "$(jq -r '.awards[] | select(.program == "TRAINING_SUBSIDY") | .granted_yuan' <<<"$api")" \

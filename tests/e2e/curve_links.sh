@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CURVE on the internal links (issue 7): with keys configured (tests/run.sh
+# CURVE on the internal links: with keys configured (tests/run.sh
 # exports a key pair per service) every link is encrypted; a producer whose key
 # the consumer does not admit, or one without CURVE at all, delivers nothing;
 # with the right key again, what it stored meanwhile arrives.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults of issue 7 that are not crashes. PostgreSQL unreachable: every
+# Faults that are not crashes. PostgreSQL unreachable: every
 # /readyz says not ready, intake answers 503 instead of accepting what it
 # cannot store, the services retry and recover by themselves. Backpressure:
 # with notify down, intake keeps accepting and storing, the backlog shows per
@@ -53,9 +53,9 @@ F=$(events bp $N)
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F" | tail -1)
 check_eq "intake keeps accepting with notify down" "$((2 * N)) accepted, 0 duplicate, 0 rejected" "$out"
 wait_until 90 sql_ge "SELECT count(*) FROM subsidy.outbox" "$N"   # one Settled message per training
-backlog=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n 's/^jiuye_link_backlog{link="subsidy->notify"} //p')
+backlog=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n 's/^jiuye_link_backlog{link="subsidy->notify"} //p')
 check "subsidy's /metrics shows the backlog toward notify" test "${backlog:-0}" -ge "$N"
-inflight=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n 's/^jiuye_link_inflight{link="subsidy->notify"} //p')
+inflight=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n 's/^jiuye_link_inflight{link="subsidy->notify"} //p')
 check "at most a window (1000) of it is held in memory" test "${inflight:-missing}" -le 1000
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$(svc_pid subsidy)/status")
 check "subsidy's memory stays bounded (RSS ${rss} kB < 256 MiB, sanitizers included)" test "$rss" -lt 262144

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every event type of POLICY.md §5 through both front doors (issue 3): one valid event of
+# Every event type of docs/policy.md §5 through both front doors: one valid event of
 # each type is accepted over HTTP and, with other event_ids, over ZeroMQ (jiuyectl publish
 # --zmq: EventBatch to intake's ROUTER), and both are stored alike. Each class of
 # validation error gets the codec's exact "field: reason" over ZeroMQ, the same text as
@@ -50,7 +50,7 @@ PAYLOADS=(
   '{"vacancy_id":"hz:vac/2024-001","employer_code":"'$EMP'","title":"盲人按摩师","positions":3,"categories":[1,4],"max_severity":2,"course":"blind_massage","monthly_wage_fen":350000,"open_until":"2024-12-31"}'
   '{"vacancy_id":"hz:vac/2024-001","employer_code":"'$EMP'","filled":2}'
 )
-check_eq "one example per type of POLICY.md §5" "14 14 14 14" "${#TYPES[@]} ${#DATES[@]} ${#DISTRICTS[@]} ${#PAYLOADS[@]}"
+check_eq "one example per type of docs/policy.md §5" "14 14 14 14" "${#TYPES[@]} ${#DATES[@]} ${#DISTRICTS[@]} ${#PAYLOADS[@]}"
 
 # event ID TYPE OCCURRED_ON DISTRICT PAYLOAD: one NDJSON line.
 event() {
@@ -162,7 +162,7 @@ check_eq "nothing of the refused batches stored" "$stored_before" "$(sql "SELECT
 # --- metrics ------------------------------------------------------------------
 metric() { # NAME{LABELS}: its value, or "absent"
   local v
-  v=$(curl -s "$METRICS_URL" | grep -F "$1 " | awk '{print $2}')
+  v=$(api -s "$METRICS_URL" | grep -F "$1 " | awk '{print $2}')
   echo "${v:-absent}"
 }
 received=$((14 + 14 + NE + NE + 14 + 1))
@@ -177,10 +177,10 @@ check_eq "metrics: an unknown type counts as type=\"unknown\"" "2" \
 check_eq "metrics: vacancy.closed accepted, duplicate, never rejected" "2 1 absent" \
   "$(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="accepted"}') $(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="duplicate"}') $(metric 'jiuye_events_total{type="vacancy.closed",source="e2e-all",status="rejected"}')"
 check_eq "metrics: the counters by type add up to received" "$received" \
-  "$(curl -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*source="e2e-all"/ {s += $2} END {print s + 0}')"
+  "$(api -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*source="e2e-all"/ {s += $2} END {print s + 0}')"
 check_eq "metrics: accepted over all types" "$(sql "SELECT count(*) FROM intake.events")" \
-  "$(curl -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*status="accepted"/ {s += $2} END {print s + 0}')"
-check "metrics: declared as counters" grep -q '^# TYPE jiuye_events_total counter$' <(curl -s "$METRICS_URL")
+  "$(api -s "$METRICS_URL" | awk '/^jiuye_events_total\{.*status="accepted"/ {s += $2} END {print s + 0}')"
+check "metrics: declared as counters" grep -q '^# TYPE jiuye_events_total counter$' <(api -s "$METRICS_URL")
 
 # --- revocation ---------------------------------------------------------------
 OTHER=$("$CTL" source add e2e-other)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake's answers to bad input (DESIGN.md "Public interfaces"): a malformed
+# Intake's answers to bad input (docs/architecture.md "Public interfaces"): a malformed
 # body is a 400 that names the problem and stores nothing; a bad event is
 # rejected with "field: reason" while the good ones beside it are accepted;
 # no token is a 401; too many events is a 413.

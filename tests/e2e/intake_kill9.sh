@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake under kill -9 (issue 3, "Done when"): the same 10 000-event file sent twice, the
+# Intake under kill -9: the same 10 000-event file sent twice, the
 # second time with intake killed halfway, then once more after a restart, leaves exactly
 # 10 000 stored events. And the harder order: a first sending killed halfway leaves whole
 # requests only (each request of 1 000 is one transaction: all or nothing), and sending
@@ -41,7 +41,7 @@ check_eq "awk's check characters agree with make_cert_no" "3" "$agree"
 rows() { sql "SELECT count(*) FROM intake.events WHERE source = '$1'"; }
 received() { # events intake has answered for source $1 since its start
   local v
-  v=$(curl -s --max-time 1 "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" |
+  v=$(api -s --max-time 1 "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" |
         grep -F "jiuye_events_received_total{source=\"$1\"} " | awk '{print $2}')
   echo "${v:-0}"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake stores batches on a thread of its own (services/intake/store_thread.h, issue 9):
+# Intake stores batches on a thread of its own (services/intake/store_thread.h):
 # while PostgreSQL stores one batch, the loop serves other clients and takes the next
 # requests, from both doors, which are stored after it in the order they came and each
 # answered only after its own commit.
@@ -13,7 +13,7 @@
 # one would give: an event the ZeroMQ batch carried, sent again by the same source in the
 # next batch, is `duplicate`; the same event_id from another source is `accepted`. The
 # outbox holds the messages in the order the batches came.
-# With the batch stored on the loop thread (the code before), /healthz does not answer
+# With the batch stored on the loop thread, /healthz does not answer
 # while the lock is held: the first checks fail; with a transaction per batch, the
 # xmin check fails.
 . "$(dirname "$0")/../lib.sh"
@@ -36,7 +36,7 @@ event() {
 { event st-zmq-1 32070619900101003; event st-zmq-2 32070619900101004; } > "$T/second.ndjson"
 event st-zmq-2 32070619900101004 > "$T/third.ndjson" # the same event again, same source: duplicate
 event st-zmq-2 32070619900101005 > "$T/fourth.ndjson" # the same event_id from the other source
-storing() { curl -s --max-time 1 "$BASE_URL/metrics" | awk '$1 == "jiuye_intake_batches_storing" { print $2 }'; }
+storing() { api -s --max-time 1 "$BASE_URL/metrics" | awk '$1 == "jiuye_intake_batches_storing" { print $2 }'; }
 store_waits() {
   sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'intake-store' AND wait_event_type = 'Lock'"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Slow or idle HTTP clients time out (issue 3): with JIUYE_HTTP_TIMEOUT_S=1, intake closes
+# Slow or idle HTTP clients time out: with JIUYE_HTTP_TIMEOUT_S=1, intake closes
 # a connection that sends nothing, half a request line and headers, or headers and half a
 # body, within a few seconds, and serves other clients meanwhile (one event loop: a stalled
 # client must not hold it). Loopback only, through bash's /dev/tcp.

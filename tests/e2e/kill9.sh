@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nothing lost, nothing doubled (issue 2, DESIGN.md "Delivery"): 1 000 training
+# Nothing lost, nothing doubled (docs/architecture.md "Delivery"): 1 000 training
 # events are published while the rules service is killed with kill -9 and
 # restarted (twice), and subsidy and notify once each; afterwards every event
 # has exactly one final decision and one award, and staff one notification of

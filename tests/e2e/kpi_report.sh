@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plan targets and the annual report (issue 5, POLICY.md §4, plan 三(四)):
+# Plan targets and the annual report (docs/policy.md §4, plan 三(四)):
 # a scenario through all four services, then GET /v1/kpi for a district and
 # for the city compared with what was published, the figures rules does not
 # forward reported as null with their reason, and jiuyectl report's JSON and
@@ -9,6 +9,8 @@ lib_init
 db_reset
 export JIUYE_TODAY=2026-01-15
 for s in notify subsidy rules intake; do svc_start $s; done
+JIUYE_TOKEN=$(token_for operator) # jiuyectl report reads subsidy's KPI as an operator
+export JIUYE_TOKEN
 TOKEN=$("$JIUYE_BIN/jiuyectl" source add kpi)
 F=$JIUYE_TEST_TMP/kpi.ndjson
 : > "$F"
@@ -71,10 +73,10 @@ jsql() { psql -X -tAq -v ON_ERROR_STOP=1 -U postgres -v j="$1" <<<"$2"; }
 target() { jsql "$1" "SELECT coalesce(t->>'$3', 'null') FROM jsonb_array_elements((:'j')::jsonb->'targets') t WHERE t->>'id' = '$2';"; }
 award_field() { jsql "$1" "SELECT a->>'$3' FROM jsonb_array_elements((:'j')::jsonb->'awards') a WHERE a->>'program' = '$2';"; }
 URL=http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi
-hz=$(curl -fsS "$URL?year=2024&district=320706")
-city=$(curl -fsS "$URL?year=2024")
+hz=$(api -fsS "$URL?year=2024&district=320706")
+city=$(api -fsS "$URL?year=2024")
 check_eq "the district report names its district" "320706 海州区 2024" "$(jsql "$hz" "SELECT (:'j')::jsonb->>'district', (:'j')::jsonb->>'district_name', (:'j')::jsonb->>'year';" | tr '|' ' ')"
-check_eq "every target of POLICY.md §4 is listed" "10" "$(jsql "$hz" "SELECT jsonb_array_length((:'j')::jsonb->'targets');")"
+check_eq "every target of docs/policy.md §4 is listed" "10" "$(jsql "$hz" "SELECT jsonb_array_length((:'j')::jsonb->'targets');")"
 check_eq "海州区 2024 training person-times (any outcome but pending / not_in_force)" "3" "$(target "$hz" training_person_times actual)"
 check_eq "海州区 cumulative training person-times (2023 too)" "4" "$(target "$hz" training_person_times cumulative)"
 check_eq "the city's 2024 training person-times" "4" "$(target "$city" training_person_times actual)"
@@ -108,8 +110,8 @@ ledger=$(sql "SELECT sum(amount_fen) FROM subsidy.awards WHERE year = 2024 AND d
 check_eq "海州区 totals equal the ledger" "$ledger" "$(jsql "$hz" "SELECT (:'j')::jsonb->'award_totals'->>'granted_fen';")"
 ledger_city=$(sql "SELECT sum(amount_fen) FROM subsidy.awards WHERE year = 2024 AND status = 'granted'")
 check_eq "city totals equal the ledger" "$ledger_city" "$(jsql "$city" "SELECT (:'j')::jsonb->'award_totals'->>'granted_fen';")"
-check_eq "bad year: 400" "400" "$(curl -s -o /dev/null -w '%{http_code}' "$URL?year=24")"
-check_eq "unknown district: 400" "400" "$(curl -s -o /dev/null -w '%{http_code}' "$URL?year=2024&district=999999")"
+check_eq "bad year: 400" "400" "$(api -s -o /dev/null -w '%{http_code}' "$URL?year=24")"
+check_eq "unknown district: 400" "400" "$(api -s -o /dev/null -w '%{http_code}' "$URL?year=2024&district=999999")"
 
 # jiuyectl report: JSON and CSV for the district and the city.
 OUT=$JIUYE_TEST_TMP/report

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Email deliveries (issue 6) against a real SMTP server on loopback (tests/tools/smtp_sink):
+# Email deliveries against a real SMTP server on loopback (tests/tools/smtp_sink):
 # an R01 award notification reaches the subscribed address from NOTIFY_SMTP_FROM, with a
 # UTF-8 subject in RFC 2047 encoded words that decodes to the notification's title, a
 # text/plain UTF-8 body, identities masked; a server down at first gets it once it is up.
@@ -58,8 +58,8 @@ check "body: the notification text" grep -q '海州区：培训补贴（2024-05-
 check "body: names the event" grep -q '事件 e2e-mail/t1' <<<"$body"
 check_eq "body never holds the full cert_no" 0 "$(grep -c "$P" <<<"$body")"
 check_eq "the raw message never holds it either" 0 "$(grep -c "$P" "$M")"
-inbox=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications")
+inbox=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications")
 check "inbox shows the sent email" grep -q '"subscription":"mail-hz","channel":"email","status":"sent"' <<<"$inbox"
-check "metrics: sent emails" grep -qx 'jiuye_deliveries_total{channel="email",status="sent"} 1' <<<"$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/metrics")"
+check "metrics: sent emails" grep -qx 'jiuye_deliveries_total{channel="email",status="sent"} 1' <<<"$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/metrics")"
 kill "$SINK" 2>/dev/null; wait "$SINK" 2>/dev/null
 lib_finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Webhook deliveries end to end (issue 6), against a real receiver on loopback
+# Webhook deliveries end to end, against a real receiver on loopback
 # (tests/tools/webhook_sink): training events through all four services give R01 award
 # notifications; each matching webhook subscription gets one delivery per notification.
 # json: body signed with X-Signature (checked with openssl), Idempotency-Key; retry with
@@ -92,10 +92,10 @@ check_eq "400: failed at once" "failed 1 400" "$(dstate "$(did hook-bad)")"
 # failed after the last attempt
 check_eq "503 always: JIUYE_WEBHOOK_MAX_ATTEMPTS requests" 4 "$(reqs /down | wc -l)"
 check_eq "503 always: failed after 4 attempts" "failed 4 503" "$(dstate "$(did hook-down)")"
-inbox=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?after=$((N1 - 1))&limit=1")
+inbox=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?after=$((N1 - 1))&limit=1")
 check "inbox shows the failed delivery" grep -q '"subscription":"hook-down","channel":"webhook","status":"failed","attempts":4,"last_code":503' <<<"$inbox"
 check "inbox shows the sent deliveries" grep -q '"subscription":"hook-ok","channel":"webhook","status":"sent"' <<<"$inbox"
-metrics=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/metrics")
+metrics=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/metrics")
 check "metrics: failed webhooks" grep -qx 'jiuye_deliveries_total{channel="webhook",status="failed"} 2' <<<"$metrics"
 check "metrics: sent webhooks" grep -qx 'jiuye_deliveries_total{channel="webhook",status="sent"} 4' <<<"$metrics"
 # WeCom

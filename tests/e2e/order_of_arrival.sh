@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Order of arrival (POLICY.md §3 "Order of arrival", "Agency tiers (R08)"): caps, once-per-person
+# Order of arrival (docs/policy.md §3 "Order of arrival", "Agency tiers (R08)"): caps, once-per-person
 # programs and tiers are allocated in date order, whatever order the facts arrive in.
 #
 # One scenario, published into a fresh database in date order, then again (db_reset, services
@@ -251,7 +251,7 @@ jq '.parameters["r01_min_hours"].series["2023-01-01"] = 30' "$POLICY/lianyungang
     mv "$T/plan.json" "$POLICY/lianyungang-2023-2025.json"
 kill -HUP "$(svc_pid rules)"
 wait_until 10 grep -q 'policy reloaded' "$(svc_log rules)"
-out=$("$CTL" replay --from 2024-01-01 --to 2024-12-31 --rule R01 --json)
+out=$(JIUYE_TOKEN=$(token_for operator) "$CTL" replay --from 2024-01-01 --to 2024-12-31 --rule R01 --json)
 check_eq "replay: the 2024 trainings corrected (the minimum is a parameter of each)" 5 "$(jq -r .totals.corrected <<<"$out")"
 wait_until 60 sql_is "SELECT count(*) FROM subsidy.decisions WHERE decision_id LIKE 'ord/%/R01/replay/%'" 5
 wait_until 60 drained

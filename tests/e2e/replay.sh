@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuyectl replay (issue 10): a policy correction in a copy of the plan file (the 2024 level-4
+# jiuyectl replay: a policy correction in a copy of the plan file (the 2024 level-4
 # training rate 1 500 -> 1 600 yuan, 东海县's 2024 minimum wage 2 010 -> 2 050 yuan, which the
 # public-welfare-post subsidy pays, and the 2024 agency placement rate 400 -> 450 yuan),
 # reloaded with kill -HUP, then replayed:
@@ -8,7 +8,7 @@
 #     the old award + a new award at the new rate, in the same yearly slot), and touches neither
 #     the unchanged ones (a 2023 training, a level-5 training), nor the events after --to, nor
 #     the post (another rule);
-#   * the whole range then corrects the post of POLICY.md example 2 (−70 700 + 71 580 yuan) and
+#   * the whole range then corrects the post of docs/policy.md §6 example 2 (−70 700 + 71 580 yuan) and
 #     the anniversary of an agency placement (−400 + 450, same tier number), with subsidy killed
 #     (-9) meanwhile: the corrections wait in rules' outbox; a late end of that placement then
 #     reverses the corrected award;
@@ -25,6 +25,8 @@ PLAN=$POLICY/lianyungang-2023-2025.json
 cp "$(dirname "$0")/../../ops/policy/lianyungang-2023-2025.json" "$PLAN"
 export JIUYE_POLICY_DIR=$POLICY JIUYE_TODAY=2026-01-15
 CTL=$JIUYE_BIN/jiuyectl
+JIUYE_TOKEN=$(token_for operator) # replay and trace call the services as an operator
+export JIUYE_TOKEN
 
 out=$("$CTL" replay --help) && rc=0 || rc=$?
 check_eq "replay --help exits 0" 0 "$rc"

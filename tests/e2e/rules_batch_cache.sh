@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rules' registry rows read once per transaction (services/rules/persons.h, issue 9):
+# Rules' registry rows read once per transaction (services/rules/persons.h):
 # what a rule reads of a person must be what PostgreSQL holds at that point of the
 # transaction, whether the events come in one batch or one by one. Two sets of the same
 # story, one published as a single request (one burst: one or a few transactions in
@@ -37,7 +37,7 @@ story() { # story FILE PREFIX CERT_A CERT_B: the same events for two persons
   ev "$f" "$p-train-b" training.completed 2025-04-20 "{\"cert_no\":\"$b\",\"provider_code\":\"$PROV\",\"course\":\"vocational\",\"hours\":60,\"certificate\":\"level4\",\"cost_fen\":180000}"
   ev "$f" "$p-post-a" employment.started 2025-05-01 "{\"cert_no\":\"$a\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true,\"agency_code\":\"$AGENCY\"}"
 }
-lookups() { curl -fsS "http://127.0.0.1:$(svc_port rules)/metrics" | awk -v by="$1" '$1 ~ "^jiuye_rules_person_lookups_total" && $1 ~ by { print $2 }'; }
+lookups() { api -fsS "http://127.0.0.1:$(svc_port rules)/metrics" | awk -v by="$1" '$1 ~ "^jiuye_rules_person_lookups_total" && $1 ~ by { print $2 }'; }
 
 A1=$(make_cert_no 32070619900101111 4 3); B1=$(make_cert_no 32070619900101122 4 3)
 A2=$(make_cert_no 32070619900101133 4 3); B2=$(make_cert_no 32070619900101144 4 3)
@@ -77,7 +77,7 @@ check_eq "R04 and R08 of one job: both decided" "2" \
   "$(sql "SELECT count(*) FROM rules.decisions WHERE event_id = 'one-post-a' AND rule IN ('R04', 'R08')")"
 
 # The lookup's plan, made while rules.persons is new and small, must still probe the
-# key when the registry has grown (README "Performance", item 20): a plain join kept a
+# key when the registry has grown (docs/performance.md): a plain join kept a
 # hash join over a sequential scan of the whole table. The consumer's transactions
 # already run with force_generic_plan (common/link.c); the role's setting makes the
 # test keep the plan of the first lookup whatever link.c does.
@@ -97,7 +97,7 @@ publish_one() { # publish_one ID: a training of C0, one request, waits until rul
 }
 # Statistics that say the tables are tiny (as after autovacuum's first ANALYZE, which a slow
 # machine reaches before this point): a LATERAL ... LIMIT 1 alone was then planned as a
-# sequential scan of one page (a CI run: 6 scans, no probe), hence the settings of
+# sequential scan of one page (scans, no probe), hence the settings of
 # pg_index_probes() around the lookup.
 sql "ANALYZE rules.persons, rules.pending" >/dev/null
 svc_stop rules

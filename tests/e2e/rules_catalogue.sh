@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every rule of POLICY.md §3 through all four services: a positive case, a
+# Every rule of docs/policy.md §3 through all four services: a positive case, a
 # negative case and the boundaries (age limits, 40 hours, 10 % and 1.5 %,
 # 50/67 staff, the 2024-01-01 minimum-wage change, 2023-01-01 and 2025-12-31),
-# and worked examples 2-5 of POLICY.md §6 to the fen.
+# and worked examples 2-5 of docs/policy.md §6 to the fen.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Durable timers and plan reloads (issue 4): a timer due while the rules
+# Durable timers and plan reloads: a timer due while the rules
 # service was down fires exactly once after it comes back (R08 anniversary,
 # pending expiry), a second restart fires nothing again; kill -HUP reloads the
 # plan files between messages, a bad file is refused and the old plans stay;
@@ -79,7 +79,7 @@ check "policy check fails on a bad file" grep -q 'rc=1' <<<"$out"
 kill -HUP "$(svc_pid rules)"
 wait_until 10 grep -q 'policy reload refused' "$(svc_log rules)"
 check "rules logs why the reload was refused" grep -q 'window.to: required' "$(svc_log rules)"
-check "the refusal is counted in /metrics" bash -c "curl -fsS http://127.0.0.1:$RULES_HTTP_PORT/metrics | grep -q 'jiuye_policy_reloads_total{result=\"refused\"} 1'"
+check "the refusal is counted in /metrics" bash -c "api -fsS http://127.0.0.1:$RULES_HTTP_PORT/metrics | grep -q 'jiuye_policy_reloads_total{result=\"refused\"} 1'"
 cat > "$F" <<JSON
 {"event_id":"after-bad-hup","type":"training.completed","occurred_on":"2025-01-21","district":"320706","payload":{"cert_no":"$P","provider_code":"$PROV","course":"vocational","hours":60,"certificate":"level5","cost_fen":180000}}
 JSON

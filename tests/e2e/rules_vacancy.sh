@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# R17 VACANCY_MATCH (POLICY.md §3, plan 二(三)10): the ranking order (matching
+# R17 VACANCY_MATCH (docs/policy.md §3, plan 二(三)10): the ranking order (matching
 # course, then hard-to-employ, then longest waiting, then cert_no), each
 # exclusion (employed, not wanting a job, category, grade, district, age, a job
 # started since), at most 10, an expired vacancy, a closed one, and a new

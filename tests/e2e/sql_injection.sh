@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SQL injection attempts in every free-text field are stored as data and do
-# nothing else (issue 7): every statement is parameterized.
+# nothing else: every statement is parameterized.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset
@@ -38,7 +38,7 @@ check_eq "the staff id verbatim" "$BAD" "$(sql "SELECT staff_id FROM rules.servi
 check_eq "the vacancy title verbatim" "$BAD" "$(sql "SELECT title FROM rules.vacancies WHERE vacancy_id = 'v-1'")"
 check_eq "every table still there" "$TABLES" "$(tables)"
 check_eq "nothing deleted" "5" "$(sql "SELECT count(*) FROM intake.events")"
-code=$(curl -s -o "$JIUYE_TEST_TMP/q.json" -w '%{http_code}' -G --data-urlencode "subject=$BAD" "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions")
+code=$(api -s -o "$JIUYE_TEST_TMP/q.json" -w '%{http_code}' -G --data-urlencode "subject=$BAD" "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions")
 check_eq "a query parameter carrying SQL is just a value" "200" "$code"
 check "and matches nothing" grep -q '"decisions":\[\]' "$JIUYE_TEST_TMP/q.json"
 lib_finish

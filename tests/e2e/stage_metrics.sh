@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuye_stage_seconds on /metrics (issue 10; common/link.c, common/histogram.c): each
+# jiuye_stage_seconds on /metrics (common/link.c, common/histogram.c): each
 # consumer exposes, per link, a histogram of the time from the producer's outbox insert to
 # its own commit (span="delivered", one observation per message that took effect) and of
 # its transaction per batch (span="batch"). Checked on the three consumers after a known
@@ -27,7 +27,7 @@ check_eq "all $((2 * N)) events accepted" "$((2 * N)) accepted, 0 duplicate, 0 r
 wait_until 30 sql_ge "SELECT count(*) FROM notify.notifications WHERE rule = 'R01'" "$N"
 wait_until 30 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)" 0
 
-metrics() { curl -fsS --max-time 5 "http://127.0.0.1:$(svc_port "$1")/metrics"; }
+metrics() { api -fsS --max-time 5 "http://127.0.0.1:$(svc_port "$1")/metrics"; }
 
 # well_formed TEXT: prints "ok" or what is wrong with the jiuye_stage_seconds series in TEXT.
 well_formed() {

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Subsidy inserts a transaction's awards with few statements (services/subsidy/award.h,
-# README "Performance" item 22): the awards are kept in memory and written by one statement
-# before any statement that reads subsidy.awards (pg.h's read barrier) and before COMMIT.
+# Subsidy inserts a transaction's awards with few statements (services/subsidy/award_rows.h,
+# docs/performance.md): the awards are kept in memory and written by one statement
+# before any statement that reads subsidy.awards (each such read calls
+# award_rows_before_read() first) and before COMMIT.
 # Subsidy is started after rules has decided everything, so that it takes the backlog in a
 # burst: a person's four 2024 trainings (each claim after the first reads the limit back:
 # the kept awards go out first, and the yearly cap still grants three and refuses the fourth),
 # then twenty persons' first trainings (no read of the ledger between them). Every award row
 # carries the command id of the statement that inserted it (cmin): one statement per award,
 # as before, gives as many command ids as awards and fails the second check; without the
-# barrier the third fails.
+# flush before the claims' read the third fails.
 . "$(dirname "$0")/../lib.sh"
 lib_init
 db_reset
@@ -41,7 +42,7 @@ read -r awards statements transactions <<<"$(sql "SELECT sum(n), sum(k), count(*
 check_eq "24 awards read back by insert transaction" "24" "$awards"
 check "at most half as many statements inserted them ($statements, in $transactions transactions)" \
   test "$((2 * ${statements:-99}))" -le "${awards:-0}"
-# Without the barrier a claim misses the kept awards, takes a place already held, and the
+# Without the flush before its read a claim misses the kept awards, takes a place already held, and the
 # guard trigger fails the transaction (it is then run again message by message).
 check_eq "no claim took a place already held (the reads saw the kept awards)" "0" \
   "$(grep -c "already held" "$(svc_log subsidy)" || true)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Yearly budgets (issue 5): a plan file with small budgets for training
+# Yearly budgets: a plan file with small budgets for training
 # subsidies (海州区 and the city, 2024) and public-welfare posts (东海县, 2023),
 # loaded by rules AND subsidy. Awards within a budget are granted; one beyond
 # it is stored as waiting_budget with its amount and a reason naming the
@@ -51,7 +51,7 @@ train t5 2024-05-01 320722 "$D" level4 180000   # 东海县 has no budget, the c
 train t6 2024-06-01 320722 "$D" level5 100000   # 3000 + 1000 = 4000: granted
 train t7 2025-03-01 320706 "$C" level4 180000   # no 2025 budget: granted
 
-# Public-welfare posts in 东海县 (POLICY.md example 2), budget 80 000 yuan for 2023.
+# Public-welfare posts in 东海县 (docs/policy.md §6 example 2), budget 80 000 yuan for 2023.
 EMP=$(make_credit_code 12320722MB0000000)
 start() { ev "$1" employment.started "$2" 320722 "{\"cert_no\":\"$3\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":$4,\"monthly_wage_fen\":300000,\"social_insurance\":true}"; }
 end() { ev "$1" employment.ended "$2" 320722 "{\"cert_no\":\"$3\",\"employer_code\":\"$EMP\",\"reason\":\"合同终止\"}"; }
@@ -98,7 +98,7 @@ body=$(sql "SELECT body FROM notify.notifications WHERE ref_id = 'budget/t3/R01/
 check "the notification body says the money waits for the budget" grep -q '等待预算，预算到位后按规定发放' <<<"$body"
 check_eq "one notification per waiting award (the waiting reversal too)" "5" \
   "$(sql "SELECT count(*) FROM notify.notifications WHERE kind = 'award' AND title LIKE '%等待预算%'")"
-api=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$C&year=2024")
+api=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$C&year=2024")
 check_eq "the awards API shows both waiting awards" "2" "$(grep -o '"status":"waiting_budget"' <<<"$api" | wc -l)"
 check_eq "no dead letters" "0" "$(sql "SELECT (SELECT count(*) FROM subsidy.dead_letters) + (SELECT count(*) FROM notify.dead_letters)")"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The first claim of a limit is allocated alone (services/subsidy/claims.h, issue 9): its
+# The first claim of a limit is allocated alone (services/subsidy/claims.h): its
 # insert says the limit held no other claim, so subsidy does not read the limit back. The
 # same story, told to two persons, once as one request (one transaction in subsidy: later
 # claims see the earlier ones of the same transaction) and once event by event, gives the
@@ -30,7 +30,7 @@ story() { # story PREFIX CERT
 }
 story a "$A" > "$T/a.ndjson"
 story b "$B" > "$T/b.ndjson"
-metric() { curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n "s/^jiuye_claims_allocated_total{read=\"$1\"} //p"; }
+metric() { api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/metrics" | sed -n "s/^jiuye_claims_allocated_total{read=\"$1\"} //p"; }
 none0=$(metric none) claims0=$(metric claims)
 
 check_eq "a: one request" "6 accepted, 0 duplicate, 0 rejected" "$("$CTL" publish --token "$TOKEN" "$T/a.ndjson" | tail -1)"
@@ -53,11 +53,10 @@ check_eq "allocated alone: the first claim of each limit" "$limits" "$(($(metric
 check_eq "allocated after reading the limit: every other claim" "$((claims - limits))" "$(($(metric claims) - claims0))"
 
 # Whether a claim is the first of its limit is read ahead, once per transaction, from
-# subsidy.claims and subsidy.decisions (claims_ahead, README "Performance" item 25). The
+# subsidy.claims and subsidy.decisions (claims_ahead, docs/performance.md). The
 # consumer's generic plan of that statement was made above, on tables of a few rows; with
 # 20 000 claims and 20 000 corrections it must still probe the indexes: a plan of sequential
-# scans read both tables whole on every transaction (p99 at 1 000 events/s 61-77 ms against
-# 38-41 before the read-ahead). Five trainings of a new person, one request each.
+# scans read both tables whole on every transaction. Five trainings of a new person, one request each.
 sql "INSERT INTO subsidy.claims (decision_id, program, beneficiary, limit_key, order_on, order_tie, event_id, source,
        want_fen, tier2_fen, cap, year, decision)
      SELECT 'plan/' || i, 'TRAINING_SUBSIDY', 'P' || lpad(i::text, 17, '0'), '2024', '2024-05-10', '', i::text, 'plan',

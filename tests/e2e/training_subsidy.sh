@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end through all four services (POLICY.md §6 examples 1 and 6):
+# End to end through all four services (docs/policy.md §6 examples 1 and 6):
 # person.registered + training.completed over HTTP -> R01 decision -> award to
 # the fen -> notification in the staff inbox; the 4th training of a year is
 # refused by the ledger; an event outside the plan is not_in_force; the same
@@ -46,7 +46,7 @@ check_eq "39 hours is below the 40-hour minimum" "ineligible" "$(outcome t7)"
 check_eq "one notification per training event" "7" "$(sql "SELECT count(*) FROM notify.notifications WHERE rule = 'R01'")"
 
 # What staff see through the APIs.
-dec=$(curl -fsS "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions?event_id=t1&source=e2e-training")
+dec=$(api -fsS "http://127.0.0.1:$RULES_HTTP_PORT/v1/decisions?event_id=t1&source=e2e-training")
 sha=$(sha256sum "$(dirname "$0")/../../ops/policy/lianyungang-2023-2025.json" | cut -d' ' -f1)
 check "decision names its rule" grep -q '"rule":"R01"' <<<"$dec"
 check "decision names its outcome" grep -q '"outcome":"eligible"' <<<"$dec"
@@ -58,20 +58,20 @@ rate=$(grep -o '{[^{}]*"r01_amount_fen.level4"[^{}]*}' <<<"$dec")
 check "decision records the rate" grep -q '"value":"150000"' <<<"$rate"
 check "decision records the rate's effective date" grep -q '"effective_from":"2023-01-01"' <<<"$rate"
 check "decision records the rate's source" grep -q '"source":"二(三)9' <<<"$rate"
-awards=$(curl -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$P&year=2024")
+awards=$(api -fsS "http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards?beneficiary=$P&year=2024")
 check_eq "awards API lists the four 2024 training awards" "4" "$(grep -o '"award_id"' <<<"$awards" | wc -l)"
 check "award breakdown shows min(rate, cost)" grep -q 'min(150000, 培训费用 120000)' <<<"$awards"
-inbox=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?district=320706&audience=hrss")
+inbox=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?district=320706&audience=hrss")
 check "inbox: the 1500-yuan notification" grep -q '培训补贴 1500.00 元' <<<"$inbox"
 check "inbox: the 1200-yuan notification" grep -q '培训补贴 1200.00 元' <<<"$inbox"
 check "inbox: the refusal names the yearly cap" grep -q '每人每年至多 3 次' <<<"$inbox"
 check_eq "inbox never shows the full cert_no" "0" "$(grep -c "$P" <<<"$inbox")"
 total=$(sql "SELECT count(*) FROM notify.notifications")
-page=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?limit=2")
+page=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?limit=2")
 next=$(sed -n 's/.*"next_after":\([0-9]*\).*/\1/p' <<<"$page")
-page2=$(curl -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?after=$next&limit=100")
+page2=$(api -fsS "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?after=$next&limit=100")
 check_eq "cursor paging: the second page holds the rest" "$((total - 2))" "$(grep -o '"ref_id"' <<<"$page2" | wc -l)"
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?limit=0")
+code=$(api -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications?limit=0")
 check_eq "inbox: limit=0 is a 400" "400" "$code"
 
 # The same events again: duplicates, nothing new anywhere.

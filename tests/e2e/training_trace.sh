@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jiuyectl trace (issue 10) on worked examples 1 and 2 of POLICY.md §6: the stored event,
+# jiuyectl trace on worked examples 1 and 2 of docs/policy.md §6: the stored event,
 # its decision with clause, outcome, reason, facts and parameters, the award with its
 # breakdown, the notification with its acknowledgement and delivery status, in one view;
 # example 2's end of post shows the corrective decision and the reversal. Also the
@@ -11,6 +11,8 @@ lib_init
 db_reset
 export JIUYE_TODAY=2026-01-15
 CTL=$JIUYE_BIN/jiuyectl
+JIUYE_TOKEN=$(token_for operator) # trace reads the services as an operator
+export JIUYE_TOKEN
 
 # --help: every command prints its usage on stdout and exits 0.
 for c in source publish notifications policy subscribe keygen report trace replay; do
@@ -56,23 +58,24 @@ check_eq "t1 from another source accepted" "1 accepted, 0 duplicate, 0 rejected"
 wait_until 30 sql_is "SELECT count(*) FROM notify.notifications WHERE event_id IN ('t1', 'pw-start', 'pw-end') AND source = 'e2e-trace'" 3
 wait_until 15 sql_is "SELECT count(*) FROM notify.deliveries WHERE status = 'failed'" 1
 NID=$(sql "SELECT notification_id FROM notify.notifications WHERE event_id = 't1' AND source = 'e2e-trace'")
-curl -fsS -o /dev/null -X POST -d '{"by":"hz-staff-07"}' "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications/$NID/ack"
+H7=$("$CTL" staff add hz-staff-07 --district 320706 --department cdpf) # acknowledgements are in the token's name
+curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $H7" "http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications/$NID/ack"
 
 # The filters the trace relies on.
 A=http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/awards
 N=http://127.0.0.1:$NOTIFY_HTTP_PORT/v1/notifications
 count() { grep -o "\"$1\"" <<<"$2" | wc -l; }
-check_eq "awards?event_id=t1: one award" 1 "$(count award_id "$(curl -fsS "$A?event_id=t1")")"
-check_eq "awards?event_id=t1&source=e2e-other: none" 0 "$(count award_id "$(curl -fsS "$A?event_id=t1&source=e2e-other")")"
-check_eq "awards?event_id=pw-end&source=e2e-trace: the reversal" 1 "$(count reverses_award_id "$(curl -fsS "$A?event_id=pw-end&source=e2e-trace")")"
-check_eq "awards without filters: all three" 3 "$(count award_id "$(curl -fsS "$A")")"
-check_eq "notifications?event_id=t1&source=e2e-trace: one" 1 "$(count ref_id "$(curl -fsS "$N?event_id=t1&source=e2e-trace")")"
-check_eq "notifications?event_id=t1 with another district: none" 0 "$(count ref_id "$(curl -fsS "$N?event_id=t1&district=320722")")"
-pw=$(curl -fsS "$N?event_id=pw-start&limit=1")
+check_eq "awards?event_id=t1: one award" 1 "$(count award_id "$(api -fsS "$A?event_id=t1")")"
+check_eq "awards?event_id=t1&source=e2e-other: none" 0 "$(count award_id "$(api -fsS "$A?event_id=t1&source=e2e-other")")"
+check_eq "awards?event_id=pw-end&source=e2e-trace: the reversal" 1 "$(count reverses_award_id "$(api -fsS "$A?event_id=pw-end&source=e2e-trace")")"
+check_eq "awards without filters: all three" 3 "$(count award_id "$(api -fsS "$A")")"
+check_eq "notifications?event_id=t1&source=e2e-trace: one" 1 "$(count ref_id "$(api -fsS "$N?event_id=t1&source=e2e-trace")")"
+check_eq "notifications?event_id=t1 with another district: none" 0 "$(count ref_id "$(api -fsS "$N?event_id=t1&district=320722")")"
+pw=$(api -fsS "$N?event_id=pw-start&limit=1")
 next=$(sed -n 's/.*"next_after":\([0-9]*\).*/\1/p' <<<"$pw")
-check_eq "notifications?event_id= pages with after=" 0 "$(count ref_id "$(curl -fsS "$N?event_id=pw-start&after=$next")")"
+check_eq "notifications?event_id= pages with after=" 0 "$(count ref_id "$(api -fsS "$N?event_id=pw-start&after=$next")")"
 check_eq "notifications paging without event_id still works" "$(($(sql "SELECT count(*) FROM notify.notifications") - 1))" \
-    "$(count ref_id "$(curl -fsS "$N?after=$(sql "SELECT min(notification_id) FROM notify.notifications")&limit=1000")")"
+    "$(count ref_id "$(api -fsS "$N?after=$(sql "SELECT min(notification_id) FROM notify.notifications")&limit=1000")")"
 
 # Example 1 in one view.
 out=$("$CTL" trace t1 2>&1) && rc=0 || rc=$?

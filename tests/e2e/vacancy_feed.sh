@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The public vacancy feed and the vacancy KPI of the rules service (issue 11,
-# plan 二(三)10; services/rules/http_vacancies.c):
+# The public vacancy feed and the vacancy KPI of the rules service
+# (plan 二(三)10; services/rules/http_vacancies.c):
 #   GET /v1/vacancies: open vacancies only (an expired and a closed one are
 #   absent), district and category filters, JSON and Atom (by Accept and by
 #   ?format=atom; the Atom parses as XML with `xmllint`, special characters

@@ -46,18 +46,19 @@ check_eq "the samples accepted" "$total accepted, 0 duplicate, 0 rejected" "$("$
 wait_until 60 sql_ge "SELECT count(*) FROM notify.notifications WHERE event_id LIKE 'demo-train-%'" 7 ||
     not_ok "the samples' trainings notified" "$(sql "SELECT count(*) FROM notify.notifications")"
 URL=http://127.0.0.1:$NOTIFY_HTTP_PORT
-STAFF=$("$CTL" staff add privacy-hz --district 320706 --department cdpf)
+STAFF=$(token_for staff 320706 cdpf)
+OP=$(token_for operator)
 fetch() { # fetch NAME CURL-ARGS...: an answer into $OUT/NAME, its status checked
     local code
     code=$(curl -sS -o "$OUT/$1" -w '%{http_code}' "${@:2}") || true
     check_eq "$1: 200" 200 "$code"
 }
-fetch inbox.json "$URL/v1/notifications?limit=100"
+fetch inbox.json -H "Authorization: Bearer $OP" "$URL/v1/notifications?limit=100"
 fetch console-inbox.json -H "Authorization: Bearer $STAFF" "$URL/v1/console/notifications"
 fetch vacancies.json "http://127.0.0.1:$RULES_HTTP_PORT/v1/vacancies"
 fetch vacancies.atom -H 'Accept: application/atom+xml' "http://127.0.0.1:$RULES_HTTP_PORT/v1/vacancies?format=atom"
 # The stream sends its backlog, then stays open: curl's --max-time ends it (status 28).
-curl -sN --max-time 2 "$URL/v1/notifications/stream" >"$OUT/stream.txt" 2>/dev/null
+curl -sN --max-time 2 -H "Authorization: Bearer $OP" "$URL/v1/notifications/stream" >"$OUT/stream.txt" 2>/dev/null
 check "the stream sent the backlog" grep -q '^event: notification$' "$OUT/stream.txt"
 check "the inbox holds the samples' notifications" grep -q 'demo-train-1' "$OUT/inbox.json"
 svc_stop_all

@@ -14,7 +14,7 @@
  *
  * Build and run: `make fuzz` (with the dictionary tests/fuzz/event_json.dict). The seeds in
  * tests/fuzz/corpus/event_json/ are valid-*.json, the examples of tests/unit/test_event_codec.c
- * (one per type of POLICY.md section 5, plus a null optional field), and invalid-*.json, one
+ * (one per type of docs/policy.md §5, plus a null optional field), and invalid-*.json, one
  * broken rule each. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every text column of the four schemas compares bytes (COLLATE "C"), as migration
 # 015_collation_c made them: a column left to the database's library collation makes
-# each btree comparison on it a strcoll (README "Performance", item 21). A migration
+# each btree comparison on it a strcoll (docs/performance.md). A migration
 # that adds a column without COLLATE "C" fails here, naming the column.
 . "$(dirname "$0")/../lib.sh"
 lib_init

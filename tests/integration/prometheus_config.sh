@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ops/prometheus.yml and ops/alerts.yml (issue 10). With promtool (Debian package
+# ops/prometheus.yml and ops/alerts.yml. With promtool (Debian package
 # `prometheus`, in ops/install-deps.sh): `promtool check config` and `check rules`, and
 # `promtool test rules` feeding each alert the series that must fire it (and one that
 # must not). Without promtool (or JIUYE_NO_PROMTOOL=1): the YAML structure, by python3's
@@ -16,7 +16,10 @@ ALERTS="JiuyeServiceDown JiuyeLinkBacklogGrowing JiuyeDeliveriesFailed JiuyePoli
 
 if command -v promtool >/dev/null && [[ "${JIUYE_NO_PROMTOOL:-0}" != 1 ]]; then
     echo "# $(promtool --version 2>&1 | head -1)"
-    check "promtool check config ops/prometheus.yml (and the rule file it loads)" promtool check config "$CONF"
+    # promtool wants the token file prometheus.yml names (beside it): a copy with one
+    PROM=$JIUYE_TEST_TMP/prom
+    mkdir -p "$PROM" && cp "$CONF" "$RULES" "$PROM/" && echo "jy_$(printf '%064d' 0)" >"$PROM/metrics_token"
+    check "promtool check config ops/prometheus.yml (and the rule file it loads)" promtool check config "$PROM/prometheus.yml"
     check "promtool check rules ops/alerts.yml" promtool check rules "$RULES"
     T=$JIUYE_TEST_TMP/alerts_test.yml
     cat >"$T" <<EOF
@@ -37,7 +40,7 @@ tests:
           - exp_labels: {severity: critical, job: jiuye, instance: "rules:8081"}
             exp_annotations:
               summary: "jiuye service rules:8081 is down"
-              description: "/metrics of rules:8081 has not answered for 2 minutes. Messages for it wait in its producer's outbox (nothing is lost); intake down means upstream systems get connection errors. RUNBOOK \"Alerts: JiuyeServiceDown\"."
+              description: "/metrics of rules:8081 has not answered for 2 minutes. Messages for it wait in its producer's outbox (nothing is lost); intake down means upstream systems get connection errors. docs/operations.md \"Alerts: JiuyeServiceDown\"."
   - interval: 1m
     input_series:
       # grows by 100 a minute from 500: over 1000 from minute 6, alert 15 minutes later
@@ -57,7 +60,7 @@ tests:
           - exp_labels: {severity: warning, link: "rules->subsidy", instance: "rules:8081", job: jiuye}
             exp_annotations:
               summary: "link rules->subsidy backlog is 3000 and growing"
-              description: "The outbox of link rules->subsidy has held more than 1000 messages and grown for 15 minutes: its consumer is down, stuck or slower than its producer. RUNBOOK \"Alerts: JiuyeLinkBacklogGrowing\"."
+              description: "The outbox of link rules->subsidy has held more than 1000 messages and grown for 15 minutes: its consumer is down, stuck or slower than its producer. docs/operations.md \"Alerts: JiuyeLinkBacklogGrowing\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_deliveries_total{channel="webhook",status="failed",instance="notify:8083",job="jiuye"}'
@@ -74,7 +77,7 @@ tests:
           - exp_labels: {severity: warning, channel: webhook, status: failed, instance: "notify:8083", job: jiuye}
             exp_annotations:
               summary: "webhook deliveries failed on notify:8083 in the last 15 minutes"
-              description: "Notifications that could not be delivered by webhook after every attempt (or at once, on a 4xx). Staff still see them in the inbox. RUNBOOK \"Alerts: JiuyeDeliveriesFailed\"."
+              description: "Notifications that could not be delivered by webhook after every attempt (or at once, on a 4xx). Staff still see them in the inbox. docs/operations.md \"Alerts: JiuyeDeliveriesFailed\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_policy_reloads_total{result="refused",instance="rules:8081",job="jiuye"}'
@@ -89,7 +92,7 @@ tests:
           - exp_labels: {severity: warning, result: refused, instance: "rules:8081", job: jiuye}
             exp_annotations:
               summary: "rules:8081 refused a plan-file reload"
-              description: "A SIGHUP found an invalid file in the policy directory; the plans loaded before stay in force, so the edit is NOT in effect. RUNBOOK \"Alerts: JiuyePolicyReloadRefused\"."
+              description: "A SIGHUP found an invalid file in the policy directory; the plans loaded before stay in force, so the edit is NOT in effect. docs/operations.md \"Alerts: JiuyePolicyReloadRefused\"."
   - interval: 1m
     input_series:
       - series: 'jiuye_dead_letters{service="subsidy",instance="subsidy:8082",job="jiuye"}'
@@ -104,7 +107,7 @@ tests:
           - exp_labels: {severity: critical, service: subsidy, instance: "subsidy:8082", job: jiuye}
             exp_annotations:
               summary: "2 dead letters in subsidy.dead_letters"
-              description: "Messages subsidy could never process; the events behind them have no effect downstream until fixed and replayed. RUNBOOK \"Alerts: JiuyeDeadLetters\"."
+              description: "Messages subsidy could never process; the events behind them have no effect downstream until fixed and replayed. docs/operations.md \"Alerts: JiuyeDeadLetters\"."
 EOF
     check "promtool test rules: each alert fires on its series, and only then" promtool test rules "$T"
 elif python3 -c 'import yaml' 2>/dev/null; then
@@ -134,7 +137,13 @@ fi
 
 # The metrics the alerts use exist on the running services.
 for s in notify subsidy rules intake; do svc_start $s || lib_finish; done
-metrics() { curl -fsS "http://127.0.0.1:$(svc_port "$1")/metrics"; }
+# as Prometheus scrapes them: with a token of the metrics role (prometheus.yml's credentials_file)
+MT=$(token_for metrics)
+metrics() { curl -fsS -H "Authorization: Bearer $MT" "http://127.0.0.1:$(svc_port "$1")/metrics"; }
+for s in intake rules subsidy notify; do
+    check_eq "$s: /metrics without the token is refused" 401 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(svc_port $s)/metrics")"
+done
+check "prometheus.yml sends a bearer token from a file" grep -q '^      credentials_file: metrics_token ' "$CONF"
 all=$(for s in intake rules subsidy notify; do metrics $s; done)
 for m in $(grep -oE '\bjiuye_[a-z_]+' "$RULES" | sort -u); do
     check "$m is on a service's /metrics" grep -q "^${m}[{ ]" <<<"$all"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data ownership (DESIGN.md): each service's role reaches its own schema and no
+# Data ownership (docs/architecture.md): each service's role reaches its own schema and no
 # other, and nobody but the owner writes to public.
 . "$(dirname "$0")/../lib.sh"
 lib_init

@@ -34,31 +34,41 @@ static long count(PGconn *pg, const char *sql) {
     return n;
 }
 
-/* Rows "keep" messages leave for the consumer's flush hook (pg_rows.h). */
+/* Rows "keep" messages leave for a participant of the consumer's transaction
+ * (txn.h, pg_rows.h); it counts what the consumer asks of it. */
 static pg_rows_t kept;
-static int flushes_with_rows, discards;
+static int flushes_with_rows, discards, ends;
 
-static int flush_kept(void *ctx, PGconn *pg) {
-    (void)ctx;
-    if (pg_rows_count(&kept) == 0) return 0;
+static int flush_kept(void *self, txn_t *t) {
+    pg_rows_t *rows = self;
+    if (pg_rows_count(rows) == 0) return 0;
     flushes_with_rows++;
-    PGresult *r = pg_rows_exec(pg, &kept, "INSERT INTO lt.kept (message_id) SELECT unnest($1::text[])");
+    PGresult *r = pg_rows_exec(txn_pg(t), rows, "INSERT INTO lt.kept (message_id) SELECT unnest($1::text[])");
     if (!r) return -1;
     PQclear(r);
     return 0;
 }
 
-static void discard_kept(void *ctx, int whole) {
-    (void)ctx, (void)whole;
+static void discard_kept(void *self, txn_t *t, int whole) {
+    (void)t, (void)whole;
     discards++;
-    pg_rows_clear(&kept);
+    pg_rows_clear(self);
 }
 
-static link_status_t handler(void *ctx, PGconn *pg, const Jiuye__Envelope *env, char *err, size_t errlen) {
+static void end_kept(void *self, txn_t *t) {
+    (void)self, (void)t;
+    ends++;
+}
+
+static const txn_part_t kept_part = {.name = "test kept", .flush = flush_kept, .discard = discard_kept, .end = end_kept};
+
+static link_status_t handler(void *ctx, txn_t *t, const Jiuye__Envelope *env, char *err, size_t errlen) {
     (void)ctx;
-    if (strncmp(env->message_id, "keep", 4) == 0) { /* no statement now: the flush hook writes it */
+    PGconn *pg = txn_pg(t);
+    assert_ptr_equal(txn_message(t), env);
+    if (strncmp(env->message_id, "keep", 4) == 0) { /* no statement now: the participant writes it */
         const char *row[] = {env->message_id};
-        pg_rows_add(&kept, row, NULL);
+        pg_rows_add(txn_part(t, &kept_part), row, NULL);
         return LINK_OK;
     }
     if (strncmp(env->message_id, "bad", 3) == 0) {
@@ -97,7 +107,9 @@ static void put_messages(PGconn *pg, const char *prefix, int from, int n) {
         env.producer = "test";
         env.body_case = JIUYE__ENVELOPE__BODY_EVENT;
         env.event = &ev;
-        assert_int_equal(link_outbox_put(pg, "lt", &env), 0);
+        txn_t t;
+        txn_init(&t, pg);
+        assert_int_equal(link_outbox_put(&t, "lt", &env), 0);
     }
     assert_int_equal(pg_commit(pg), 0);
 }
@@ -123,7 +135,7 @@ static const char *endpoint(void) {
 static void start_consumer(fixture_t *f) {
     f->consumer = link_consumer_new(f->base, f->consumer_pg, "test-consumer", "lt", endpoint(), handler, NULL, NULL);
     assert_non_null(f->consumer);
-    link_consumer_on_flush(f->consumer, flush_kept, discard_kept);
+    txn_join(link_consumer_txn(f->consumer), &kept_part, &kept);
 }
 
 static void start_producer(fixture_t *f) {
@@ -150,7 +162,7 @@ static int setup(void **state) {
                          "CREATE TABLE lt.effects (message_id text NOT NULL CHECK (message_id NOT LIKE 'fail%'));"
                          "CREATE TABLE lt.kept (message_id text NOT NULL CHECK (message_id NOT LIKE 'keepfail%'));");
     pg_rows_init(&kept, 1, NULL);
-    flushes_with_rows = discards = 0;
+    flushes_with_rows = discards = ends = 0;
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     *state = f;
@@ -232,7 +244,7 @@ static void test_failing_deferred_write_is_dead_lettered_alone(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.consumed"), 11);
 }
 
-/* Rows a handler keeps are written by the flush hook, a statement per
+/* Rows a handler keeps are written by their participant's flush, a statement per
  * transaction, not per message; a kept row that fails dead-letters its own
  * message alone (careful mode flushes after each message, under its savepoint)
  * and the other messages' rows are written once. */
@@ -246,6 +258,7 @@ static void test_kept_rows_flushed_per_transaction(void **state) {
     assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.kept"), 60);
     assert_int_equal(count(f->admin, "SELECT count(DISTINCT message_id) FROM lt.kept"), 60);
     assert_true(flushes_with_rows >= 1 && flushes_with_rows < 60 / 4); /* 60 messages: a few transactions */
+    assert_true(ends >= flushes_with_rows); /* every transaction ended: its participants told */
     assert_int_equal(count(f->admin, "SELECT count(*) FROM lt.dead_letters"), 0);
 }
 

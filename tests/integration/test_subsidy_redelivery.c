@@ -1,5 +1,5 @@
 /* test_subsidy_redelivery.c: "delivering the same decision ten times yields one
- * award" (issue 5), against the real jiuye-subsidy binary, real ZeroMQ on
+ * award", against the real jiuye-subsidy binary, real ZeroMQ on
  * loopback and the harness's PostgreSQL.
  *
  * The test plays the rules service: a DEALER connected to SUBSIDY_ZMQ sends one
@@ -135,7 +135,7 @@ static int teardown(void **state) {
 }
 
 /* The decision of r01_training_subsidy.c for a level-4, 60-hour, 1 800-yuan
- * training in 海州区 on 2024-05-10 (POLICY.md example 1: 1 500 yuan). */
+ * training in 海州区 on 2024-05-10 (docs/policy.md §6 example 1: 1 500 yuan). */
 /* An Envelope{Decided} under message_id carrying the R01 decision `copies` times (1 or 2);
  * event_type NULL: "training.completed"; decision_id NULL: "redelivery/t1/R01", outcome NULL:
  * "eligible", corrects NULL: a decision that corrects none. */
@@ -300,7 +300,7 @@ static void ten_deliveries_one_award(void **state) {
 }
 
 /* One message carrying the same decision twice (subsidy records a message's
- * decisions with one statement, kpi_record): its first copy is settled, the
+ * decisions with one statement, settled_record): its first copy is settled, the
  * second is "already settled". */
 static void twice_in_one_message_one_award(void **state) {
     fixture_t *f = *state;
@@ -317,7 +317,7 @@ static void twice_in_one_message_one_award(void **state) {
 
 /* A decision never settled before, under several message ids sent back to back
  * (a consumer transaction takes them together, and records the decisions of all
- * its messages with one statement, kpi_record_ahead): the first message settles
+ * its messages with one statement, settled_ahead): the first message settles
  * it, the others find it settled. */
 static void new_decision_under_many_ids_one_award(void **state) {
     fixture_t *f = *state;

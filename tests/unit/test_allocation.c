@@ -1,5 +1,5 @@
 /* test_allocation.c: services/subsidy/allocation.c, the date-order places of a
- * ledger limit (POLICY.md §3 "Order of arrival", "Agency tiers (R08)"): the
+ * ledger limit (docs/policy.md §3 "Order of arrival", "Agency tiers (R08)"): the
  * result depends on the dates, never on the order the claims are given in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +33,7 @@ static const alloc_claim_t *find(const alloc_claim_t *c, size_t n, const char *e
     return NULL;
 }
 
-/* Four 2024 trainings of one person (POLICY.md example 1 and its 4th): the
+/* Four 2024 trainings of one person (docs/policy.md §6 example 1 and its 4th): the
  * three earliest-dated are granted, numbered 1-3, the latest refused. */
 static void four_trainings(alloc_claim_t *c) {
     c[0] = claim("2024-08-01", "t4", 150000, 3);

@@ -1,4 +1,4 @@
-/* test_event_codec.c: the event contract of POLICY.md §5 (services/intake/event_codec.h).
+/* test_event_codec.c: the event contract of docs/policy.md §5 (services/intake/event_codec.h).
  *
  * One valid event per type, round-tripped JSON -> event -> JSON (byte-identical canonical
  * form) and JSON -> event -> protobuf wire -> event -> validate -> JSON; then every class of
@@ -271,7 +271,7 @@ ROUND_TRIP_TEST(test_valid_vacancy_closed, "vacancy.closed")
 
 static void test_examples_cover_every_type(void **state) {
     (void)state;
-    /* One example per oneof member of Event: 14 types of POLICY.md §5. */
+    /* One example per oneof member of Event: 14 types of docs/policy.md §5. */
     size_t payloads = 0;
     for (unsigned i = 0; i < jiuye__event__descriptor.n_fields; i++)
         if (jiuye__event__descriptor.fields[i].type == PROTOBUF_C_TYPE_MESSAGE) payloads++;

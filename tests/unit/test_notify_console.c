@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "console.h"
 #include "staff.h"
 #include "token.h"
@@ -23,17 +24,17 @@
 static void test_bearer(void **state) {
     (void)state;
     const char *h = "Bearer jy_" T64;
-    assert_ptr_equal(staff_bearer(h), h + 7);
-    assert_string_equal(staff_bearer("bearer   jy_" T64), "jy_" T64);
-    assert_null(staff_bearer(NULL));
-    assert_null(staff_bearer(""));
-    assert_null(staff_bearer("Basic jy_" T64));
-    assert_null(staff_bearer("Bearer"));
-    assert_null(staff_bearer("Bearer jy_" T64 "0"));             /* too long */
-    assert_null(staff_bearer("Bearer jy_" T64 " extra"));        /* trailing words */
-    assert_null(staff_bearer("Bearer jy_0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef")); /* upper */
-    assert_null(staff_bearer("Bearer xx_" T64));
-    assert_null(staff_bearer("Bearerjy_" T64));
+    assert_ptr_equal(access_bearer(h), h + 7);
+    assert_string_equal(access_bearer("bearer   jy_" T64), "jy_" T64);
+    assert_null(access_bearer(NULL));
+    assert_null(access_bearer(""));
+    assert_null(access_bearer("Basic jy_" T64));
+    assert_null(access_bearer("Bearer"));
+    assert_null(access_bearer("Bearer jy_" T64 "0"));             /* too long */
+    assert_null(access_bearer("Bearer jy_" T64 " extra"));        /* trailing words */
+    assert_null(access_bearer("Bearer jy_0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef")); /* upper */
+    assert_null(access_bearer("Bearer xx_" T64));
+    assert_null(access_bearer("Bearerjy_" T64));
 }
 
 static void test_new_token_is_a_bearer(void **state) {
@@ -41,7 +42,7 @@ static void test_new_token_is_a_bearer(void **state) {
     char t[TOKEN_LEN + 1], h[TOKEN_LEN + 16];
     assert_int_equal(token_new(t), 0);
     snprintf(h, sizeof h, "Bearer %s", t);
-    assert_string_equal(staff_bearer(h), t);
+    assert_string_equal(access_bearer(h), t);
 }
 
 static void test_staff_names(void **state) {

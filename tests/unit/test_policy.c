@@ -70,7 +70,7 @@ static void test_values_by_date_and_district(void **state) {
     const policy_plan_t *plan = set.plans[0];
     policy_value_t v;
     char on[DATE_STRLEN];
-    /* POLICY.md §2: tier 2 (海州区) 2070 then 2260; tier 3 (东海县) 1840 then 2010. */
+    /* docs/policy.md §2: tier 2 (海州区) 2070 then 2260; tier 3 (东海县) 1840 then 2010. */
     assert_int_equal(policy_value_at(plan, "min_wage_fen", "320706", d("2023-12-31"), &v), 0);
     assert_int_equal(v.value, 207000);
     assert_int_equal(policy_value_at(plan, "min_wage_fen", "320706", d("2024-01-01"), &v), 0);

@@ -1,6 +1,6 @@
 /* cmd_replay.c: `jiuyectl replay --from DATE --to DATE [--rule RNN] [--dry-run]
  * [--json] [--url URL]`, deciding past events again after a policy correction
- * (issue 10; services/rules/replay.h says how).
+ * (services/rules/replay.h says how).
  *
  * One POST /v1/replay to the rules service (URL, default
  * http://127.0.0.1:$RULES_HTTP_PORT/v1/replay, port 8081); it prints per rule

@@ -1,5 +1,5 @@
 /* cmd_report.c: jiuyectl report, the annual report each county committee owes
- * by November 10 (plan 三(四), POLICY.md §4): the year's awards by program and
+ * by November 10 (plan 三(四), docs/policy.md §4): the year's awards by program and
  * the plan targets against what was recorded, for one district or the city.
  *
  * Everything comes from one GET /v1/kpi of the subsidy service (kpi.h says how

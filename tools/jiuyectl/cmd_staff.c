@@ -12,7 +12,7 @@
 
 static void staff_usage(FILE *out) {
     fputs("usage:\n"
-          "  jiuyectl staff add NAME --district CODE --department AUDIENCE\n"
+          "  jiuyectl staff add NAME --district CODE --department AUDIENCE [--expires YYYY-MM-DD]\n"
           "      prints the console token once (only its SHA-256 is stored); AUDIENCE is the\n"
           "      department notifications are addressed to: cdpf, hrss, health, finance,\n"
           "      education, tax, org, staffing, sasac, civil\n"
@@ -22,7 +22,8 @@ static void staff_usage(FILE *out) {
 }
 
 static int staff_add_cmd(PGconn *pg, int argc, char **argv) {
-    const char *district = NULL, *department = NULL;
+    const char *district = NULL, *department = NULL, *expires = NULL;
+    char at[40];
     for (int i = 3; i < argc; i += 2) {
         if (i + 1 >= argc) {
             fprintf(stderr, "jiuyectl staff: %s needs a value\n", argv[i]);
@@ -30,6 +31,10 @@ static int staff_add_cmd(PGconn *pg, int argc, char **argv) {
         }
         if (strcmp(argv[i], "--district") == 0) district = argv[i + 1];
         else if (strcmp(argv[i], "--department") == 0) department = argv[i + 1];
+        else if (strcmp(argv[i], "--expires") == 0) {
+            if (cmd_expiry("staff", argv[i + 1], at, sizeof at) != 0) return 2;
+            expires = at;
+        }
         else {
             fprintf(stderr, "jiuyectl staff: unknown option %s\n", argv[i]);
             return 2;
@@ -40,8 +45,21 @@ static int staff_add_cmd(PGconn *pg, int argc, char **argv) {
         return 2;
     }
     char token[TOKEN_LEN + 1], err[256];
+    const char *p[] = {argv[2], expires};
+    /* the member and their expiry together, or neither */
+    if (pg_begin(pg) != 0) {
+        fprintf(stderr, "jiuyectl: cannot add staff member: %s", PQerrorMessage(pg));
+        return 1;
+    }
     if (staff_add(pg, argv[2], district, department, token, err, sizeof err) != 0) {
+        pg_rollback(pg);
         fprintf(stderr, "jiuyectl: cannot add staff member: %s\n", err);
+        return 1;
+    }
+    if ((expires && pg_cmd(pg, "UPDATE notify.staff SET expires_at = $2::timestamptz WHERE name = $1", 2, p) != 0) ||
+        pg_commit(pg) != 0) {
+        pg_rollback(pg);
+        fprintf(stderr, "jiuyectl: cannot add staff member: %s", PQerrorMessage(pg));
         return 1;
     }
     printf("%s\n", token);

@@ -9,7 +9,7 @@
  *            or award they announce (ref_id), with acknowledgement and deliveries
  *
  * Services read no other schema; jiuyectl is the operator's tool and goes through
- * their staff APIs, which show identities in full (DESIGN.md), as this view does.
+ * their staff APIs, which show identities in full (docs/architecture.md "Access"), as this view does.
  * An event id used by two sources needs --source. --json prints the same as one
  * object {event_id, source, events, decisions, awards, notifications, notes}. */
 #include <curl/curl.h>

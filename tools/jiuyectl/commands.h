@@ -55,6 +55,19 @@ int cmd_replay(int argc, char **argv);
  * add prints the token once. */
 int cmd_staff(int argc, char **argv);
 
+/* jiuyectl operator|auditor|metrics add NAME [--expires DATE] | revoke NAME | list:
+ * the tokens of those roles (access.tokens, as role jiuye_notify); argv[0] is the role. */
+int cmd_token(int argc, char **argv);
+
+/* The --expires DATE of a token add (a date after today) as the timestamptz text of
+ * that day's start in Asia/Shanghai, into out. Returns 0, or -1 said on stderr. */
+int cmd_expiry(const char *cmd, const char *value, char *out, size_t len);
+
+/* jiuyectl audit [--subject CERT_NO] [--who NAME] [--from DATE] [--to DATE] [--url URL]:
+ * the access log from notify's GET /v1/audit (an auditor's JIUYE_TOKEN), every page,
+ * one line per entry: when, who (role), service, method route, subjects. */
+int cmd_audit(int argc, char **argv);
+
 /* jiuyectl source sync FILE: add the sources of FILE ("NAME TOKEN" lines; a compose
  * secret) that are not there yet, in one transaction, on pg (role jiuye_intake);
  * cmd_source_sync.c says the rules. */

@@ -15,8 +15,8 @@ typedef struct http_client_buf {
     size_t len;
 } http_client_buf_t;
 
-/* GET url, or POST body (JSON) when body is not NULL, with a bearer token
- * when token is not NULL. Returns the HTTP status, or 0 on a transport failure
+/* GET url, or POST body (JSON) when body is not NULL, with a bearer token:
+ * token, or when NULL the environment's JIUYE_TOKEN (jiuyectl --token sets it). Returns the HTTP status, or 0 on a transport failure
  * (err says why); the body is appended to *out. */
 long http_client_call(const char *url, const char *token, const char *body, http_client_buf_t *out, char *err,
                       size_t errlen);

@@ -19,7 +19,9 @@
  *
  * Configuration from the environment like the services: JIUYE_DB for the
  * database, INTAKE_HTTP_PORT / NOTIFY_HTTP_PORT for the default URLs,
- * JIUYE_TOKEN for publish.
+ * JIUYE_TOKEN (or jiuyectl --token T) for every call to a service: a source's token
+ * for publish, an operator's for trace, replay, report and notifications, an
+ * auditor's for audit; operator, auditor and metrics add make them (cmd_token.c).
  *
  * publish --zmq sends the events as they are in the file, converted to protobuf without
  * any check (event_from_json_lenient): intake's validation judges them, as it does over
@@ -68,7 +70,10 @@ static const char usage_text[] =
     "  jiuyectl report --year YYYY [--district CODE] [--out DIR] [--url URL]\n"
     "  jiuyectl trace EVENT [--source S] [--json]\n"
     "  jiuyectl replay --from YYYY-MM-DD --to YYYY-MM-DD [--rule RNN] [--dry-run] [--json] [--url URL]\n"
-    "  jiuyectl staff add NAME --district CODE --department AUDIENCE | staff revoke NAME | staff list\n"
+    "  jiuyectl staff add NAME --district CODE --department AUDIENCE [--expires YYYY-MM-DD] | staff revoke NAME | staff list\n"
+    "  jiuyectl operator|auditor|metrics add NAME [--expires YYYY-MM-DD] | ... revoke NAME | ... list\n"
+    "  jiuyectl audit [--subject CERT_NO] [--who NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--url URL]\n"
+    "  jiuyectl --token TOKEN COMMAND ...   (the token of the calls to the services; else JIUYE_TOKEN)\n"
     "  jiuyectl --help | COMMAND --help\n";
 
 static void usage(FILE *out) { fputs(usage_text, out); }
@@ -460,6 +465,14 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "--token") == 0) {
+        if (argc < 4) {
+            usage(stderr);
+            return 2;
+        }
+        setenv("JIUYE_TOKEN", argv[2], 1);
+        argc -= 2, argv += 2;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc;
     if (strcmp(argv[1], "source") == 0) rc = cmd_source(argc - 1, argv + 1);
@@ -472,6 +485,9 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "trace") == 0) rc = cmd_trace(argc - 1, argv + 1);
     else if (strcmp(argv[1], "replay") == 0) rc = cmd_replay(argc - 1, argv + 1);
     else if (strcmp(argv[1], "staff") == 0) rc = cmd_staff(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "operator") == 0 || strcmp(argv[1], "auditor") == 0 || strcmp(argv[1], "metrics") == 0)
+        rc = cmd_token(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "audit") == 0) rc = cmd_audit(argc - 1, argv + 1);
     else {
         fprintf(stderr, "jiuyectl: unknown command '%s'\n", argv[1]);
         usage(stderr);

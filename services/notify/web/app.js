@@ -5,7 +5,7 @@
  *   #/login            the token form
  *   #/inbox            the staff member's notifications, live (EventSource)
  *   #/trace/ID         why notification ID was sent: event, decisions, awards
- *   #/progress[/YEAR]  POLICY.md §4 targets, city and districts: bars and monthly lines
+ *   #/progress[/YEAR]  docs/policy.md §4 targets, city and districts: bars and monthly lines
  *   #/report[/YEAR[/DISTRICT]]  the November 10 annual report, printable
  * The token lives in sessionStorage (this tab only) and goes out as
  * "Authorization: Bearer"; the live stream authenticates with a short-lived cookie
