@@ -95,7 +95,5 @@ void svc_destroy(svc_t *s);
  * keeps generic plans. Owned by s (svc_destroy). NULL when stopping. */
 PGconn *svc_queue_connect(svc_t *s);
 
-/* Append one Prometheus sample line "name{labels} value". labels may be NULL. */
-void svc_metric(struct evbuffer *out, const char *name, const char *labels, double value);
 
 #endif

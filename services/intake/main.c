@@ -11,6 +11,7 @@
 #include "intake_metrics.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "pg.h"
 #include "store_thread.h"
 #include "zmq_ingest.h"
@@ -21,7 +22,7 @@ static void write_metrics(void *ctx, struct evbuffer *out) {
     link_producer_metrics(in->to_rules, out);
     evbuffer_add_printf(out, "# HELP jiuye_intake_batches_storing Batches handed to the store thread and not yet answered.\n"
                              "# TYPE jiuye_intake_batches_storing gauge\n");
-    svc_metric(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
+    metric_sample(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
 }
 
 /* Only upstream sources publish; nothing else is served but svc.c's own routes. */
