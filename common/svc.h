@@ -18,7 +18,7 @@
 typedef struct svc svc_t;
 typedef void (*svc_route_fn)(struct evhttp_request *req, void *ctx);
 
-#define SCHEMA_VERSION 15 /* the highest migration this build knows */
+#define SCHEMA_VERSION 17 /* the highest migration this build knows */
 #define SVC_MAX_PREFIX_ROUTES 8
 
 typedef struct svc_prefix_route {
