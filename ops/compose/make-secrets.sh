@@ -2,7 +2,7 @@
 # make-secrets.sh [DIR]: the compose secrets of docker-compose.yml, one file each, in DIR
 # (default ./secrets): the PostgreSQL superuser's and the four service roles' passwords
 # (random), each service's CURVE key pair (jiuyectl keygen), upstream_sources, the
-# upstream systems' tokens ("NAME TOKEN" lines, empty at first: add a line per system,
+# upstream systems' tokens and CURVE keys ("NAME TOKEN [KEY]" lines, empty at first: add a line per system,
 # then `docker-compose up -d migrate` or any restart of it), and the HTTPS proxy's
 # tls_cert / tls_key: a self-signed pair for a first start (names localhost and 127.0.0.1,
 # plus those of JIUYE_TLS_NAMES, comma-separated: "jiuye.example.org,10.0.0.5"), signed
@@ -50,9 +50,11 @@ for name in postgres_password intake_db_password rules_db_password subsidy_db_pa
 done
 
 if [[ ! -e "$dir/upstream_sources" ]]; then
-    put upstream_sources "# Upstream sources: one \"NAME TOKEN\" line each (jiuyectl source sync, run by the
-# compose migrate step at every start). A token: printf 'jy_%s\\n' \"\$(openssl rand -hex 32)\"
-# Give it to the upstream system; change a token under a new NAME, then revoke the old one."
+    put upstream_sources "# Upstream sources: one \"NAME TOKEN [CURVE_PUBLIC_KEY]\" line each (jiuyectl source
+# sync, run by the compose migrate step at every start). A token: printf 'jy_%s\\n' \"\$(openssl rand -hex 32)\"
+# Give it to the upstream system; the key is the public one of the pair it signs in with to
+# intake's ZeroMQ port (it keeps the secret one). Change a token or key under a new NAME,
+# then revoke the old one."
 fi
 
 # tls_cert, tls_key and tls_ca: all three made again when any is missing.

@@ -64,9 +64,30 @@ int sources_token_valid(const char *token) {
     return strspn(token + 3, "0123456789abcdef") == TOKEN_LEN - 3;
 }
 
+/* 0 when curve_public (NULL: none) is a Z85 key no source other than name has, else -1
+ * with err set. Said plainly here; the column's UNIQUE constraint still holds against a race. */
+static int check_curve_key(PGconn *pg, const char *name, const char *curve_public, char *err, size_t errlen) {
+    if (!curve_public) return 0;
+    if (!sources_curve_key_valid(curve_public)) {
+        snprintf(err, errlen, "curve public key must be 40 characters of Z85 (jiuyectl keygen), got %zu characters%s",
+                 strlen(curve_public), strlen(curve_public) == CURVE_KEY_LEN ? " that are not Z85" : "");
+        return -1;
+    }
+    const char *p[] = {curve_public, name};
+    PGresult *r = pg_exec(pg, "SELECT name FROM intake.sources WHERE curve_public = $1 AND name <> $2", 2, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    int taken = PQntuples(r) == 1;
+    if (taken) snprintf(err, errlen, "curve public key is already registered for source '%s'", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return taken ? -1 : 0;
+}
+
 /* Insert name with the hash of token and its CURVE public key (NULL: none). Returns 1
- * inserted, 0 when the name exists with the same token, -1 with err set (database error,
- * the name exists with another token, the key is another source's). */
+ * inserted, 0 when the name exists, not revoked, with the same token and key, -1 with err
+ * set (database error, the name exists otherwise). */
 static int insert_source(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
                          size_t errlen) {
     uint8_t digest[32];
@@ -86,7 +107,10 @@ static int insert_source(PGconn *pg, const char *name, const char *token, const 
     int inserted = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     if (inserted) return 1;
-    r = pg_exec(pg, "SELECT token_sha256 = $2::bytea AND revoked_at IS NULL FROM intake.sources WHERE name = $1", 2, p);
+    r = pg_exec(pg,
+                "SELECT token_sha256 = $2::bytea AND revoked_at IS NULL AND curve_public IS NOT DISTINCT FROM $3 "
+                "FROM intake.sources WHERE name = $1",
+                3, p);
     if (!r) {
         snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
         return -1;
@@ -99,43 +123,28 @@ static int insert_source(PGconn *pg, const char *name, const char *token, const 
 }
 
 int sources_add(PGconn *pg, const char *name, const char *curve_public, char *token, char *err, size_t errlen) {
-    if (!valid_name(name, err, errlen)) return -1;
-    if (curve_public && !sources_curve_key_valid(curve_public)) {
-        snprintf(err, errlen, "curve public key must be 40 characters of Z85 (jiuyectl keygen), got %zu characters%s",
-                 strlen(curve_public), strlen(curve_public) == CURVE_KEY_LEN ? " that are not Z85" : "");
-        return -1;
-    }
+    if (!valid_name(name, err, errlen) || check_curve_key(pg, name, curve_public, err, errlen) != 0) return -1;
     if (token_new(token) != 0) {
         snprintf(err, errlen, "no randomness available for a token");
         return -1;
-    }
-    if (curve_public) {
-        /* Said plainly here; the column's UNIQUE constraint still holds against a race. */
-        const char *p[] = {curve_public};
-        PGresult *r = pg_exec(pg, "SELECT name FROM intake.sources WHERE curve_public = $1", 1, p);
-        if (!r) {
-            snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
-            return -1;
-        }
-        if (PQntuples(r) == 1)
-            snprintf(err, errlen, "curve public key is already registered for source '%s'", PQgetvalue(r, 0, 0));
-        int taken = PQntuples(r) == 1;
-        PQclear(r);
-        if (taken) return -1;
     }
     /* A fresh random token never matches an existing one: 0 cannot happen here. */
     return insert_source(pg, name, token, curve_public, err, errlen) == 1 ? 0 : -1;
 }
 
-int sources_add_token(PGconn *pg, const char *name, const char *token, char *err, size_t errlen) {
+int sources_add_token(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
+                      size_t errlen) {
     if (!valid_name(name, err, errlen)) return -1;
     if (!sources_token_valid(token)) {
         snprintf(err, errlen, "token of '%s' must be \"jy_\" and 64 lower-case hex digits", name);
         return -1;
     }
-    int r = insert_source(pg, name, token, NULL, err, errlen);
+    if (check_curve_key(pg, name, curve_public, err, errlen) != 0) return -1;
+    int r = insert_source(pg, name, token, curve_public, err, errlen);
     if (r < 0 && strstr(err, "already exists"))
-        snprintf(err, errlen, "source '%s' already exists with another token or is revoked (rotate under a new name)", name);
+        snprintf(err, errlen,
+                 "source '%s' already exists with another token or CURVE key, or is revoked (rotate under a new name)",
+                 name);
     return r;
 }
 

@@ -26,12 +26,13 @@ int sources_curve_key_valid(const char *key);
  * "already exists", "curve public key must be ...", "... already registered for source ..."). */
 int sources_add(PGconn *pg, const char *name, const char *curve_public, char *token, char *err, size_t errlen);
 
-/* Create source `name` with a token the operator provisioned (a compose secret): the same
- * checks, plus the token's form ("jy_" and 64 lower-case hex, as token_new makes them).
- * Returns 1 when added, 0 when the source already exists with this very token and is not
- * revoked (so provisioning may run at every start), -1 with err set otherwise. */
-int sources_add_token(PGconn *pg, const char *name, const char *token, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+/* Create source `name` with a token the operator provisioned (a compose secret) and,
+ * unless curve_public is NULL, that CURVE public key: the same checks, plus the token's
+ * form ("jy_" and 64 lower-case hex, as token_new makes them). Returns 1 when added, 0 when
+ * the source already exists with this very token and key and is not revoked (so
+ * provisioning may run at every start), -1 with err set otherwise. */
+int sources_add_token(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
+                      size_t errlen) __attribute__((warn_unused_result));
 
 /* 1 when token has the form of a token (see sources_add_token), else 0. */
 int sources_token_valid(const char *token);

@@ -560,7 +560,7 @@ zmq_publish() {
 }
 stored_from() { psql_pg "SELECT count(*) FROM intake.events WHERE source = '$1'"; }
 out=$(zmq_publish "JIUYE_TOKEN=$ZMQ_TOKEN")
-check "a plain ZeroMQ client (a valid token, no CURVE) gets no reply" grep -q 'not sent within' <<<"$out"
+check "a plain ZeroMQ client (a valid token, no CURVE) gets no reply: told CURVE is required" grep -q 'it requires CURVE there' <<<"$out"
 check_eq "and nothing in" "0" "$(stored_from zmq-upstream)"
 out=$(zmq_publish "JIUYE_CURVE_PUBLIC=$UP_PUBLIC" "JIUYE_CURVE_SECRET=$UP_SECRET" \
     "INTAKE_CURVE_PUBLIC=$(<"$JIUYE_SECRETS_DIR/intake_curve_public")")

@@ -69,20 +69,27 @@ check_eq "nothing of it stored" "" "$(stored z3)"
 
 metric() { curl -s "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
 refused_before=$(metric jiuye_intake_curve_refused_total)
-not_sent="jiuyectl: $T/%s.json: zmq $INTAKE_ZMQ: not sent within 10s"
-out=$(publish z4 --token "$TOKEN")
-check_eq "a plain client (a valid token, no CURVE) gets no reply" "$(printf "$not_sent" z4)|2" "${out%% (*}|${out##*|}"
+# (jiuyectl tells why from its socket's monitor: the handshake failed, nothing was sent.)
+refused="intake refused this CURVE key: it is not registered for an active source (jiuyectl source add NAME --curve-public KEY; a revoked source's key stays refused)"
+check_eq "a plain client (a valid token, no CURVE) gets no reply: told CURVE is required" \
+  "jiuyectl: $T/z4.json: zmq $INTAKE_ZMQ: the handshake with intake failed: it requires CURVE there (give --curve-public, --curve-secret and --server-key)|2" \
+  "$(publish z4 --token "$TOKEN")"
 check_eq "and nothing in" "" "$(stored z4)"
-out=$(publish z5 --curve-public "$STRANGER_CURVE_PUBLIC" --curve-secret "$STRANGER_CURVE_SECRET" --token "$TOKEN")
-check_eq "an unknown key gets no reply" "$(printf "$not_sent" z5)|2" "${out%% (*}|${out##*|}"
+check_eq "an unknown key gets no reply: told it is refused" "jiuyectl: $T/z5.json: zmq $INTAKE_ZMQ: $refused|2" \
+  "$(publish z5 --curve-public "$STRANGER_CURVE_PUBLIC" --curve-secret "$STRANGER_CURVE_SECRET" --token "$TOKEN")"
 check_eq "and nothing in" "" "$(stored z5)"
 check "intake logs the unknown key as refused" grep -qF "key $STRANGER_CURVE_PUBLIC is not admitted" "$(svc_log intake)"
 check "the refusals are counted" awk -v a="$(metric jiuye_intake_curve_refused_total)" -v b="$refused_before" \
   'BEGIN { exit !(a != "" && b != "" && a > b) }'
 
+check_eq "the registered key with another server key than intake's: told so" \
+  "jiuyectl: $T/z7.json: zmq $INTAKE_ZMQ: the CURVE handshake with intake failed: is --server-key intake's public key?|2" \
+  "$(publish z7 "${alpha_keys[@]}" --server-key "$STRANGER_CURVE_PUBLIC")"
+check_eq "and nothing in" "" "$(stored z7)"
+
 check_eq "source revoke" "source 'alpha' revoked" "$("$CTL" source revoke alpha)"
-out=$(publish z6 "${alpha_keys[@]}")
-check_eq "the revoked source's key gets no reply" "$(printf "$not_sent" z6)|2" "${out%% (*}|${out##*|}"
+check_eq "the revoked source's key gets no reply" "jiuyectl: $T/z6.json: zmq $INTAKE_ZMQ: $refused|2" \
+  "$(publish z6 "${alpha_keys[@]}")"
 check_eq "and nothing in" "" "$(stored z6)"
 check_eq "only the registered key's batches were stored" "alpha/z1 alpha/z2" \
   "$(sql "SELECT string_agg(source || '/' || event_id, ' ' ORDER BY event_id) FROM intake.events")"
