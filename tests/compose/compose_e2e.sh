@@ -204,11 +204,21 @@ step "PostgreSQL image: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDA
 # --- 2. secrets and up ---------------------------------------------------------------------
 step "secrets made (ops/compose/make-secrets.sh)" \
     env JIUYECTL="podman run --rm --network none $APP_IMAGE jiuyectl" ops/compose/make-secrets.sh "$JIUYE_SECRETS_DIR" || finish
-# One upstream token provisioned through the upstream_sources secret (jiuyectl source sync
-# in the migrate step), another made with jiuyectl in the running intake container.
-EX_TOKEN=jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+# Two upstream sources provisioned through the upstream_sources secret (jiuyectl source
+# sync in the migrate step), one of them with the CURVE key it publishes over ZeroMQ with;
+# another made with jiuyectl in the running intake container (step 7 registers a key too).
+newtoken() { echo "jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"; }
+# keypair NAME: NAME_PUBLIC and NAME_SECRET set to a new CURVE key pair.
+keypair() {
+    local keys
+    keys=$(podman run --rm --network none "$APP_IMAGE" jiuyectl keygen "$1")
+    printf -v "${1}_PUBLIC" '%s' "$(sed -nE "s/^${1}_CURVE_PUBLIC='(.{40})'\$/\1/p" <<<"$keys")"
+    printf -v "${1}_SECRET" '%s' "$(sed -nE "s/^${1}_CURVE_SECRET='(.{40})'\$/\1/p" <<<"$keys")"
+}
+EX_TOKEN=$(newtoken)
+keypair DECLARED
 chmod u+w "$JIUYE_SECRETS_DIR/upstream_sources"
-echo "examples $EX_TOKEN" >>"$JIUYE_SECRETS_DIR/upstream_sources"
+printf 'examples %s\nzmq-declared %s %s\n' "$EX_TOKEN" "$(newtoken)" "$DECLARED_PUBLIC" >>"$JIUYE_SECRETS_DIR/upstream_sources"
 cp -r ops/policy "$JIUYE_POLICY_HOST_DIR"
 chmod 755 "$JIUYE_POLICY_HOST_DIR" && chmod 644 "$JIUYE_POLICY_HOST_DIR"/*
 step "podman-compose up -d" "${COMPOSE[@]}" up -d || finish
@@ -309,7 +319,7 @@ check_eq "plain HTTP on the HTTPS port is refused" "400" \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$JIUYE_HTTPS_PORT/console/")"
 
 # --- 4. worked examples -------------------------------------------------------------------
-check "migrate added the upstream source of the secret" grep -q 'sources: 1 added, 0 already there' \
+check "migrate added the upstream sources of the secret" grep -q 'sources: 2 added, 0 already there' \
     <<<"$(podman logs "${PROJECT}_migrate_1" 2>&1)"
 FLIGHT_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add inflight)
 check "a token made with jiuyectl in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$FLIGHT_TOKEN"
@@ -542,9 +552,7 @@ wait "$stream_pid" 2>/dev/null
 # Upstream publishers run elsewhere: here a container of the suite's image on the host's
 # network, reaching the published port as they would. Their key is registered by the
 # operator with jiuyectl in the intake container.
-keys=$(podman run --rm --network none "$APP_IMAGE" jiuyectl keygen upstream)
-UP_PUBLIC=$(sed -nE "s/^UPSTREAM_CURVE_PUBLIC='(.{40})'\$/\1/p" <<<"$keys")
-UP_SECRET=$(sed -nE "s/^UPSTREAM_CURVE_SECRET='(.{40})'\$/\1/p" <<<"$keys")
+keypair UP
 ZMQ_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add zmq-upstream --curve-public "$UP_PUBLIC")
 check "a source registered with its CURVE key in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$ZMQ_TOKEN"
 : >"$F"
@@ -567,6 +575,11 @@ out=$(zmq_publish "JIUYE_CURVE_PUBLIC=$UP_PUBLIC" "JIUYE_CURVE_SECRET=$UP_SECRET
 check_eq "the registered key publishes through the published port" "1 accepted, 0 duplicate, 0 rejected|status 0" \
     "$(grep -E 'accepted,|^status' <<<"$out" | paste -sd '|')"
 check_eq "attributed to its source" "1" "$(stored_from zmq-upstream)"
+out=$(zmq_publish "JIUYE_CURVE_PUBLIC=$DECLARED_PUBLIC" "JIUYE_CURVE_SECRET=$DECLARED_SECRET" \
+    "INTAKE_CURVE_PUBLIC=$(<"$JIUYE_SECRETS_DIR/intake_curve_public")")
+check_eq "the key declared in the upstream_sources secret publishes too" "1 accepted, 0 duplicate, 0 rejected|status 0" \
+    "$(grep -E 'accepted,|^status' <<<"$out" | paste -sd '|')"
+check_eq "attributed to the declared source" "1" "$(stored_from zmq-declared)"
 
 # --- 8. down --------------------------------------------------------------------------------
 step "podman-compose down -v" "${COMPOSE[@]}" down -v
