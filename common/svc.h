@@ -23,7 +23,7 @@ struct access_who;
  * ctx what svc_routes() was given with the route's table. */
 typedef void (*svc_route_fn)(struct evhttp_request *req, const struct access_who *who, void *ctx);
 
-#define SCHEMA_VERSION 16 /* the highest migration this build knows */
+#define SCHEMA_VERSION 17 /* the highest migration this build knows */
 #define SVC_MAX_TABLES 8
 
 /* One route and its access rule per method: the roles (ACCESS_* bits of

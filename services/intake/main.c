@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "config.h"
+#include "curve.h"
 #include "http_events.h"
 #include "intake_metrics.h"
 #include "link.h"
@@ -23,6 +24,9 @@ static void write_metrics(void *ctx, struct evbuffer *out) {
     evbuffer_add_printf(out, "# HELP jiuye_intake_batches_storing Batches handed to the store thread and not yet answered.\n"
                              "# TYPE jiuye_intake_batches_storing gauge\n");
     metric_sample(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
+    evbuffer_add_printf(out, "# HELP jiuye_intake_curve_refused_total ZeroMQ handshakes refused: a key no active source has.\n"
+                             "# TYPE jiuye_intake_curve_refused_total counter\n");
+    metric_sample(out, "jiuye_intake_curve_refused_total", NULL, (double)curve_refused_count());
 }
 
 /* Only upstream sources publish; nothing else is served but svc.c's own routes. */
