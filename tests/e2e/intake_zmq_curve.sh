@@ -67,7 +67,7 @@ check_eq "another source's token over alpha's key is refused" \
   "$(publish z3 "${alpha_keys[@]}" --token "$BETA")"
 check_eq "nothing of it stored" "" "$(stored z3)"
 
-metric() { curl -s "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
+metric() { api -s "http://127.0.0.1:$INTAKE_HTTP_PORT/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
 refused_before=$(metric jiuye_intake_curve_refused_total)
 # (jiuyectl tells why from its socket's monitor: the handshake failed, nothing was sent.)
 refused="intake refused this CURVE key: it is not registered for an active source (jiuyectl source add NAME --curve-public KEY; a revoked source's key stays refused)"
