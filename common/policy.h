@@ -73,12 +73,13 @@ int policy_set_reload(policy_set_t *set, const char *dir);
 /* The plan whose window contains date, or NULL (the decision is then not_in_force). */
 const policy_plan_t *policy_for_date(const policy_set_t *set, jdate_t date);
 
+/* The plan's "plan_id", and the hex SHA-256 of its file: both owned by the
+ * plan (valid until its set is cleared). */
 const char *policy_plan_id(const policy_plan_t *plan);
 const char *policy_plan_sha256(const policy_plan_t *plan);
+/* 1 when the plan's "rules" list switches rule ("R07") on, else 0. */
 int policy_rule_enabled(const policy_plan_t *plan, const char *rule);
 
-/* The value of parameter name in district on date (district override first).
- * Returns 0, or -1 when the plan has no such parameter or no value in force yet. */
 #define POLICY_BUDGET_CITY "city" /* the budget key for the city-wide total */
 
 /* The budget of program for year under key (a district code or
@@ -92,6 +93,9 @@ int policy_budget(const policy_plan_t *plan, const char *program, int year, cons
 int policy_set_budget(const policy_set_t *set, const char *program, int year, const char *key, int64_t *fen)
     __attribute__((warn_unused_result));
 
+/* The value of parameter name in district on date (district override first;
+ * district may be NULL) into *out. Returns 0, or -1 when the plan has no such
+ * parameter or no value in force yet. */
 int policy_value_at(const policy_plan_t *plan, const char *name, const char *district, jdate_t date,
                     policy_value_t *out) __attribute__((warn_unused_result));
 

@@ -80,6 +80,9 @@ void txn_init(txn_t *t, PGconn *pg);
  * TXN_MAX_PARTS). Participants flush in the order they joined. */
 void txn_join(txn_t *t, const txn_part_t *ops, void *self);
 
+/* t's connection; 1 when t runs in careful mode (a savepoint per message),
+ * else 0; the message whose handler runs (NULL outside a handler). Borrowed
+ * from t. */
 static inline PGconn *txn_pg(const txn_t *t) { return t->pg; }
 static inline int txn_careful(const txn_t *t) { return t->careful; }
 static inline const Jiuye__Envelope *txn_message(const txn_t *t) { return t->msg; }

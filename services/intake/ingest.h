@@ -52,6 +52,8 @@ void ingest_destroy(ingest_t **g);
 int ingest_store_batches(ingest_t *g, const ingest_batch_t *batches, size_t n_batches)
     __attribute__((warn_unused_result));
 
+/* "accepted", "duplicate" or "rejected": a static string. st must be one of
+ * the three. */
 const char *ingest_status_name(ingest_status_t st);
 
 /* Free the events held by items. */

@@ -59,6 +59,9 @@ typedef struct decision_list {
     size_t n;
 } decision_list_t;
 
+/* Append d to l, which takes ownership of it (aborts when out of memory).
+ * decision_list_clear() frees every decision and the array, leaving l empty
+ * and reusable. A zeroed list is empty. */
 void decision_list_add(decision_list_t *l, Jiuye__Decision *d);
 void decision_list_clear(decision_list_t *l);
 

@@ -57,6 +57,10 @@ typedef struct program_claim {
 typedef int (*program_claim_fn)(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, char *err,
                                 size_t errlen);
 
+/* Each program's functions, one file each (the table in programs.c says
+ * which rule uses which): a program_claim_fn for a limited program,
+ * a program_award_fn / program_reversal_fn for the others (R04, R06), called
+ * inside the consumer's transaction t. */
 int r01_training_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r03_tuition_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r04_post_award(txn_t *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
