@@ -56,10 +56,12 @@ typedef struct policy_value {
 /* Load one plan file. Returns the plan (caller owns; policy_plan_free) or NULL
  * with err naming the key and the reason ("parameters.min_wage_fen.series: ..."). */
 policy_plan_t *policy_plan_load(const char *path, char *err, size_t errlen);
+/* Free plan and what it owns; NULL is fine. */
 void policy_plan_free(policy_plan_t *plan);
 
 /* Load every *.json of dir into set (windows must not overlap). Returns 0 or -1 with err. */
 int policy_set_load_dir(policy_set_t *set, const char *dir, char *err, size_t errlen);
+/* Free every plan of set and leave it empty: pointers into them die. */
 void policy_set_clear(policy_set_t *set);
 
 /* Load dir into an empty set, logging each plan and its SHA-256, or the error.

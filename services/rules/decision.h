@@ -41,7 +41,8 @@ void decision_set(Jiuye__Decision *d, const char *outcome, const char *reason_fm
 /* Set who receives what d grants (a cert_no or employer_code) and its kind. */
 void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const char *kind);
 
-/* The decision as the API shows it (staff-facing: identities in full). */
+/* The decision as the API shows it (staff-facing: identities in full). Caller
+ * owns the new reference; NULL when out of memory. */
 json_t *decision_to_json(const Jiuye__Decision *d);
 
 /* The body stored in rules.decisions: decision_to_json()'s document as JSON

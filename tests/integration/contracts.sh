@@ -116,6 +116,62 @@ functions() {
     }' "$1"
 }
 
+# The parser is first shown a header whose every case is known, so that a parser that
+# stops seeing an offender (or starts seeing one where there is none) fails here.
+sample="$JIUYE_TEST_TMP/contracts_sample.h"
+cat >"$sample" <<'EOF_SAMPLE'
+/* sample.h: what the parser must tell apart. */
+#ifndef SAMPLE_H
+#define SAMPLE_H
+
+int no_contract(void);
+
+/* A contract for a pair. */
+int pair_new(void);
+void pair_destroy(int **p);
+
+typedef struct s {
+    /* a member's comment is no contract for what follows the type */
+    int (*fn)(int);
+} s_t;
+int after_struct(s_t *s);
+
+/* A type with its function, and a #define between. */
+typedef struct t { int a; } t_t;
+#define T_MAX 4
+t_t *t_get(int i,
+           int j) __attribute__((warn_unused_result));
+
+int trailing(void); /* a trailing comment covers only its own line */
+int after_trailing(void);
+
+typedef int (*not_a_function)(int);
+extern const int not_a_function_either;
+
+static inline int inline_bare(int x) { return x; }
+/* Documented inline. */
+static inline int inline_documented(int x) {
+    return x;
+}
+
+/* Cut off by a blank line. */
+
+int after_blank(void);
+
+#endif
+EOF_SAMPLE
+want="- $sample:5 no_contract
++ $sample:8 pair_new
++ $sample:9 pair_destroy
+- $sample:15 after_struct
++ $sample:20 t_get
+- $sample:23 trailing
+- $sample:24 after_trailing
+- $sample:29 inline_bare
++ $sample:31 inline_documented
+- $sample:37 after_blank"
+check_eq "the parser tells every case of a known header apart" "$want" "$(functions "$sample")"
+
 all=$(for h in "${headers[@]}"; do functions "$h"; done)
 nfun=$(grep -c '^[-+] ' <<<"$all" || true)
 # A parser that saw nothing would pass everything: there are hundreds of functions.
