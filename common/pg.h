@@ -67,10 +67,10 @@ int pg_index_probes(PGconn *pg, int on) __attribute__((warn_unused_result));
 void pg_defer_begin(PGconn *pg);
 int pg_defer_end(PGconn *pg) __attribute__((warn_unused_result));
 
-/* BEGIN, COMMIT: pg_cmd() of that word, so 0 or -1 (logged); a failed COMMIT
- * has rolled the transaction back. pg_rollback() first reads the results of
- * deferred commands still outstanding, then sends ROLLBACK and ignores its
- * outcome: it is called on paths that already failed, the connection perhaps lost. */
+/* BEGIN, COMMIT: pg_cmd() of that word, so 0 or -1 (logged). pg_rollback()
+ * first reads the results of deferred commands still outstanding, then sends
+ * ROLLBACK and ignores its outcome: it is called on paths that already
+ * failed, the connection perhaps lost. */
 int pg_begin(PGconn *pg) __attribute__((warn_unused_result));
 int pg_commit(PGconn *pg) __attribute__((warn_unused_result));
 void pg_rollback(PGconn *pg);
