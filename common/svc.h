@@ -84,6 +84,8 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
 
 /* Run until SIGTERM/SIGINT. Returns 0. */
 int svc_run(svc_t *s);
+/* Free what svc_init made (HTTP server, connections, ZeroMQ context: call it
+ * after every link is destroyed) and zero s; fine after a failed svc_init. */
 void svc_destroy(svc_t *s);
 
 /* A second connection, as the service's role, for its outbox producer
