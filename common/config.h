@@ -9,7 +9,10 @@
 #ifndef JIUYE_CONFIG_H
 #define JIUYE_CONFIG_H
 
-/* The value of name (or of the file name_FILE points at), or def when unset or empty. */
+/* The value of name (or of the file name_FILE points at), or def when unset or
+ * empty. The value lives in the environment (a file's content is put there):
+ * do not free it. Exits (status 2, logged) on a refused name_FILE. Call at
+ * start, before any thread: it may setenv(). */
 const char *config_str(const char *name, const char *def);
 
 /* An integer in [min, max]; exits with a message naming the variable when invalid. */

@@ -18,10 +18,14 @@
 #define MAX_DOMAINS 8
 #define MAX_CLIENTS 32
 
+/* A ZAP domain admits either the keys listed in keys[] or, when lookup is set, the keys
+ * lookup admits (then keys[] is unused). */
 typedef struct zap_domain {
     char name[64];
     uint8_t keys[MAX_CLIENTS][32]; /* admitted client public keys, binary */
     int n;
+    curve_lookup_fn lookup; /* NULL: the list above */
+    void *lookup_ctx;
 } zap_domain_t;
 
 static struct {
@@ -67,13 +71,34 @@ static int recv_frame(void *sock, char *buf, size_t len, int *more) {
     return (int)n;
 }
 
-static void zap_reply(const char *request_id, int request_id_len, int ok) {
+/* status: "200", "400" (key not admitted) or "500" (the lookup failed); user_id is what
+ * libzmq attaches to every message of the connection as its "User-Id" property. */
+static void zap_reply(const char *request_id, int request_id_len, const char *status, const char *user_id) {
+    const char *text = strcmp(status, "200") == 0 ? "OK"
+                       : strcmp(status, "400") == 0 ? "client key not admitted"
+                                                    : "client key lookup failed";
     zmq_send(zap.sock, "1.0", 3, ZMQ_SNDMORE);
     zmq_send(zap.sock, request_id, (size_t)request_id_len, ZMQ_SNDMORE);
-    zmq_send(zap.sock, ok ? "200" : "400", 3, ZMQ_SNDMORE);
-    zmq_send(zap.sock, ok ? "OK" : "client key not admitted", ok ? 2 : 23, ZMQ_SNDMORE);
-    zmq_send(zap.sock, "", 0, ZMQ_SNDMORE); /* user id */
-    zmq_send(zap.sock, "", 0, 0);           /* metadata */
+    zmq_send(zap.sock, status, 3, ZMQ_SNDMORE);
+    zmq_send(zap.sock, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(zap.sock, user_id, strlen(user_id), ZMQ_SNDMORE);
+    zmq_send(zap.sock, "", 0, 0); /* metadata */
+}
+
+/* Whether domain d admits the 32-byte key; writes the connection's user id. 1 admitted,
+ * 0 not, -1 the lookup failed. */
+static int zap_admits(const zap_domain_t *d, const uint8_t *key, char *user_id, size_t len) {
+    user_id[0] = '\0';
+    if (!d->lookup) {
+        for (int k = 0; k < d->n; k++)
+            if (memcmp(d->keys[k], key, 32) == 0) return 1;
+        return 0;
+    }
+    char z85[CURVE_KEY_LEN + 1];
+    zmq_z85_encode(z85, key, 32);
+    int found = d->lookup(d->lookup_ctx, z85, user_id, len);
+    if (found != 1) user_id[0] = '\0';
+    return found;
 }
 
 /* One ZAP request: version, request id, domain, address, identity, mechanism, credentials. */
@@ -91,20 +116,20 @@ static void zap_handle_one(void) {
     }
     if (n < 6) return;
     int ok = 0;
+    char user_id[CURVE_USER_ID_MAX] = "";
     if (strcmp(frames[5], "CURVE") == 0 && n == 7 && sizes[6] == 32) {
-        for (int d = 0; d < zap.n_domains; d++) {
-            if (strcmp(zap.domains[d].name, frames[2]) != 0) continue;
-            for (int k = 0; k < zap.domains[d].n && !ok; k++) ok = memcmp(zap.domains[d].keys[k], frames[6], 32) == 0;
-        }
+        for (int d = 0; d < zap.n_domains && ok == 0; d++)
+            if (strcmp(zap.domains[d].name, frames[2]) == 0)
+                ok = zap_admits(&zap.domains[d], (const uint8_t *)frames[6], user_id, sizeof user_id);
     }
-    if (!ok) {
+    if (ok != 1) {
         char z85[41] = "";
         if (n == 7 && sizes[6] == 32) zmq_z85_encode(z85, (const uint8_t *)frames[6], 32);
         zap.refused++;
-        log_warn("curve: refused %s from %s on %s: key %s is not admitted", frames[5], frames[3], frames[2],
-                 z85[0] ? z85 : "(none)");
+        log_warn("curve: refused %s from %s on %s: key %s %s", frames[5], frames[3], frames[2],
+                 z85[0] ? z85 : "(none)", ok < 0 ? "could not be looked up" : "is not admitted");
     }
-    zap_reply(frames[1], sizes[1], ok);
+    zap_reply(frames[1], sizes[1], ok == 1 ? "200" : ok < 0 ? "500" : "400", user_id);
 }
 
 static void zap_readable(evutil_socket_t fd, short what, void *arg) {
@@ -139,32 +164,36 @@ void curve_shutdown(void) {
     memset(&zap, 0, sizeof zap);
 }
 
-int curve_server_setup(void *sock, void *zmq_ctx, struct event_base *base, const char *client, const char *server) {
-    char var_secret[64], var_public[64], var_clients[64], var_client[64];
-    const char *secret = key_env(server, "CURVE_SECRET", var_secret, sizeof var_secret);
+/* The server's own key pair, <SERVER>_CURVE_SECRET and _PUBLIC: 1 with *secret set, 0 when
+ * neither is configured, -1 (logged) when only one is or one is not a key. */
+static int server_keys(const char *server, const char **secret) {
+    char var_secret[64], var_public[64];
+    *secret = key_env(server, "CURVE_SECRET", var_secret, sizeof var_secret);
     const char *public_key = key_env(server, "CURVE_PUBLIC", var_public, sizeof var_public);
-    const char *clients = key_env(server, "CURVE_CLIENTS", var_clients, sizeof var_clients);
-    if (!clients) clients = key_env(client, "CURVE_PUBLIC", var_client, sizeof var_client);
-    if (!secret && !public_key) return 0;
-    if (!secret || !public_key) {
-        log_error("curve: %s is set but %s is not", secret ? var_secret : var_public, secret ? var_public : var_secret);
+    if (!*secret && !public_key) return 0;
+    if (!*secret || !public_key) {
+        log_error("curve: %s is set but %s is not", *secret ? var_secret : var_public, *secret ? var_public : var_secret);
         return -1;
     }
-    if (!valid_key(var_secret, secret) || !valid_key(var_public, public_key)) return -1;
-    if (!clients) {
-        log_error("curve: %s has a key but no admitted clients: set %s or %s", server, var_clients, var_client);
-        return -1;
+    if (!valid_key(var_secret, *secret) || !valid_key(var_public, public_key)) return -1;
+    return 1;
+}
+
+/* A new ZAP domain "jiuye:NAME" (the ZAP handler started in base, in zmq_ctx), or NULL (logged). */
+static zap_domain_t *domain_new(void *zmq_ctx, struct event_base *base, const char *name) {
+    if (zap_start(zmq_ctx, base) != 0) return NULL;
+    if (zap.n_domains == MAX_DOMAINS) {
+        log_error("curve: more than %d CURVE servers in one process", MAX_DOMAINS);
+        return NULL;
     }
-    if (zap_start(zmq_ctx, base) != 0 || zap.n_domains == MAX_DOMAINS) return -1;
     zap_domain_t *d = &zap.domains[zap.n_domains];
-    snprintf(d->name, sizeof d->name, "jiuye:%s", server);
-    char list[MAX_CLIENTS * 42];
-    snprintf(list, sizeof list, "%s", clients);
-    for (char *save = NULL, *k = strtok_r(list, ", ", &save); k && d->n < MAX_CLIENTS; k = strtok_r(NULL, ", ", &save)) {
-        if (!valid_key(var_clients, k)) return -1;
-        zmq_z85_decode(d->keys[d->n++], k);
-    }
-    zap.n_domains++;
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "jiuye:%s", name);
+    return d;
+}
+
+/* Make sock the CURVE server of domain d (then counted in) with secret. 0, or -1 (logged). */
+static int server_socket(void *sock, zap_domain_t *d, const char *secret) {
     int one = 1;
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, CURVE_KEY_LEN) != 0 ||
@@ -173,7 +202,45 @@ int curve_server_setup(void *sock, void *zmq_ctx, struct event_base *base, const
         log_error("curve: cannot configure the server socket: %s", zmq_strerror(zmq_errno()));
         return -1;
     }
+    zap.n_domains++;
+    return 0;
+}
+
+int curve_server_setup(void *sock, void *zmq_ctx, struct event_base *base, const char *client, const char *server) {
+    char var_clients[64], var_client[64];
+    const char *secret;
+    int keys = server_keys(server, &secret);
+    if (keys <= 0) return keys;
+    const char *clients = key_env(server, "CURVE_CLIENTS", var_clients, sizeof var_clients);
+    if (!clients) clients = key_env(client, "CURVE_PUBLIC", var_client, sizeof var_client);
+    if (!clients) {
+        log_error("curve: %s has a key but no admitted clients: set %s or %s", server, var_clients, var_client);
+        return -1;
+    }
+    zap_domain_t *d = domain_new(zmq_ctx, base, server);
+    if (!d) return -1;
+    char list[MAX_CLIENTS * 42];
+    snprintf(list, sizeof list, "%s", clients);
+    for (char *save = NULL, *k = strtok_r(list, ", ", &save); k && d->n < MAX_CLIENTS; k = strtok_r(NULL, ", ", &save)) {
+        if (!valid_key(var_clients, k)) return -1;
+        zmq_z85_decode(d->keys[d->n++], k);
+    }
+    if (server_socket(sock, d, secret) != 0) return -1;
     log_info("curve: %s->%s encrypted; %d client key(s) admitted", client, server, d->n);
+    return 1;
+}
+
+int curve_server_setup_lookup(void *sock, void *zmq_ctx, struct event_base *base, const char *server, const char *domain,
+                              curve_lookup_fn lookup, void *ctx) {
+    const char *secret;
+    int keys = server_keys(server, &secret);
+    if (keys <= 0) return keys;
+    zap_domain_t *d = domain_new(zmq_ctx, base, domain);
+    if (!d) return -1;
+    d->lookup = lookup;
+    d->lookup_ctx = ctx;
+    if (server_socket(sock, d, secret) != 0) return -1;
+    log_info("curve: %s encrypted; client keys looked up at each handshake", domain);
     return 1;
 }
 

@@ -27,6 +27,7 @@ void date_to_ymd(jdate_t date, int *y, int *m, int *d);
 /* Write "YYYY-MM-DD" into out (at least DATE_STRLEN bytes); returns out. */
 char *date_format(jdate_t date, char *out);
 
+/* The calendar year of date (date_to_ymd's y). */
 int date_year(jdate_t date);
 
 /* The same day n months later (n may be negative); a day that the target month

@@ -19,7 +19,8 @@ void http_reply_text(struct evhttp_request *req, int code, const char *content_t
 /* The decoded value of query parameter name, or NULL. Caller frees. */
 char *http_query(struct evhttp_request *req, const char *name);
 
-/* The request body as one contiguous block (NUL-terminated copy, caller frees) and its length. */
+/* The request body as one contiguous block (NUL-terminated copy, caller frees)
+ * and its length in *len; NULL when out of memory. */
 char *http_body(struct evhttp_request *req, size_t *len);
 
 /* The path of the request URI without the query ("/v1/events"); caller frees. */

@@ -59,6 +59,7 @@ void json_text_member(json_text_t *t, const char *key, const char *value);
 /* The document (NUL-terminated, owned by t, valid until the next call on t),
  * or NULL when a string was not UTF-8 or a container is left open. */
 const char *json_text_done(json_text_t *t);
+/* Free t's buffer and zero t (reusable as JSON_TEXT_INIT). */
 void json_text_free(json_text_t *t);
 
 /* 1 when s[0..len) is valid UTF-8 (no overlong forms, surrogates or code

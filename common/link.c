@@ -16,8 +16,8 @@
 #include "curve.h"
 #include "histogram.h"
 #include "log.h"
+#include "metric.h"
 #include "pg.h"
-#include "svc.h"
 
 #define SQL_MAX 512
 
@@ -779,9 +779,9 @@ void link_producer_metrics(link_producer_t *p, struct evbuffer *out) {
     char labels[96];
     snprintf(labels, sizeof labels, "link=\"%s\"", p->name);
     evbuffer_add_printf(out, "# TYPE jiuye_link_backlog gauge\n");
-    svc_metric(out, "jiuye_link_backlog", labels, (double)link_producer_backlog(p));
+    metric_sample(out, "jiuye_link_backlog", labels, (double)link_producer_backlog(p));
     evbuffer_add_printf(out, "# TYPE jiuye_link_inflight gauge\n");
-    svc_metric(out, "jiuye_link_inflight", labels, (double)p->count);
+    metric_sample(out, "jiuye_link_inflight", labels, (double)p->count);
 }
 
 static void consumer_stage_metrics(link_consumer_t *c, struct evbuffer *out) {
@@ -801,14 +801,14 @@ void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out) {
     char sql[SQL_MAX], labels[128];
     snprintf(labels, sizeof labels, "link=\"%s\"", c->name);
     evbuffer_add_printf(out, "# TYPE jiuye_link_careful_transactions_total counter\n");
-    svc_metric(out, "jiuye_link_careful_transactions_total", labels, (double)c->careful);
+    metric_sample(out, "jiuye_link_careful_transactions_total", labels, (double)c->careful);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.dead_letters", c->schema);
     PGresult *r = pg_exec(c->pg, sql, 0, NULL);
     if (!r) return;
     /* rows at scrape time: messages this consumer could never process (RUNBOOK) */
     snprintf(labels, sizeof labels, "service=\"%s\"", c->schema);
     evbuffer_add_printf(out, "# TYPE jiuye_dead_letters gauge\n");
-    svc_metric(out, "jiuye_dead_letters", labels, strtod(PQgetvalue(r, 0, 0), NULL));
+    metric_sample(out, "jiuye_dead_letters", labels, strtod(PQgetvalue(r, 0, 0), NULL));
     PQclear(r);
 }
 

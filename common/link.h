@@ -92,19 +92,21 @@ typedef void (*link_committed_fn)(void *ctx);
 typedef struct link_outbox link_outbox_t;
 extern const txn_part_t link_outbox_part;
 link_outbox_t *link_outbox_new(const char *schema); /* caller owns; aborts when out of memory */
-void link_outbox_destroy(link_outbox_t **o);
+void link_outbox_destroy(link_outbox_t **o); /* NULL *o is fine; sets *o to NULL */
 
 /* Store env in <schema>.outbox inside t's open transaction. Returns 0 or -1. */
 int link_outbox_put(txn_t *t, const char *schema, const Jiuye__Envelope *env) __attribute__((warn_unused_result));
 
 /* A producer that sends <schema>.outbox to the consumer at endpoint (connect).
- * name is for logs and metrics ("intake->rules"). Returns NULL on a socket error. */
+ * name is for logs and metrics ("intake->rules"). Returns NULL on a socket
+ * error or out of memory. Caller owns it (link_producer_destroy). */
 link_producer_t *link_producer_new(struct event_base *base, PGconn *pg, const char *name,
                                    const char *schema, const char *endpoint);
 /* Load newly stored rows (up to the window) and send what is unsent. Call after each commit. */
 void link_producer_pump(link_producer_t *p);
 /* Messages in flight (loaded, not yet acknowledged). */
 size_t link_producer_inflight(const link_producer_t *p);
+/* The name given to link_producer_new (owned by p). */
 const char *link_producer_name(const link_producer_t *p);
 /* Prometheus lines for a link: the producer's backlog (rows in its outbox) and
  * messages in flight (gauges); the consumer's jiuye_stage_seconds histograms
@@ -116,6 +118,8 @@ void link_consumer_metrics(link_consumer_t *c, struct evbuffer *out);
 
 /* Rows in the outbox (the backlog), or -1 when the database does not answer. */
 long link_producer_backlog(link_producer_t *p);
+/* Close p's socket and free it with what is in flight (still in the outbox
+ * table: sent again after a restart); NULL *p is fine; *p is set to NULL. */
 void link_producer_destroy(link_producer_t **p);
 
 /* The consumer's transaction, made once and reused by every batch: the
@@ -155,7 +159,11 @@ void link_consumer_on_begin(link_consumer_t *c, link_begin_fn begin);
 #define LINK_MIN_SLICE 16
 size_t link_slice(size_t received, size_t done);
 
-/* A consumer bound at endpoint; consumed ids go to <schema>.consumed. */
+/* A consumer bound at endpoint; consumed ids go to <schema>.consumed. handler
+ * runs for each new message, committed after each batch, both with ctx, on
+ * base's thread. Returns NULL on a socket error or out of memory. Caller owns
+ * it: link_consumer_destroy()
+ * closes and frees it (NULL *c is fine) and sets *c to NULL. */
 link_consumer_t *link_consumer_new(struct event_base *base, PGconn *pg, const char *name,
                                    const char *schema, const char *endpoint,
                                    link_handler_fn handler, link_committed_fn committed, void *ctx);

@@ -13,7 +13,8 @@
  * in int64 (asserted). money_ratio(180000, 60, 100) == 108000. */
 int64_t money_ratio(int64_t fen, int64_t num, int64_t den);
 
-/* "1500.00" style yuan text for fen (negative keeps its sign); out >= 32 bytes. */
+/* "1500.00" style yuan text for fen (negative keeps its sign) into out
+ * (outlen >= 32, asserted). Returns out. */
 char *money_format_yuan(int64_t fen, char *out, size_t outlen);
 
 #endif

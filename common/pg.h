@@ -67,6 +67,10 @@ int pg_index_probes(PGconn *pg, int on) __attribute__((warn_unused_result));
 void pg_defer_begin(PGconn *pg);
 int pg_defer_end(PGconn *pg) __attribute__((warn_unused_result));
 
+/* BEGIN, COMMIT: pg_cmd() of that word, so 0 or -1 (logged). pg_rollback()
+ * first reads the results of deferred commands still outstanding, then sends
+ * ROLLBACK and ignores its outcome: it is called on paths that already
+ * failed, the connection perhaps lost. */
 int pg_begin(PGconn *pg) __attribute__((warn_unused_result));
 int pg_commit(PGconn *pg) __attribute__((warn_unused_result));
 void pg_rollback(PGconn *pg);
@@ -98,13 +102,17 @@ typedef struct {
 
 /* Start (or restart) an empty array of elements of type elem_oid. */
 void pg_array_reset(pg_array_t *a, unsigned elem_oid);
+/* Append an element: a copy of data's len bytes. Reset a first. */
 void pg_array_add(pg_array_t *a, const void *data, size_t len);
 /* Append a NULL element. */
 void pg_array_add_null(pg_array_t *a);
 /* Append an element of len bytes and return where to write them (valid until the next add). */
 void *pg_array_add_space(pg_array_t *a, size_t len);
+/* The array in PostgreSQL's binary format and its length in bytes, to pass
+ * as a binary parameter: owned by a, valid until it changes. */
 const char *pg_array_data(const pg_array_t *a);
 int pg_array_len(const pg_array_t *a);
+/* Free a's buffer and zero it. */
 void pg_array_free(pg_array_t *a);
 
 #endif

@@ -38,6 +38,7 @@ typedef struct {
 void pg_rows_init(pg_rows_t *r, int ncols, const unsigned *oids);
 /* One row: values[ncols] (NULL: SQL NULL); lengths NULL or per value (bytea needs it). */
 void pg_rows_add(pg_rows_t *r, const char *const *values, const int *lengths);
+/* Rows added since the last exec, cmd or clear. */
 static inline int pg_rows_count(const pg_rows_t *r) { return r->count; }
 /* Run sql with the columns as $1..$ncols (binary arrays) and empty the rows.
  * Returns the result (caller PQclear()s it) or NULL after logging the failure.
@@ -49,6 +50,7 @@ PGresult *pg_rows_exec(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__(
 int pg_rows_cmd(PGconn *pg, pg_rows_t *r, const char *sql) __attribute__((warn_unused_result));
 /* Drop the rows (a rollback). */
 void pg_rows_clear(pg_rows_t *r);
+/* Free the column buffers; r may be used again (they are made on next use). */
 void pg_rows_free(pg_rows_t *r);
 
 /* Rows a transaction keeps (txn.h) for one statement, sql, written at the
@@ -69,7 +71,11 @@ typedef struct pg_rows_kept {
     const char *sql;
 } pg_rows_kept_t;
 pg_rows_kept_t *pg_rows_kept_new(const char *sql, int ncols, const unsigned *oids);
+/* Free *k (NULL is fine) and set *k to NULL. */
 void pg_rows_kept_destroy(pg_rows_kept_t **k);
+/* PG_ROWS_PART's flush and discard (txn_part_t): flush writes the kept rows
+ * with the kept sql on txn_pg(t) (0 when none; else 0 or -1), discard drops
+ * them; in careful mode only the message's own rows are kept by then. */
 int pg_rows_kept_flush(void *self, txn_t *t);
 void pg_rows_kept_discard(void *self, txn_t *t, int whole);
 #define PG_ROWS_PART(label) {.name = (label), .flush = pg_rows_kept_flush, .discard = pg_rows_kept_discard, .end = NULL}

@@ -56,10 +56,12 @@ typedef struct policy_value {
 /* Load one plan file. Returns the plan (caller owns; policy_plan_free) or NULL
  * with err naming the key and the reason ("parameters.min_wage_fen.series: ..."). */
 policy_plan_t *policy_plan_load(const char *path, char *err, size_t errlen);
+/* Free plan and what it owns; NULL is fine. */
 void policy_plan_free(policy_plan_t *plan);
 
 /* Load every *.json of dir into set (windows must not overlap). Returns 0 or -1 with err. */
 int policy_set_load_dir(policy_set_t *set, const char *dir, char *err, size_t errlen);
+/* Free every plan of set and leave it empty: pointers into them die. */
 void policy_set_clear(policy_set_t *set);
 
 /* Load dir into an empty set, logging each plan and its SHA-256, or the error.
@@ -73,12 +75,13 @@ int policy_set_reload(policy_set_t *set, const char *dir);
 /* The plan whose window contains date, or NULL (the decision is then not_in_force). */
 const policy_plan_t *policy_for_date(const policy_set_t *set, jdate_t date);
 
+/* The plan's "plan_id", and the hex SHA-256 of its file: both owned by the
+ * plan (valid until its set is cleared). */
 const char *policy_plan_id(const policy_plan_t *plan);
 const char *policy_plan_sha256(const policy_plan_t *plan);
+/* 1 when the plan's "rules" list switches rule ("R07") on, else 0. */
 int policy_rule_enabled(const policy_plan_t *plan, const char *rule);
 
-/* The value of parameter name in district on date (district override first).
- * Returns 0, or -1 when the plan has no such parameter or no value in force yet. */
 #define POLICY_BUDGET_CITY "city" /* the budget key for the city-wide total */
 
 /* The budget of program for year under key (a district code or
@@ -92,6 +95,9 @@ int policy_budget(const policy_plan_t *plan, const char *program, int year, cons
 int policy_set_budget(const policy_set_t *set, const char *program, int year, const char *key, int64_t *fen)
     __attribute__((warn_unused_result));
 
+/* The value of parameter name in district on date (district override first;
+ * district may be NULL) into *out. Returns 0, or -1 when the plan has no such
+ * parameter or no value in force yet. */
 int policy_value_at(const policy_plan_t *plan, const char *name, const char *district, jdate_t date,
                     policy_value_t *out) __attribute__((warn_unused_result));
 

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+/* The 64-bit FNV-1a hash of the bytes of s up to its NUL. */
 static inline uint64_t str_hash(const char *s) {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;

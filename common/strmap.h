@@ -39,6 +39,7 @@ int strmap_has(const strmap_t *m, const char *key);
 /* The value of key, made (all bytes zero) when key was not in the map; *added
  * (when not NULL) says which. Valid until the next put, clear or free. */
 void *strmap_put(strmap_t *m, const char *key, int *added);
+/* The number of keys in the map. */
 static inline size_t strmap_count(const strmap_t *m) { return m->count; }
 /* Empty the map, keeping its memory. */
 void strmap_clear(strmap_t *m);

@@ -21,6 +21,7 @@ static inline int strset_add(strset_t *s, const char *key) {
 }
 /* Is key in the set? */
 static inline int strset_has(const strset_t *s, const char *key) { return strmap_has(s, key); }
+/* The number of keys in the set. */
 static inline size_t strset_count(const strset_t *s) { return strmap_count(s); }
 /* Empty the set, keeping its memory. */
 static inline void strset_clear(strset_t *s) { strmap_clear(s); }

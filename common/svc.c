@@ -26,6 +26,7 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "pg.h"
 
 static void on_signal(evutil_socket_t sig, short what, void *arg) {
@@ -53,13 +54,6 @@ static void route_readyz(struct evhttp_request *req, const access_who_t *who, vo
                     json_pack("{s:s,s:s}", "status", db_ok ? "ready" : "not ready", "database", db_ok ? "up" : "down"));
 }
 
-void svc_metric(struct evbuffer *out, const char *name, const char *labels, double value) {
-    if (labels && *labels)
-        evbuffer_add_printf(out, "%s{%s} %.17g\n", name, labels, value);
-    else
-        evbuffer_add_printf(out, "%s %.17g\n", name, value);
-}
-
 static void route_metrics(struct evhttp_request *req, const access_who_t *who, void *arg) {
     (void)who;
     svc_t *s = arg;
@@ -67,13 +61,13 @@ static void route_metrics(struct evhttp_request *req, const access_who_t *who, v
     evbuffer_add_printf(out, "# TYPE jiuye_up gauge\n");
     char labels[64];
     snprintf(labels, sizeof labels, "service=\"%s\"", s->name);
-    svc_metric(out, "jiuye_up", labels, 1);
+    metric_sample(out, "jiuye_up", labels, 1);
     evbuffer_add_printf(out, "# HELP jiuye_auth_failures_total Requests with an unknown, expired or revoked token.\n"
                              "# TYPE jiuye_auth_failures_total counter\n");
-    svc_metric(out, "jiuye_auth_failures_total", NULL, (double)s->throttle->failures_total);
+    metric_sample(out, "jiuye_auth_failures_total", NULL, (double)s->throttle->failures_total);
     evbuffer_add_printf(out, "# HELP jiuye_auth_throttled_total Requests refused with 429 after too many failed tokens.\n"
                              "# TYPE jiuye_auth_throttled_total counter\n");
-    svc_metric(out, "jiuye_auth_throttled_total", NULL, (double)s->throttle->throttled_total);
+    metric_sample(out, "jiuye_auth_throttled_total", NULL, (double)s->throttle->throttled_total);
     if (s->metrics) s->metrics(s->metrics_ctx, out);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
     evhttp_send_reply(req, 200, NULL, out);

@@ -23,7 +23,7 @@ struct access_who;
  * ctx what svc_routes() was given with the route's table. */
 typedef void (*svc_route_fn)(struct evhttp_request *req, const struct access_who *who, void *ctx);
 
-#define SCHEMA_VERSION 16 /* the highest migration this build knows */
+#define SCHEMA_VERSION 17 /* the highest migration this build knows */
 #define SVC_MAX_TABLES 8
 
 /* One route and its access rule per method: the roles (ACCESS_* bits of
@@ -84,6 +84,8 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
 
 /* Run until SIGTERM/SIGINT. Returns 0. */
 int svc_run(svc_t *s);
+/* Free what svc_init made (HTTP server, connections, ZeroMQ context: call it
+ * after every link is destroyed) and zero s; fine after a failed svc_init. */
 void svc_destroy(svc_t *s);
 
 /* A second connection, as the service's role, for its outbox producer
@@ -95,7 +97,5 @@ void svc_destroy(svc_t *s);
  * keeps generic plans. Owned by s (svc_destroy). NULL when stopping. */
 PGconn *svc_queue_connect(svc_t *s);
 
-/* Append one Prometheus sample line "name{labels} value". labels may be NULL. */
-void svc_metric(struct evbuffer *out, const char *name, const char *labels, double value);
 
 #endif

@@ -80,6 +80,9 @@ void txn_init(txn_t *t, PGconn *pg);
  * TXN_MAX_PARTS). Participants flush in the order they joined. */
 void txn_join(txn_t *t, const txn_part_t *ops, void *self);
 
+/* t's connection; 1 when t runs in careful mode (a savepoint per message),
+ * else 0; the message whose handler runs (NULL outside a handler). Borrowed
+ * from t. */
 static inline PGconn *txn_pg(const txn_t *t) { return t->pg; }
 static inline int txn_careful(const txn_t *t) { return t->careful; }
 static inline const Jiuye__Envelope *txn_message(const txn_t *t) { return t->msg; }
@@ -92,11 +95,16 @@ int txn_flush(txn_t *t) __attribute__((warn_unused_result));
 /* Flush the one participant joined with ops (0 when none is), for a
  * statement that must see its kept rows. 0 or -1. */
 int txn_flush_part(txn_t *t, const txn_part_t *ops) __attribute__((warn_unused_result));
+/* Call every participant's discard (whole: 1 for the transaction, 0 for the
+ * careful mode's message rolled back to its savepoint), and every
+ * participant's end (after COMMIT or ROLLBACK; no message then), in the
+ * order drawn above. */
 void txn_discard(txn_t *t, int whole);
 void txn_end(txn_t *t);
 
 /* A whole transaction outside the consumer: BEGIN; COMMIT after txn_flush();
- * ROLLBACK after txn_discard(t, 1). Both of the last run txn_end(). 0 or -1. */
+ * ROLLBACK after txn_discard(t, 1). Both of the last run txn_end(). 0 or -1;
+ * a txn_commit() that fails has rolled back (txn_rollback()) already. */
 int txn_begin(txn_t *t) __attribute__((warn_unused_result));
 int txn_commit(txn_t *t) __attribute__((warn_unused_result));
 void txn_rollback(txn_t *t);

@@ -39,7 +39,7 @@ typedef struct ingest_batch {
  * caller's. Aborts when out of memory. */
 typedef struct ingest ingest_t;
 ingest_t *ingest_new(PGconn *pg);
-void ingest_destroy(ingest_t **g);
+void ingest_destroy(ingest_t **g); /* NULL *g is fine; sets *g to NULL */
 
 /* Store the valid items (those with ev != NULL) of one or more batches, at most
  * INGEST_MAX_EVENTS items in all, in one transaction, and set each item's status:
@@ -52,6 +52,8 @@ void ingest_destroy(ingest_t **g);
 int ingest_store_batches(ingest_t *g, const ingest_batch_t *batches, size_t n_batches)
     __attribute__((warn_unused_result));
 
+/* "accepted", "duplicate" or "rejected": a static string. st must be one of
+ * the three. */
 const char *ingest_status_name(ingest_status_t st);
 
 /* Free the events held by items. */

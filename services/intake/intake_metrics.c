@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc.h"
+#include "metric.h"
 
 /* The slot of source name: an existing one, a new one while there is room, else "other".
  * A source that is itself called "other" shares that slot, so no two series get the same
@@ -42,7 +42,7 @@ static void write_source(const intake_metrics_source_t *s, struct evbuffer *out)
             if (!s->events[t][st]) continue;
             snprintf(labels, sizeof labels, "type=\"%s\",source=\"%s\",status=\"%s\"", type,
                      s->name, ingest_status_name((ingest_status_t)st));
-            svc_metric(out, "jiuye_events_total", labels, (double)s->events[t][st]);
+            metric_sample(out, "jiuye_events_total", labels, (double)s->events[t][st]);
         }
     }
 }
@@ -53,11 +53,11 @@ void intake_metrics_write(const intake_metrics_t *m, struct evbuffer *out) {
                              "# TYPE jiuye_events_received_total counter\n");
     for (size_t i = 0; i < m->nsources; i++) {
         snprintf(labels, sizeof labels, "source=\"%s\"", m->sources[i].name);
-        svc_metric(out, "jiuye_events_received_total", labels, (double)m->sources[i].received);
+        metric_sample(out, "jiuye_events_received_total", labels, (double)m->sources[i].received);
     }
     if (m->other.received) {
         snprintf(labels, sizeof labels, "source=\"%s\"", m->other.name);
-        svc_metric(out, "jiuye_events_received_total", labels, (double)m->other.received);
+        metric_sample(out, "jiuye_events_received_total", labels, (double)m->other.received);
     }
     evbuffer_add_printf(out, "# HELP jiuye_events_total Events by type, source and outcome.\n"
                              "# TYPE jiuye_events_total counter\n");

@@ -7,10 +7,12 @@
 
 #include "access.h"
 #include "config.h"
+#include "curve.h"
 #include "http_events.h"
 #include "intake_metrics.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "pg.h"
 #include "store_thread.h"
 #include "zmq_ingest.h"
@@ -21,7 +23,10 @@ static void write_metrics(void *ctx, struct evbuffer *out) {
     link_producer_metrics(in->to_rules, out);
     evbuffer_add_printf(out, "# HELP jiuye_intake_batches_storing Batches handed to the store thread and not yet answered.\n"
                              "# TYPE jiuye_intake_batches_storing gauge\n");
-    svc_metric(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
+    metric_sample(out, "jiuye_intake_batches_storing", NULL, (double)store_thread_pending(in->store));
+    evbuffer_add_printf(out, "# HELP jiuye_intake_curve_refused_total ZeroMQ handshakes refused: a key no active source has.\n"
+                             "# TYPE jiuye_intake_curve_refused_total counter\n");
+    metric_sample(out, "jiuye_intake_curve_refused_total", NULL, (double)curve_refused_count());
 }
 
 /* Only upstream sources publish; nothing else is served but svc.c's own routes. */

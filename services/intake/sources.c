@@ -5,8 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zmq.h>
+
+#include "curve.h"
 #include "pg.h"
 #include "token.h"
+
+/* The one active source that sql (one parameter, selecting its name) finds: 1 with its
+ * name in name (namelen bytes; may be NULL), 0 when none, -1 on a database error. */
+static int find_active(PGconn *pg, const char *sql, const char *param, char *name, size_t namelen) {
+    const char *p[] = {param};
+    PGresult *r = pg_exec(pg, sql, 1, p);
+    if (!r) return -1;
+    int found = PQntuples(r) == 1;
+    if (found && name) snprintf(name, namelen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
+}
 
 int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namelen) {
     uint8_t digest[32];
@@ -14,14 +29,23 @@ int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namel
     sha256(token, strlen(token), digest);
     hex_encode(digest, 32, hex);
     snprintf(param, sizeof param, "\\x%s", hex);
-    const char *p[] = {param};
     /* The lookup is by hash, so response time reveals nothing about the token. */
-    PGresult *r = pg_exec(pg, "SELECT name FROM intake.sources WHERE token_sha256 = $1::bytea AND revoked_at IS NULL", 1, p);
-    if (!r) return -1;
-    int found = PQntuples(r) == 1;
-    if (found) snprintf(name, namelen, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return found;
+    return find_active(pg, "SELECT name FROM intake.sources WHERE token_sha256 = $1::bytea AND revoked_at IS NULL",
+                       param, name, namelen);
+}
+
+int sources_by_curve_key(PGconn *pg, const char *key, char *name, size_t namelen) {
+    return find_active(pg, "SELECT name FROM intake.sources WHERE curve_public = $1 AND revoked_at IS NULL", key, name,
+                       namelen);
+}
+
+int sources_active(PGconn *pg, const char *name) {
+    return find_active(pg, "SELECT name FROM intake.sources WHERE name = $1 AND revoked_at IS NULL", name, NULL, 0);
+}
+
+int sources_curve_key_valid(const char *key) {
+    uint8_t bin[32];
+    return strlen(key) == CURVE_KEY_LEN && zmq_z85_decode(bin, key) != NULL;
 }
 
 static int valid_name(const char *name, char *err, size_t errlen) {
@@ -40,19 +64,42 @@ int sources_token_valid(const char *token) {
     return strspn(token + 3, "0123456789abcdef") == TOKEN_LEN - 3;
 }
 
-/* Insert name with the hash of token. Returns 1 inserted, 0 when the name exists with
- * the same token, -1 with err set (database error, or the name exists with another token). */
-static int insert_source(PGconn *pg, const char *name, const char *token, char *err, size_t errlen) {
+/* 0 when curve_public (NULL: none) is a Z85 key no source other than name has, else -1
+ * with err set. Said plainly here; the column's UNIQUE constraint still holds against a race. */
+static int check_curve_key(PGconn *pg, const char *name, const char *curve_public, char *err, size_t errlen) {
+    if (!curve_public) return 0;
+    if (!sources_curve_key_valid(curve_public)) {
+        snprintf(err, errlen, "curve public key must be 40 characters of Z85 (jiuyectl keygen), got %zu characters%s",
+                 strlen(curve_public), strlen(curve_public) == CURVE_KEY_LEN ? " that are not Z85" : "");
+        return -1;
+    }
+    const char *p[] = {curve_public, name};
+    PGresult *r = pg_exec(pg, "SELECT name FROM intake.sources WHERE curve_public = $1 AND name <> $2", 2, p);
+    if (!r) {
+        snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    int taken = PQntuples(r) == 1;
+    if (taken) snprintf(err, errlen, "curve public key is already registered for source '%s'", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return taken ? -1 : 0;
+}
+
+/* Insert name with the hash of token and its CURVE public key (NULL: none). Returns 1
+ * inserted, 0 when the name exists, not revoked, with the same token and key, -1 with err
+ * set (database error, the name exists otherwise). */
+static int insert_source(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
+                         size_t errlen) {
     uint8_t digest[32];
     char hex[65], param[70];
     sha256(token, strlen(token), digest);
     hex_encode(digest, 32, hex);
     snprintf(param, sizeof param, "\\x%s", hex);
-    const char *p[] = {name, param};
+    const char *p[] = {name, param, curve_public};
     PGresult *r = pg_exec(pg,
-                          "INSERT INTO intake.sources (name, token_sha256) VALUES ($1, $2::bytea) "
+                          "INSERT INTO intake.sources (name, token_sha256, curve_public) VALUES ($1, $2::bytea, $3) "
                           "ON CONFLICT (name) DO NOTHING",
-                          2, p);
+                          3, p);
     if (!r) {
         snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
         return -1;
@@ -60,7 +107,10 @@ static int insert_source(PGconn *pg, const char *name, const char *token, char *
     int inserted = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     if (inserted) return 1;
-    r = pg_exec(pg, "SELECT token_sha256 = $2::bytea AND revoked_at IS NULL FROM intake.sources WHERE name = $1", 2, p);
+    r = pg_exec(pg,
+                "SELECT token_sha256 = $2::bytea AND revoked_at IS NULL AND curve_public IS NOT DISTINCT FROM $3 "
+                "FROM intake.sources WHERE name = $1",
+                3, p);
     if (!r) {
         snprintf(err, errlen, "database error: %s", PQerrorMessage(pg));
         return -1;
@@ -72,25 +122,29 @@ static int insert_source(PGconn *pg, const char *name, const char *token, char *
     return -1;
 }
 
-int sources_add(PGconn *pg, const char *name, char *token, char *err, size_t errlen) {
-    if (!valid_name(name, err, errlen)) return -1;
+int sources_add(PGconn *pg, const char *name, const char *curve_public, char *token, char *err, size_t errlen) {
+    if (!valid_name(name, err, errlen) || check_curve_key(pg, name, curve_public, err, errlen) != 0) return -1;
     if (token_new(token) != 0) {
         snprintf(err, errlen, "no randomness available for a token");
         return -1;
     }
     /* A fresh random token never matches an existing one: 0 cannot happen here. */
-    return insert_source(pg, name, token, err, errlen) == 1 ? 0 : -1;
+    return insert_source(pg, name, token, curve_public, err, errlen) == 1 ? 0 : -1;
 }
 
-int sources_add_token(PGconn *pg, const char *name, const char *token, char *err, size_t errlen) {
+int sources_add_token(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
+                      size_t errlen) {
     if (!valid_name(name, err, errlen)) return -1;
     if (!sources_token_valid(token)) {
         snprintf(err, errlen, "token of '%s' must be \"jy_\" and 64 lower-case hex digits", name);
         return -1;
     }
-    int r = insert_source(pg, name, token, err, errlen);
+    if (check_curve_key(pg, name, curve_public, err, errlen) != 0) return -1;
+    int r = insert_source(pg, name, token, curve_public, err, errlen);
     if (r < 0 && strstr(err, "already exists"))
-        snprintf(err, errlen, "source '%s' already exists with another token or is revoked (rotate under a new name)", name);
+        snprintf(err, errlen,
+                 "source '%s' already exists with another token or CURVE key, or is revoked (rotate under a new name)",
+                 name);
     return r;
 }
 

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "date.h"
 #include "event_codec.h"
 #include "ident.h"
@@ -40,12 +41,15 @@
 
 #define ERR_MALFORMED "malformed EventBatch"
 #define ERR_UNAUTHORIZED "unauthorized: unknown or revoked token"
+#define ERR_REVOKED "unauthorized: the source of this CURVE key is revoked"
+#define ERR_OTHER_SOURCE "unauthorized: the token is not the CURVE key's source's"
 #define ERR_DATABASE "database unavailable; nothing stored, try again"
 
 struct zmq_ingest {
     void *sock;
     struct event *sock_ev;
-    PGconn *pg; /* the loop's: tokens */
+    PGconn *pg; /* the loop's: tokens and CURVE keys */
+    int curve;  /* 1: a CURVE server, each connection signed in as a source (User-Id) */
     store_thread_t *store;
     link_producer_t *to_rules;
     intake_metrics_t *metrics;
@@ -194,6 +198,40 @@ static void batch_stored(store_job_t *stored) {
     if (z->sock_ev) event_active(z->sock_ev, EV_READ, 0);
 }
 
+/* The ZAP handler's lookup (curve.h): the source whose key this is, as the connection's
+ * User-Id. */
+static int lookup_source(void *ctx, const char *key, char *user_id, size_t len) {
+    zmq_ingest_t *z = ctx;
+    int found = sources_by_curve_key(z->pg, key, user_id, len);
+    if (found < 0) pg_alive(z->pg);
+    return found;
+}
+
+/* Who sent the batch in body: 1 with source set, 0 with *error set, -1 on a database
+ * error. In the clear, the token says it. Under CURVE, the key the connection signed in
+ * with does (its source, still not revoked: a revocation also ends the connections
+ * already made); a token, optional then, must be that same source's. */
+static int batch_source(zmq_ingest_t *z, zmq_msg_t *body, const char *token, char *source, size_t len,
+                        const char **error) {
+    int has_token = token && *token;
+    int auth = has_token ? sources_authenticate(z->pg, token, source, len) : 0;
+    *error = ERR_UNAUTHORIZED;
+    if (!z->curve || auth < 0) return auth;
+    const char *signed_in = zmq_msg_gets(body, "User-Id");
+    if (!signed_in || !*signed_in) return 0; /* never without a ZAP handler's approval */
+    if (has_token) {
+        if (auth == 1 && strcmp(source, signed_in) != 0) {
+            *error = ERR_OTHER_SOURCE;
+            return 0;
+        }
+        return auth;
+    }
+    auth = sources_active(z->pg, signed_in);
+    if (auth == 1) snprintf(source, len, "%s", signed_in);
+    if (auth == 0) *error = ERR_REVOKED;
+    return auth;
+}
+
 /* Check the batch in body and hand it to the store thread, which answers identity. */
 static void handle_batch(zmq_ingest_t *z, zmq_msg_t *identity, int delimiter, zmq_msg_t *body) {
     char source[80], too_many[96];
@@ -203,15 +241,13 @@ static void handle_batch(zmq_ingest_t *z, zmq_msg_t *identity, int delimiter, zm
         send_error(z, identity, delimiter, ERR_MALFORMED);
         return;
     }
-    int auth = batch->token && *batch->token
-                   ? sources_authenticate(z->pg, batch->token, source, sizeof source)
-                   : 0;
-    const char *error = NULL;
+    const char *error = NULL, *refused;
+    int auth = batch_source(z, body, batch->token, source, sizeof source, &refused);
     if (auth < 0) {
         pg_alive(z->pg);
         error = ERR_DATABASE;
     } else if (auth == 0) {
-        error = ERR_UNAUTHORIZED;
+        error = refused;
     } else if (batch->n_events > INGEST_MAX_EVENTS) {
         snprintf(too_many, sizeof too_many, "too many events: %zu in one batch; at most %d",
                  batch->n_events, INGEST_MAX_EVENTS);
@@ -316,6 +352,9 @@ zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, store_thread_t
         log_error("zmq ingest: cannot set socket options: %s", zmq_strerror(errno));
         goto err;
     }
+    /* Before the bind: no peer may connect to a socket that is not yet a CURVE server. */
+    z->curve = curve_server_setup_lookup(z->sock, link_zmq_context(), base, "intake", "intake-sources", lookup_source, z);
+    if (z->curve < 0) goto err;
     if (zmq_bind(z->sock, endpoint) != 0) {
         log_error("zmq ingest: cannot bind %s (INTAKE_ZMQ_BIND / INTAKE_ZMQ): %s", endpoint,
                   zmq_strerror(errno));
@@ -325,7 +364,8 @@ zmq_ingest_t *zmq_ingest_new(struct event_base *base, PGconn *pg, store_thread_t
     z->sock_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, z);
     if (!z->sock_ev || event_add(z->sock_ev, NULL) != 0) goto err;
     event_active(z->sock_ev, EV_READ, 0); /* anything that came before the first edge */
-    log_info("receiving event batches on %s", endpoint);
+    log_info("receiving event batches on %s (%s)", endpoint,
+             z->curve ? "CURVE: sources sign in with their registered keys" : "in the clear: no INTAKE_CURVE_* keys");
     return z;
 err:
     zmq_ingest_destroy(&z);

@@ -8,6 +8,15 @@
  *                   [IngestReply]     <-             [identity, IngestReply]
  *   REQ client:     the same with an empty delimiter frame after the identity, both ways.
  *
+ * With intake's key pair configured (INTAKE_CURVE_PUBLIC / _SECRET, common/curve.h) the
+ * ROUTER is a CURVE server: at each handshake the ZAP handler admits exactly the keys
+ * registered for sources that are not revoked (intake.sources.curve_public, `jiuyectl
+ * source add NAME --curve-public KEY`), and every batch of that connection is attributed
+ * to the source whose key signed in; a token is then optional, and must be that source's
+ * when given. A plain client, or one whose key is unknown, never completes its handshake:
+ * nothing it sends is read, nothing is answered. Without the keys (local development) the
+ * socket runs in the clear and the token alone says who sends.
+ *
  * A batch goes the way of an HTTP request (http_events.h), through the same functions:
  * its token is checked by sources_authenticate, each event by event_validate (the codec's
  * rules, in the same order, with the same "field: reason" texts), and the valid ones are
@@ -19,6 +28,8 @@
  *   "malformed EventBatch"                                   bytes that do not parse, or
  *                                                            frames of another shape
  *   "unauthorized: unknown or revoked token"
+ *   "unauthorized: the source of this CURVE key is revoked"  revoked after the handshake
+ *   "unauthorized: the token is not the CURVE key's source's"
  *   "too many events: N in one batch; at most 1000"          INGEST_MAX_EVENTS
  *   "no events in the batch"
  *   "database unavailable; nothing stored, try again"       the client may send it again:

@@ -8,7 +8,7 @@
  *        200 {id, acked_by, acked_at}, acked_by the name of the caller's token;
  *        404 unknown id; 409 already acknowledged (the body says by whom and when)
  *
- * The handlers take the PGconn as arg. stream.c sends the same JSON objects. */
+ * The route handlers take the svc_t as arg. stream.c sends the same JSON objects. */
 #ifndef JIUYE_NOTIFY_HTTP_INBOX_H
 #define JIUYE_NOTIFY_HTTP_INBOX_H
 

@@ -14,6 +14,7 @@
 #include "http_inbox.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "notice.h"
 #include "pg.h"
 #include "stream.h"
@@ -55,7 +56,7 @@ static void on_committed(void *ctx) {
 
 static void notify_metrics(void *ctx, struct evbuffer *out) {
     notify_svc_t *ns = ctx;
-    svc_metric(out, "jiuye_notifications_total", NULL, (double)ns->notifications);
+    metric_sample(out, "jiuye_notifications_total", NULL, (double)ns->notifications);
     delivery_worker_metrics(ns->deliveries, out);
     stream_hub_metrics(ns->streams, out);
     link_consumer_metrics(ns->from_subsidy, out);

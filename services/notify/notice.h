@@ -21,7 +21,7 @@
 typedef struct notices notices_t;
 extern const txn_part_t notices_part;
 notices_t *notices_new(void); /* caller owns; aborts when out of memory */
-void notices_destroy(notices_t **n);
+void notices_destroy(notices_t **n); /* NULL *n is fine; sets *n to NULL */
 /* How many notifications the transactions stored since the last call, and
  * forget them (after a commit; a rollback forgets its own). */
 long notices_take_stored(notices_t *n);

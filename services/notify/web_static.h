@@ -36,7 +36,8 @@ web_static_t *web_static_load(const char *dir);
 /* How many files of the table were loaded. */
 size_t web_static_loaded(const web_static_t *w);
 
-/* The route handler (arg: the web_static_t): the table's paths with GET or HEAD;
+/* Serve req from w's table (the console's route for the static paths calls it on
+ * the loop thread; arg: the web_static_t): the table's paths with GET or HEAD;
  * "/" and "/console" redirect to "/console/". */
 void web_static_handle(struct evhttp_request *req, void *arg);
 

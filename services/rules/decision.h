@@ -19,20 +19,30 @@
  * "<source>/<event_id>/<key>". Caller owns it. */
 Jiuye__Decision *decision_new(const Jiuye__Event *ev, const char *key, const char *rule, const char *rule_name,
                               const char *clause, const char *const *audience, const char *subject);
+/* Replace d's decision_id with a copy of decision_id. */
 void decision_set_id(Jiuye__Decision *d, const char *decision_id);
 /* Mark d as correcting the earlier decision corrected_id (the subsidy service reverses its awards). */
 void decision_correct(Jiuye__Decision *d, const char *corrected_id);
+/* Free d and everything it holds; NULL is a no-op. */
 void decision_free(Jiuye__Decision *d);
 
+/* Append the fact name = the printf-formatted value (cut at 255 bytes, on a
+ * character boundary) to d's facts. The setters below copy their strings:
+ * the caller keeps its own; a value set before is replaced. */
 void decision_fact(Jiuye__Decision *d, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Record a parameter value used, with the date it took effect and its source. */
 void decision_param(Jiuye__Decision *d, const char *name, const policy_value_t *v);
+/* Record the plan d was decided under (its id and SHA-256). */
 void decision_plan(Jiuye__Decision *d, const policy_plan_t *plan);
+/* Set d's outcome ("eligible", "ineligible", "pending", ...) and its reason,
+ * printf-formatted (cut at 511 bytes, on a character boundary). */
 void decision_set(Jiuye__Decision *d, const char *outcome, const char *reason_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Set who receives what d grants (a cert_no or employer_code) and its kind. */
 void decision_beneficiary(Jiuye__Decision *d, const char *beneficiary, const char *kind);
 
-/* The decision as the API shows it (staff-facing: identities in full). */
+/* The decision as the API shows it (staff-facing: identities in full). Caller
+ * owns the new reference; NULL when out of memory. */
 json_t *decision_to_json(const Jiuye__Decision *d);
 
 /* The body stored in rules.decisions: decision_to_json()'s document as JSON

@@ -6,6 +6,11 @@
 
 #include "access.h"
 
+/* GET /v1/decisions?event_id=[&source=] or ?subject=: the decisions about
+ * that event or subject (at most 1 000, by date), {"decisions": [...]}.
+ * The route handler (svc_route_fn), on the loop thread: answers req itself,
+ * 400 without event_id or subject, 503 when the database or the access log
+ * fails. A staff caller (who) sees the subjects of their district alone. */
 void http_decisions(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

@@ -25,6 +25,9 @@ typedef struct http_replay_ctx {
     void *arg;
 } http_replay_ctx_t;
 
+/* The route handler (svc_route_fn) of POST /v1/replay, on the loop thread;
+ * arg is the http_replay_ctx_t. Answers req itself (above); corrections
+ * committed before a failure stay, and ctx->stored is told of them. */
 void http_replay(struct evhttp_request *req, const access_who_t *who, void *ctx);
 
 #endif

@@ -22,7 +22,7 @@
  *   fills at most one vacancy (the one they were matched to first), and a
  *   vacancy never counts more fills than its positions.
  *
- * Both handlers take the service's PGconn as arg and answer 503 when the
+ * Both handlers take the service's svc_t as arg (its pg) and answer 503 when the
  * database does not. */
 #ifndef JIUYE_RULES_HTTP_VACANCIES_H
 #define JIUYE_RULES_HTTP_VACANCIES_H
@@ -35,6 +35,9 @@
 #define VACANCY_FEED_MAX 1000        /* entries per response; "truncated" says when more are open */
 #define VACANCY_MATCH_WINDOW_DAYS 90 /* a job started within this many days after the first match counts */
 
+/* The route handlers of the two GETs above (svc_route_fn), on the loop
+ * thread: each answers req itself (400 naming the field, 405 for another
+ * method, 503 when the database fails); who is unused (public routes). */
 void http_vacancies(struct evhttp_request *req, const access_who_t *who, void *arg);
 void http_vacancies_kpi(struct evhttp_request *req, const access_who_t *who, void *arg);
 

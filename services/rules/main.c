@@ -16,6 +16,7 @@
 #include "http_vacancies.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "persons.h"
 #include "pg.h"
 #include "replay.h"
@@ -114,17 +115,17 @@ static void on_replayed(void *arg, size_t decisions) {
 
 static void rules_metrics(void *ctx, struct evbuffer *out) {
     rules_svc_t *rs = ctx;
-    svc_metric(out, "jiuye_rules_events_total", NULL, (double)rs->events);
-    svc_metric(out, "jiuye_decisions_total", NULL, (double)rs->decisions);
-    svc_metric(out, "jiuye_timers_fired_total", NULL, (double)rs->timers_fired);
-    svc_metric(out, "jiuye_replays_with_corrections_total", NULL, (double)rs->replays);
-    svc_metric(out, "jiuye_replay_decisions_total", NULL, (double)rs->replay_decisions);
-    svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
-    svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
+    metric_sample(out, "jiuye_rules_events_total", NULL, (double)rs->events);
+    metric_sample(out, "jiuye_decisions_total", NULL, (double)rs->decisions);
+    metric_sample(out, "jiuye_timers_fired_total", NULL, (double)rs->timers_fired);
+    metric_sample(out, "jiuye_replays_with_corrections_total", NULL, (double)rs->replays);
+    metric_sample(out, "jiuye_replay_decisions_total", NULL, (double)rs->replay_decisions);
+    metric_sample(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)rs->reloads);
+    metric_sample(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)rs->reload_failures);
     unsigned long cached, asked;
     persons_lookups(rs->persons, &cached, &asked);
-    svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"transaction_cache\"", (double)cached);
-    svc_metric(out, "jiuye_rules_person_lookups_total", "answered_by=\"database\"", (double)asked);
+    metric_sample(out, "jiuye_rules_person_lookups_total", "answered_by=\"transaction_cache\"", (double)cached);
+    metric_sample(out, "jiuye_rules_person_lookups_total", "answered_by=\"database\"", (double)asked);
     link_producer_metrics(rs->to_subsidy, out);
     link_consumer_metrics(rs->from_intake, out);
 }

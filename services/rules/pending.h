@@ -13,7 +13,8 @@
 
 #define PENDING_DAYS 30
 
-/* Keep ev waiting for its registration, under the pending decision d. */
+/* Keep ev waiting for its registration, under the pending decision d, in t,
+ * with the timer that expires it PENDING_DAYS after today. Returns 0 or -1. */
 int pending_hold(txn_t *t, const Jiuye__Event *ev, const Jiuye__Decision *d, jdate_t today)
     __attribute__((warn_unused_result));
 

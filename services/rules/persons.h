@@ -32,7 +32,7 @@ typedef struct person {
 typedef struct persons persons_t;
 extern const txn_part_t persons_part;
 persons_t *persons_new(void); /* caller owns; aborts when out of memory */
-void persons_destroy(persons_t **c);
+void persons_destroy(persons_t **c); /* NULL *c is fine; sets *c to NULL */
 int persons_cache_begin(txn_t *t, const char *const *cert_nos, size_t n) __attribute__((warn_unused_result));
 /* Events of cert_no now wait in rules.pending (waiting = 1), none do (0), or
  * some may (-1): pending.c tells the cache, so that a registration knows
@@ -50,7 +50,8 @@ int persons_register(txn_t *t, const Jiuye__Event *ev) __attribute__((warn_unuse
 int persons_find(txn_t *t, const char *cert_no, person_t *p) __attribute__((warn_unused_result));
 
 /* employment.started (employed = 1) or .ended: the status the rules read, as
- * kept in rules.persons (an end leaves "employed" while another job is open). */
+ * kept in rules.persons (an end leaves "employed" while another job is open),
+ * written in t. Call after rules.employment has the change. Returns 0 or -1. */
 int persons_employment(txn_t *t, const char *cert_no, int employed) __attribute__((warn_unused_result));
 
 #endif

@@ -86,10 +86,10 @@ json_t *replay_diff(const json_t *before, const json_t *after);
 
 /* Is decision_id one of the chain of rule key for the event: the event's
  * decision "<source>/<event_id>/<key>" or a correction of it made for the
- * same event ("/registered", "/expired", "/replay/N")? */
+ * same event ("/registered", "/expired", "/replay/N")? 1 or 0. */
 int replay_chain_member(const char *decision_id, const char *source, const char *event_id, const char *key);
 
-/* Why rule r is never re-run, or NULL when it is. */
+/* Why rule r is never re-run (a static string), or NULL when it is. */
 const char *replay_not_rerun(const rule_def_t *r);
 
 /* Run a replay (see above). Returns the reply {"replay_id" (null for a dry

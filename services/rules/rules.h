@@ -59,6 +59,9 @@ typedef struct decision_list {
     size_t n;
 } decision_list_t;
 
+/* Append d to l, which takes ownership of it (aborts when out of memory).
+ * decision_list_clear() frees every decision and the array, leaving l empty
+ * and reusable. A zeroed list is empty. */
 void decision_list_add(decision_list_t *l, Jiuye__Decision *d);
 void decision_list_clear(decision_list_t *l);
 
@@ -113,7 +116,9 @@ int rule_require_registered(const rule_ctx_t *ctx, const Jiuye__Event *ev, const
  * ineligible with the reason), -1 when a parameter is missing. */
 int rule_working_age(const rule_ctx_t *ctx, Jiuye__Decision *d, const char *cert_no, const char *what);
 
-/* Rule functions, one file each. */
+/* Rule functions, one file each: the rule_decide_fn of the table's entries,
+ * called by rules.c inside ctx->txn with a decision d made for them;
+ * each returns a rule_result_t (what became of d). */
 rule_result_t r01_training_subsidy(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 rule_result_t r02_blind_massage_training(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);
 rule_result_t r03_blind_tuition(const rule_ctx_t *, const Jiuye__Event *, Jiuye__Decision *);

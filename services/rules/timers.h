@@ -25,6 +25,12 @@ int timers_cancel(PGconn *pg, const char *timer_id) __attribute__((warn_unused_r
 /* What a timer of some kind decides when it fires: appends to out. */
 typedef int (*timer_fire_fn)(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *detail, decision_list_t *out);
 
+/* The timer_fire_fn of each kind, called by timers_fire_due() in the timer's
+ * transaction with ev the event that scheduled it; each appends what it
+ * decides to out (which owns it) and returns 0, or -1 on a database error.
+ * detail: R08's anniversary, "" or the decision id a replay makes instead;
+ * R15's and R16's deadline, the service that is due; a pending expiry, the
+ * pending decision's id. */
 int r08_anniversary_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *detail, decision_list_t *out);
 int r15_deadline_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *detail, decision_list_t *out);
 int r16_deadline_fire(const rule_ctx_t *ctx, const Jiuye__Event *ev, const char *detail, decision_list_t *out);

@@ -19,8 +19,13 @@
 Jiuye__Award *award_new(const Jiuye__Decision *d, const char *program, int year);
 void award_free(Jiuye__Award *a);
 
+/* Append a breakdown line to a: label, how the amount was computed (text),
+ * the amount in fen, and the plan parameter and the date it took effect ("" when
+ * the line uses none). The strings are copied. */
 void award_line(Jiuye__Award *a, const char *label, const char *factor, int64_t amount_fen, const char *parameter,
                 const char *effective_from);
+/* Set a's status, amount (fen) and reason (printf-formatted, cut at 511
+ * bytes); the strings are copied, replacing those set before. */
 void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const char *reason_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -29,6 +34,8 @@ void award_set(Jiuye__Award *a, const char *status, int64_t amount_fen, const ch
  * under the program: a replayed decision). */
 void award_reverses(Jiuye__Award *a, const char *reverses);
 
+/* a as the API shows it (its id, decision, amount_fen, status, reason,
+ * breakdown, ...). Caller owns the new reference; NULL when out of memory. */
 json_t *award_to_json(const Jiuye__Award *a);
 
 /* Add a to subsidy.awards inside t. limit_key names the period a limit
@@ -51,6 +58,8 @@ typedef struct award_list {
     size_t n_moved;
 } award_list_t;
 
+/* Append a to l, which owns it from then on (aborts when out of memory). A
+ * zeroed list is empty. */
 void award_list_add(award_list_t *l, Jiuye__Award *a);
 
 /* award_store(), then a appended to out, which owns it from then on. On
@@ -58,6 +67,7 @@ void award_list_add(award_list_t *l, Jiuye__Award *a);
  * (what: "the award", "a reversal"). Returns 0 or -1. */
 int award_store_into(txn_t *t, Jiuye__Award *a, const char *limit_key, int slot, award_list_t *out, const char *what,
                      char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Free every award and moved decision of l, leaving it empty and reusable. */
 void award_list_clear(award_list_t *l);
 
 /* The value of parameter name recorded in decision d, or NULL. prefix match when name ends in '.'. */

@@ -57,11 +57,10 @@ typedef struct program_limit {
  * decision of a limited program records its claim before its award; moved
  * awards carry their claim's decision; reversals hold nothing), so the
  * answer cannot change while it runs. That statement, with its four
- * subqueries, was planned again on a third of its calls (PostgreSQL kept
- * choosing custom plans for it, whose planning cost far more than running
- * it).
+ * subqueries, was often planned again (PostgreSQL kept choosing custom plans
+ * for it, whose planning cost far more than running it).
  * Awards from before 014 can only be there before the first start of this
- * version. Returns -1 on a database error. */
+ * version. Returns 0, or -1 on a database error. */
 int claims_open(PGconn *pg);
 
 /* Settle the fresh decision d for the limited program lim, after its
@@ -88,7 +87,7 @@ int claims_settle(txn_t *t, const Jiuye__Decision *d, const program_limit_t *lim
 typedef struct claims_ahead claims_ahead_t;
 extern const txn_part_t claims_ahead_part;
 claims_ahead_t *claims_ahead_new(void); /* caller owns; aborts when out of memory */
-void claims_ahead_destroy(claims_ahead_t **a);
+void claims_ahead_destroy(claims_ahead_t **a); /* NULL *a is fine; sets *a to NULL */
 void claims_ahead_add(txn_t *t, const Jiuye__Decision *d, const char *program);
 int claims_ahead_read(txn_t *t) __attribute__((warn_unused_result));
 
@@ -96,7 +95,8 @@ int claims_ahead_read(txn_t *t) __attribute__((warn_unused_result));
  * from before claims) is allocated alone, its insert having said the limit held no other
  * claim (read="none"); any other is allocated after reading the limit's claims back
  * (read="claims"). The first kind skips a statement of two lateral joins and five
- * subqueries whose executor start alone was a tenth of subsidy's database time. */
+ * subqueries whose executor start alone is costly. Appends the counter's
+ * Prometheus lines to out. */
 void claims_metrics(struct evbuffer *out);
 
 #endif

@@ -8,6 +8,9 @@
 
 #include "access.h"
 
+/* The route handler (svc_route_fn), on the loop thread: answers req itself,
+ * 400 naming the filter at fault, 503 when the database or the access log
+ * fails (nothing is shown unrecorded). who's role and district scope the rows. */
 void http_awards(struct evhttp_request *req, const access_who_t *who, void *arg);
 
 #endif

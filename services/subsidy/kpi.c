@@ -102,21 +102,23 @@ static json_t *percent(long long num, long long den) {
 }
 
 /* One count with params years from..to, district and facts dated up to until (NULL:
- * all). Returns it, or -1. */
-static long long count_until(PGconn *pg, const char *sql, int from, int to, const char *district, const char *until) {
+ * all) into *n. A count may be negative (net employment: more ended than started), so
+ * the error is the return value, 0 or -1, never a value of *n. */
+static int count_until(PGconn *pg, const char *sql, int from, int to, const char *district, const char *until,
+                       long long *n) {
     char f[16], t[16];
     snprintf(f, sizeof f, "%d", from);
     snprintf(t, sizeof t, "%d", to);
     const char *p[] = {f, t, district, until};
     PGresult *r = pg_exec(pg, sql, 4, p);
     if (!r) return -1;
-    long long n = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    *n = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
-    return n;
+    return 0;
 }
 
-static long long count(PGconn *pg, const char *sql, int from, int to, const char *district) {
-    return count_until(pg, sql, from, to, district, NULL);
+static int count(PGconn *pg, const char *sql, int from, int to, const char *district, long long *n) {
+    return count_until(pg, sql, from, to, district, NULL, n);
 }
 
 /* Graduates wanting a job (R05 decisions with wants_job), and those of them that
@@ -130,9 +132,10 @@ static int graduate_rate(PGconn *pg, json_t *t, int year, const char *district, 
         int from;
     } spans[] = {{"actual", year}, {"cumulative", 0}};
     for (size_t i = 0; i < 2; i++) {
-        long long wanting = count(pg, wanting_sql, spans[i].from, year, district);
-        long long part = count(pg, part_sql, spans[i].from, year, district);
-        if (wanting < 0 || part < 0) return -1;
+        long long wanting, part;
+        if (count(pg, wanting_sql, spans[i].from, year, district, &wanting) != 0 ||
+            count(pg, part_sql, spans[i].from, year, district, &part) != 0)
+            return -1;
         json_object_set_new(t, spans[i].key, percent(subtract ? wanting - part : part, wanting));
         char key[64];
         snprintf(key, sizeof key, "%s_wanting_job", spans[i].key);
@@ -257,9 +260,11 @@ json_t *kpi_report(PGconn *pg, int year, const char *district) {
         int rc = 0;
         switch (kpi_table[i].kind) {
         case KPI_COUNT: {
-            long long actual = count(pg, kpi_table[i].sql, year, year, district);
-            long long cumulative = count(pg, kpi_table[i].sql, 0, year, district);
-            rc = actual < 0 || cumulative < 0 ? -1 : 0;
+            long long actual = 0, cumulative = 0;
+            rc = count(pg, kpi_table[i].sql, year, year, district, &actual) != 0 ||
+                         count(pg, kpi_table[i].sql, 0, year, district, &cumulative) != 0
+                     ? -1
+                     : 0;
             json_object_set_new(t, "actual", json_integer(actual));
             json_object_set_new(t, "cumulative", json_integer(cumulative));
             break;
@@ -312,8 +317,8 @@ json_t *kpi_monthly(PGconn *pg, int year, const char *district) {
             }
             char until[DATE_STRLEN];
             date_format(date_month_last(first), until);
-            long long n = count_until(pg, kpi_table[i].sql, year, year, district, until);
-            if (n < 0) {
+            long long n;
+            if (count_until(pg, kpi_table[i].sql, year, year, district, until, &n) != 0) {
                 json_decref(months);
                 json_decref(series);
                 return NULL;

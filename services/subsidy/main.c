@@ -17,6 +17,7 @@
 #include "kpi.h"
 #include "link.h"
 #include "log.h"
+#include "metric.h"
 #include "pg.h"
 #include "policy.h"
 #include "programs.h"
@@ -124,11 +125,11 @@ static int read_ahead(void *ctx, txn_t *t, const Jiuye__Envelope *const *envs, s
 
 static void subsidy_metrics(void *ctx, struct evbuffer *out) {
     subsidy_svc_t *ss = ctx;
-    svc_metric(out, "jiuye_settled_total", NULL, (double)ss->settled);
-    svc_metric(out, "jiuye_awards_total", NULL, (double)ss->awards);
+    metric_sample(out, "jiuye_settled_total", NULL, (double)ss->settled);
+    metric_sample(out, "jiuye_awards_total", NULL, (double)ss->awards);
     claims_metrics(out);
-    svc_metric(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
-    svc_metric(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
+    metric_sample(out, "jiuye_policy_reloads_total", "result=\"ok\"", (double)ss->reloads);
+    metric_sample(out, "jiuye_policy_reloads_total", "result=\"refused\"", (double)ss->reload_failures);
     link_producer_metrics(ss->to_notify, out);
     link_consumer_metrics(ss->from_rules, out);
 }

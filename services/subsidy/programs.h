@@ -57,6 +57,10 @@ typedef struct program_claim {
 typedef int (*program_claim_fn)(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, char *err,
                                 size_t errlen);
 
+/* Each program's functions, one file each (the table in programs.c says
+ * which rule uses which): a program_claim_fn for a limited program,
+ * a program_award_fn / program_reversal_fn for the others (R04, R06), called
+ * inside the consumer's transaction t. */
 int r01_training_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r03_tuition_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **, char *, size_t);
 int r04_post_award(txn_t *, const Jiuye__Decision *, const ledger_place_t *, award_list_t *, char *, size_t);
@@ -76,7 +80,9 @@ int r09_quota_claim(const Jiuye__Decision *, program_claim_t *, Jiuye__Award **,
 /* Mark a as the replacement of replaced (NULL: nothing). */
 void program_replaces(Jiuye__Award *a, const ledger_place_t *replaced);
 
-/* Reverse in full every granted award of the corrected decision not yet reversed. */
+/* The program_reversal_fn of most programs: reverse in full every granted
+ * award of the corrected decision not yet reversed, appending the reversals
+ * to out. Returns 0, or -1 with err set. */
 int reversal_full(txn_t *, const Jiuye__Decision *, award_list_t *, char *, size_t);
 
 /* The date order of d's claim: occurred_on, then event_id and source. */
@@ -89,7 +95,7 @@ void program_once_place(Jiuye__Award *a, const program_claim_t *c);
 
 /* The claim of a fixed amount once per person (R05, R07): the amount is the
  * decision's parameter `param`, the award one breakdown line `line` under
- * program; `award` as for program_claim_fn. */
+ * program; `award` and the return value as for program_claim_fn. */
 int program_once_fixed_claim(const Jiuye__Decision *d, program_claim_t *c, Jiuye__Award **award, const char *param,
                              const char *program, const char *line, char *err, size_t errlen);
 

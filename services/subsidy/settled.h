@@ -23,7 +23,10 @@
 typedef struct settled settled_t;
 extern const txn_part_t settled_part;
 
-settled_t *settled_new(void); /* caller owns; aborts when out of memory */
+/* The participant to join to the consumer's transaction (txn_join with
+ * settled_part), made once at start: caller owns it, aborts when out of
+ * memory. settled_destroy() frees it, accepts a NULL *s, and sets *s to NULL. */
+settled_t *settled_new(void);
 void settled_destroy(settled_t **s);
 
 /* Record the decisions of decided (its event may be NULL) as settled in t,

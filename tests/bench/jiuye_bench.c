@@ -706,6 +706,10 @@ static void batch_answered(run_t *r, batch_t *b, int accepted, int duplicate, in
 
 /* ---- ZeroMQ */
 
+/* The key pair our source signs in with when intake's front door is a CURVE server (its
+ * keys in the environment, as run.sh sets them): made and registered with the source. */
+static char curve_public[41], curve_secret[41];
+
 static void publish_zmq(run_t *r) {
     const char *endpoint = getenv("INTAKE_ZMQ");
     if (!endpoint || !*endpoint) endpoint = "tcp://127.0.0.1:5550";
@@ -713,6 +717,12 @@ static void publish_zmq(run_t *r) {
     void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
     int zero = 0, hwm = 10000;
     int64_t maxmsg = 64 * 1024 * 1024;
+    const char *server_key = getenv("INTAKE_CURVE_PUBLIC");
+    if (sock && curve_public[0] &&
+        (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_key, strlen(server_key)) != 0 ||
+         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve_public, 40) != 0 ||
+         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve_secret, 40) != 0))
+        die("zmq %s: CURVE keys: %s", endpoint, zmq_strerror(errno));
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 || zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0 ||
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 || zmq_connect(sock, endpoint) != 0)
@@ -1051,7 +1061,11 @@ int main(int argc, char **argv) {
     long long block = q_int("SELECT nextval('bench_scratch.blocks')", 0, NULL);
     char source[80], token[TOKEN_LEN + 1], err[256];
     snprintf(source, sizeof source, "bench-%s-%lld", o.name, block);
-    if (sources_add(db, source, token, err, sizeof err) != 0) die("source %s: %s", source, err);
+    const char *server_key = getenv("INTAKE_CURVE_PUBLIC");
+    if (server_key && *server_key && zmq_curve_keypair(curve_public, curve_secret) != 0)
+        die("CURVE key pair: %s", zmq_strerror(errno));
+    if (sources_add(db, source, curve_public[0] ? curve_public : NULL, token, err, sizeof err) != 0)
+        die("source %s: %s", source, err);
 
     run_t r = {.o = o};
     r.g = (gen_t){.zmq = o.zmq, .token = token, .pbase = block * ID_BLOCK, .today = date_today(), .batch = o.batch,

@@ -7,21 +7,33 @@
 #     like the official image (ops/compose/postgres.Dockerfile), and ops/Dockerfile's image
 #     of the suite. Each is tagged with a hash of what it is built from and reused when
 #     present, so a second run builds nothing that did not change.
-#  2. secrets made by ops/compose/make-secrets.sh; `podman-compose up -d` with
-#     ops/compose/podman-test.override.yml, which only swaps the image names.
-#  3. docs/policy.md §6 worked examples 1-6 published through the published intake port; awards
-#     checked to the fen through subsidy's /v1/awards, decisions through rules'
-#     /v1/decisions, notifications through notify's /v1/notifications.
-#  4. a stream of registrations and trainings while rules is killed (SIGKILL; its restart
+#     The HTTPS proxy's image (ops/compose/nginx.Dockerfile) is Debian's nginx on the same base.
+#  2. secrets made by ops/compose/make-secrets.sh (with a self-signed TLS certificate and
+#     its CA file); `podman-compose up -d` with ops/compose/podman-test.override.yml, which
+#     only swaps the image names; the plans mounted from a copy made for this run.
+#  3. only the proxy's HTTPS port and intake's ZeroMQ port are published; the proxy: TLS
+#     with the CA file (curl --cacert), HSTS, no /metrics; every request below goes to
+#     https:// through it (the services' health through `podman exec`).
+#  4. docs/policy.md §6 worked examples 1-6 published over HTTPS; awards checked to the fen
+#     through /v1/awards, decisions through /v1/decisions, notifications through
+#     /v1/notifications.
+#  5. a stream of registrations and trainings while rules is killed (SIGKILL; its restart
 #     policy brings it back) and subsidy restarted: every award and notification arrives
-#     exactly once.
-#  5. `podman-compose down -v`; an EXIT trap removes whatever this run created (containers,
+#     exactly once, read through the proxy.
+#  6. an edited plan: a parameter changed in the mounted file, SIGHUP to rules and subsidy,
+#     an event decided and paid with the new value, its notification seen live on the
+#     server-sent event stream through the proxy.
+#  7. ZeroMQ on the published port: a source whose CURVE key is registered publishes; a
+#     plain client (with a valid token) gets nothing in.
+#  8. `podman-compose down -v`; an EXIT trap removes whatever this run created (containers,
 #     network, volume, scratch dir) also when a step fails. Images stay as the cache.
 #
 # Prints "ok - ..." / "not ok - ..." lines (tests/lib.sh), then "N passed, N failed"; exit 1
 # when anything failed. Run by `make compose-test` and, as a part of the suite, by
 # tests/run.sh (so `make test` and CI run it).
-# Env: JIUYE_TEST_PORT_OFFSET moves the published ports (28080-28083 and 25550 plus it);
+# Env: JIUYE_TEST_PORT_OFFSET moves the published ports (28080 HTTPS and 25550 plus it);
+#      JIUYE_COMPOSE_API_TOKEN, when set, is sent as "Authorization: Bearer" with every
+#      API call (api(), the one place that calls the APIs);
 #      JIUYE_COMPOSE_KEEP=1 leaves the project up for a post-mortem (then clean up by hand:
 #      podman-compose -p NAME down -v).
 # Healthchecks need systemd to run under podman, so this test polls /healthz itself.
@@ -49,12 +61,14 @@ fi
 
 off=${JIUYE_TEST_PORT_OFFSET:-0}
 export JIUYE_PUBLISH_ADDR=127.0.0.1
-export JIUYE_INTAKE_PORT=$((28080 + off)) JIUYE_RULES_PORT=$((28081 + off))
-export JIUYE_SUBSIDY_PORT=$((28082 + off)) JIUYE_NOTIFY_PORT=$((28083 + off))
-export JIUYE_INTAKE_ZMQ_PORT=$((25550 + off))
+export JIUYE_HTTPS_PORT=$((28080 + off)) JIUYE_INTAKE_ZMQ_PORT=$((25550 + off))
 PROJECT=jiuyect$(od -An -N4 -tx1 /dev/urandom | tr -d " \n") # a fresh name: nothing of an earlier run can be reused
 work=$(mktemp -d /tmp/jiuye-compose.XXXXXX)
 export JIUYE_SECRETS_DIR=$work/secrets
+# The plans the services read: a copy, which step 6 edits as an operator would the real one.
+export JIUYE_POLICY_HOST_DIR=$work/policy
+BASE_URL=https://127.0.0.1:$JIUYE_HTTPS_PORT
+CA=$JIUYE_SECRETS_DIR/tls_ca
 COMPOSE=(podman-compose -p "$PROJECT" -f docker-compose.yml -f ops/compose/podman-test.override.yml)
 
 # Everything this run created goes, whatever happened: containers, network, volume (by the
@@ -121,7 +135,8 @@ make_base() {
 BASE_IMAGE=localhost/jiuye-base:bookworm
 PG_IMAGE=localhost/jiuye-postgres:15-$(tree_hash ops/compose/postgres.Dockerfile ops/compose/postgres-entrypoint.sh)
 APP_IMAGE=localhost/jiuye:test-$(tree_hash .dockerignore Makefile proto common services tools tests ops)
-export JIUYE_TEST_IMAGE=$APP_IMAGE JIUYE_TEST_PG_IMAGE=$PG_IMAGE
+PROXY_IMAGE=localhost/jiuye-proxy:test-$(tree_hash ops/compose/nginx.Dockerfile ops/compose/nginx.conf ops/compose/nginx-entrypoint.sh)
+export JIUYE_TEST_IMAGE=$APP_IMAGE JIUYE_TEST_PG_IMAGE=$PG_IMAGE JIUYE_TEST_PROXY_IMAGE=$PROXY_IMAGE
 build() { podman build --network host --build-arg "BASE=$BASE_IMAGE" "$@"; }
 
 t0=$SECONDS
@@ -145,8 +160,14 @@ else
         podman rmi "$old" >/dev/null 2>&1 || true
     done
 fi
+if podman image exists "$PROXY_IMAGE"; then
+    ok "proxy image $PROXY_IMAGE (cached)"
+else
+    step "proxy image: Debian's nginx ($PROXY_IMAGE)" build -f ops/compose/nginx.Dockerfile -t "$PROXY_IMAGE" ops/compose || finish
+fi
 echo "# images ready after $((SECONDS - t0)) s"
 check_eq "the suite runs as a non-root user" "jiuye" "$(podman image inspect --format '{{.Config.User}}' "$APP_IMAGE")"
+check_eq "the proxy runs as a non-root user" "www-data" "$(podman image inspect --format '{{.Config.User}}' "$PROXY_IMAGE")"
 
 # The PostgreSQL image keeps the official image's contract, so the compose file runs on
 # either: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA and the init folder.
@@ -183,11 +204,23 @@ step "PostgreSQL image: POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDA
 # --- 2. secrets and up ---------------------------------------------------------------------
 step "secrets made (ops/compose/make-secrets.sh)" \
     env JIUYECTL="podman run --rm --network none $APP_IMAGE jiuyectl" ops/compose/make-secrets.sh "$JIUYE_SECRETS_DIR" || finish
-# One upstream token provisioned through the upstream_sources secret (jiuyectl source sync
-# in the migrate step), another made with jiuyectl in the running intake container.
-EX_TOKEN=jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+# Two upstream sources provisioned through the upstream_sources secret (jiuyectl source
+# sync in the migrate step), one of them with the CURVE key it publishes over ZeroMQ with;
+# another made with jiuyectl in the running intake container (step 7 registers a key too).
+newtoken() { echo "jy_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"; }
+# keypair NAME: NAME_PUBLIC and NAME_SECRET set to a new CURVE key pair.
+keypair() {
+    local keys
+    keys=$(podman run --rm --network none "$APP_IMAGE" jiuyectl keygen "$1")
+    printf -v "${1}_PUBLIC" '%s' "$(sed -nE "s/^${1}_CURVE_PUBLIC='(.{40})'\$/\1/p" <<<"$keys")"
+    printf -v "${1}_SECRET" '%s' "$(sed -nE "s/^${1}_CURVE_SECRET='(.{40})'\$/\1/p" <<<"$keys")"
+}
+EX_TOKEN=$(newtoken)
+keypair DECLARED
 chmod u+w "$JIUYE_SECRETS_DIR/upstream_sources"
-echo "examples $EX_TOKEN" >>"$JIUYE_SECRETS_DIR/upstream_sources"
+printf 'examples %s\nzmq-declared %s %s\n' "$EX_TOKEN" "$(newtoken)" "$DECLARED_PUBLIC" >>"$JIUYE_SECRETS_DIR/upstream_sources"
+cp -r ops/policy "$JIUYE_POLICY_HOST_DIR"
+chmod 755 "$JIUYE_POLICY_HOST_DIR" && chmod 644 "$JIUYE_POLICY_HOST_DIR"/*
 step "podman-compose up -d" "${COMPOSE[@]}" up -d || finish
 
 # What a failed start needs for its post-mortem: every container of the project with its
@@ -226,14 +259,17 @@ else
     not_ok "migrate ran and exited 0" "migrate: $(migrate_state)"$'\n'"$(project_state)"
     finish
 fi
-healthy() { [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz")" == *'"status":"ok"'* ]]; }
+# healthy SERVICE: its /healthz, from inside its container (the port is not published).
+declare -A HTTP_PORT=([intake]=8080 [rules]=8081 [subsidy]=8082 [notify]=8083)
+healthy() {
+    [[ "$(podman exec "${PROJECT}_$1_1" curl -fsS --max-time 2 "http://127.0.0.1:${HTTP_PORT[$1]}/healthz" 2>/dev/null)" == *'"status":"ok"'* ]]
+}
 down=0
 for svc in intake rules subsidy notify; do
-    var=JIUYE_${svc^^}_PORT
-    if wait_until 180 healthy "${!var}"; then
-        ok "$svc answers /healthz on published port ${!var}"
+    if wait_until 180 healthy "$svc"; then
+        ok "$svc answers /healthz (inside its container)"
     else
-        not_ok "$svc answers /healthz on published port ${!var}" "$(podman logs --tail 4 "${PROJECT}_${svc}_1" 2>&1)"
+        not_ok "$svc answers /healthz (inside its container)" "$(podman logs --tail 4 "${PROJECT}_${svc}_1" 2>&1)"
         down=1
     fi
 done
@@ -252,18 +288,47 @@ check "PostgreSQL refuses a wrong password over the compose network" grep -q 'pa
     <<<"$(podman exec "${PROJECT}_intake_1" psql "host=postgres dbname=jiuye user=jiuye_intake password=wrong" -c 'SELECT 1' 2>&1)"
 check "links run under CURVE with the keys from the secrets" \
     grep -q 'curve: intake->rules encrypted' <<<"$(podman logs "${PROJECT}_rules_1" 2>&1)"
+check "intake's ZeroMQ front door runs under CURVE" \
+    grep -q 'receiving event batches on .* (CURVE: sources sign in' <<<"$(podman logs "${PROJECT}_intake_1" 2>&1)"
 
-# --- 3. worked examples -------------------------------------------------------------------
-check "migrate added the upstream source of the secret" grep -q 'sources: 1 added, 0 already there' \
+# --- 3. what is published; the proxy ------------------------------------------------------
+# Every published port of the project, "container host-address:port->port/proto" a line.
+published() {
+    podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}} {{.Ports}}' |
+        awk 'NF > 1 { for (i = 2; i <= NF; i++) { sub(/,$/, "", $i); print $1, $i } }' | sort
+}
+check_eq "only the proxy's HTTPS port and intake's ZeroMQ port are published" \
+    "${PROJECT}_intake_1 127.0.0.1:$JIUYE_INTAKE_ZMQ_PORT->5550/tcp
+${PROJECT}_proxy_1 127.0.0.1:$JIUYE_HTTPS_PORT->8443/tcp" "$(published)"
+proxy_up() { curl -fsS --cacert "$CA" --max-time 2 -o /dev/null "$BASE_URL/console/"; }
+if wait_until 60 proxy_up; then
+    ok "the console answers through the proxy over HTTPS, the certificate checked against the CA file"
+else
+    not_ok "the console answers through the proxy over HTTPS" "$(curl -sS --cacert "$CA" --max-time 2 "$BASE_URL/console/" 2>&1 | head -3)
+$(podman logs --tail 8 "${PROJECT}_proxy_1" 2>&1)"
+    finish
+fi
+headers=$(curl -sS --cacert "$CA" -D - -o /dev/null "$BASE_URL/console/" | tr -d '\r')
+check "HSTS on the answers" grep -qx 'Strict-Transport-Security: max-age=31536000' <<<"$headers"
+check_eq "/metrics is not proxied (Prometheus scrapes on the compose network)" "404" \
+    "$(curl -s --cacert "$CA" -o /dev/null -w '%{http_code}' "$BASE_URL/metrics")"
+check "TLS 1.2 is accepted" curl -fsS --cacert "$CA" --tlsv1.2 --tls-max 1.2 -o /dev/null "$BASE_URL/console/"
+check "the certificate does not verify without the CA file" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/console/")" == 000
+check_eq "plain HTTP on the HTTPS port is refused" "400" \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$JIUYE_HTTPS_PORT/console/")"
+
+# --- 4. worked examples -------------------------------------------------------------------
+check "migrate added the upstream sources of the secret" grep -q 'sources: 2 added, 0 already there' \
     <<<"$(podman logs "${PROJECT}_migrate_1" 2>&1)"
 FLIGHT_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add inflight)
 check "a token made with jiuyectl in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$FLIGHT_TOKEN"
 
-# publish TOKEN FILE: POST the NDJSON file to the published intake port; prints
+# publish TOKEN FILE: POST the NDJSON file to intake through the proxy; prints
 # "accepted duplicate rejected" counted from the answer.
 publish() {
-    curl -fsS --max-time 60 -H "Authorization: Bearer $1" -H 'Content-Type: application/x-ndjson' \
-        --data-binary "@$2" "http://127.0.0.1:$JIUYE_INTAKE_PORT/v1/events" |
+    curl -fsS --cacert "$CA" --max-time 60 -H "Authorization: Bearer $1" -H 'Content-Type: application/x-ndjson' \
+        --data-binary "@$2" "$BASE_URL/v1/events" |
         jq -r '[.results[].status] | "\(map(select(. == "accepted")) | length) \(map(select(. == "duplicate")) | length) \(map(select(. != "accepted" and . != "duplicate")) | length)"'
 }
 
@@ -318,26 +383,36 @@ reg reg-pb 2023-06-01 320706 "$PB"
 start a2-1 2024-02-01 320706 "$PB" "$EMP" regular 24 "$A2"
 
 total=$(grep -c . "$F")
-check_eq "worked examples: all $total events accepted through the published intake port" \
+check_eq "worked examples: all $total events accepted over HTTPS through the proxy" \
     "$total 0 0" "$(publish "$EX_TOKEN" "$F")"
 
-# The read APIs want a token: an operator's, made with jiuyectl in the notify container.
-OP_TOKEN=$(podman exec "${PROJECT}_notify_1" jiuyectl operator add compose-op)
-check "an operator token made with jiuyectl in the notify container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$OP_TOKEN"
-api() { curl -fsS --max-time 10 -H "Authorization: Bearer $OP_TOKEN" "http://127.0.0.1:$1$2"; }
-awards_json() { api "$JIUYE_SUBSIDY_PORT" "/v1/awards?source=$1"; }
+# The read APIs want a token: an operator's, made with jiuyectl in the notify container
+# (JIUYE_COMPOSE_API_TOKEN, when set, is used instead).
+API_TOKEN=${JIUYE_COMPOSE_API_TOKEN:-$(podman exec "${PROJECT}_notify_1" jiuyectl operator add compose-op)}
+check "an operator token made with jiuyectl in the notify container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$API_TOKEN"
+# api PATH [CURL-OPTION...]: GET PATH through the proxy, with the API token.
+api() {
+    local path=$1
+    shift
+    curl -fsS --cacert "$CA" --max-time 10 -H "Authorization: Bearer $API_TOKEN" "$@" "$BASE_URL$path" # later options win
+}
+awards_json() { api "/v1/awards?source=$1"; }
 award() { # award SOURCE DECISION-SUFFIX: "status amount" of each award of that decision
     awards_json "$1" | jq -r --arg d "$1/$2" '[.awards[] | select(.decision_id == $d) | "\(.status) \(.amount_fen)"] | join(",")'
 }
 decision() { # decision EVENT RULE FIELD: a field of that event's decision of RULE (from rules' API)
-    api "$JIUYE_RULES_PORT" "/v1/decisions?event_id=$1&source=examples" |
-        jq -r --arg r "$2" --arg f "$3" '[.decisions[] | select(.rule == $r) | (.[$f] // .facts[$f]) | tostring] | join(",")'
+    decision_of "$1" examples "$2" "$3"
+}
+decision_of() { # decision_of EVENT SOURCE RULE FIELD: a field or parameter of that decision
+    api "/v1/decisions?event_id=$1&source=$2" |
+        jq -r --arg r "$3" --arg f "$4" '[.decisions[] | select(.rule == $r) |
+            (.[$f] // .facts[$f] // (.parameters[] | select(.name == $f) | .value)) | tostring] | join(",")'
 }
 # Every notification of SOURCE, through the inbox's cursor paging.
 notifications() {
     local after=0 page n
     while :; do
-        page=$(api "$JIUYE_NOTIFY_PORT" "/v1/notifications?source=$1&after=$after&limit=1000") || return 1
+        page=$(api "/v1/notifications?source=$1&after=$after&limit=1000") || return 1
         jq -c '.notifications[]' <<<"$page"
         n=$(jq '.notifications | length' <<<"$page")
         ((n == 1000)) || return 0
@@ -382,7 +457,7 @@ check_eq "inbox never shows a full cert_no" "0" "$(grep -c "$P" <<<"$inbox")"
 check_eq "every award has its notification, once" "$(awards_json examples | jq -r '.awards[].award_id' | sort)" \
     "$(jq -r 'select(.kind == "award") | .ref_id' <<<"$inbox" | sort)"
 
-# --- 4. a service killed and one restarted while events are in flight ----------------------
+# --- 5. a service killed and one restarted while events are in flight ----------------------
 N=${JIUYE_COMPOSE_INFLIGHT:-200} # persons (at most 999), each registered then trained once: N awards
 B=$work/inflight
 mkdir -p "$B"
@@ -419,8 +494,8 @@ else
         "$(podman inspect --format '{{.State.Status}} restarts {{.RestartCount}}' "${PROJECT}_rules_1")"
     podman start "${PROJECT}_rules_1" >/dev/null 2>&1
 fi
-wait_until 60 healthy "$JIUYE_RULES_PORT"
-wait_until 60 healthy "$JIUYE_SUBSIDY_PORT"
+wait_until 60 healthy rules
+wait_until 60 healthy subsidy
 wait_until 180 output_is "$N" count_awards inflight
 echo "# in-flight awards complete after $((SECONDS - t0)) s"
 sleep 3 # anything doubled would show up now
@@ -437,7 +512,78 @@ check_eq "every outbox drained, no dead letters" "0 0" \
 check_eq "PostgreSQL data is on the named volume" "${PROJECT}_pgdata" \
     "$(podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/lib/postgresql/data"}}{{.Name}}{{end}}{{end}}' "${PROJECT}_postgres_1")"
 
-# --- 5. down --------------------------------------------------------------------------------
+# --- 6. an edited plan, reloaded ----------------------------------------------------------------
+# As an operator: the level-4 training subsidy of the mounted plan from 1500 to 1600 yuan,
+# the file replaced whole, then SIGHUP (rules decides with the plan, subsidy keeps its budgets).
+plan=$JIUYE_POLICY_HOST_DIR/lianyungang-2023-2025.json
+jq '.parameters["r01_amount_fen.level4"].series["2023-01-01"] = 160000' "$plan" >"$plan.new" &&
+    chmod 644 "$plan.new" && mv "$plan.new" "$plan"
+check_eq "the services see the operator's file (a read-only bind mount)" "160000 ro" \
+    "$(podman exec "${PROJECT}_rules_1" cat /opt/jiuye/policy/lianyungang-2023-2025.json |
+        jq -r '.parameters["r01_amount_fen.level4"].series["2023-01-01"]') $(podman inspect --format \
+        '{{range .Mounts}}{{if eq .Destination "/opt/jiuye/policy"}}{{if .RW}}rw{{else}}ro{{end}}{{end}}{{end}}' "${PROJECT}_rules_1")"
+reloads() { podman logs "${PROJECT}_rules_1" 2>&1 | grep -c 'policy reloaded: '; }
+reloads_before=$(reloads)
+podman kill --signal HUP "${PROJECT}_rules_1" "${PROJECT}_subsidy_1" >/dev/null
+wait_until 20 output_is "$((${reloads_before:-0} + 1))" reloads
+check_eq "rules reloaded the plan on SIGHUP" "$((${reloads_before:-0} + 1))" "$(reloads)"
+# The notification stream through the proxy, open before the event is published (only the
+# new event's notification says 1600 yuan).
+api /v1/notifications/stream -N --max-time 120 >"$work/stream.txt" 2>&1 &
+stream_pid=$!
+F=$work/reload.ndjson
+: >"$F"
+PR=$(make_cert_no 32070619920202123 4 3)
+reg rl-reg 2024-01-15 320706 "$PR"
+train rl-train 2024-05-10 "$PR" 180000
+check_eq "after the reload: both events accepted" "2 0 0" "$(publish "$EX_TOKEN" "$F")"
+wait_until 60 output_is "granted 160000" award examples rl-train/R01
+check_eq "the decision names the edited parameter's new value" "160000" \
+    "$(decision_of rl-train examples R01 r01_amount_fen.level4)"
+check_eq "and the award is paid at it: cost 1800 yuan -> 1600 yuan" "granted 160000" "$(award examples rl-train/R01)"
+streamed() { grep -q '1600.00 元' "$work/stream.txt"; }
+if wait_until 30 streamed; then
+    ok "its notification arrived live on the server-sent event stream through the proxy"
+else
+    not_ok "its notification arrived live on the server-sent event stream through the proxy" "$(tail -c 600 "$work/stream.txt")"
+fi
+kill "$stream_pid" 2>/dev/null
+wait "$stream_pid" 2>/dev/null
+
+# --- 7. ZeroMQ on the published port, under CURVE ------------------------------------------------
+# Upstream publishers run elsewhere: here a container of the suite's image on the host's
+# network, reaching the published port as they would. Their key is registered by the
+# operator with jiuyectl in the intake container.
+keypair UP
+ZMQ_TOKEN=$(podman exec "${PROJECT}_intake_1" jiuyectl source add zmq-upstream --curve-public "$UP_PUBLIC")
+check "a source registered with its CURVE key in the intake container" grep -qE '^jy_[0-9a-f]{64}$' <<<"$ZMQ_TOKEN"
+: >"$F"
+reg zq-1 2024-01-15 320706 "$(make_cert_no 32070619920303123 4 3)"
+chmod 644 "$F"
+# zmq_publish [ENV...]: jiuyectl publish --zmq to the published port; its output and status.
+zmq_publish() {
+    local env=() e
+    for e in "$@"; do env+=(-e "$e"); done
+    podman run --rm --network host -v "$F:/tmp/events.ndjson:ro" "${env[@]}" "$APP_IMAGE" \
+        jiuyectl publish --zmq "tcp://127.0.0.1:$JIUYE_INTAKE_ZMQ_PORT" /tmp/events.ndjson 2>&1
+    echo "status $?"
+}
+stored_from() { psql_pg "SELECT count(*) FROM intake.events WHERE source = '$1'"; }
+out=$(zmq_publish "JIUYE_TOKEN=$ZMQ_TOKEN")
+check "a plain ZeroMQ client (a valid token, no CURVE) gets no reply: told CURVE is required" grep -q 'it requires CURVE there' <<<"$out"
+check_eq "and nothing in" "0" "$(stored_from zmq-upstream)"
+out=$(zmq_publish "JIUYE_CURVE_PUBLIC=$UP_PUBLIC" "JIUYE_CURVE_SECRET=$UP_SECRET" \
+    "INTAKE_CURVE_PUBLIC=$(<"$JIUYE_SECRETS_DIR/intake_curve_public")")
+check_eq "the registered key publishes through the published port" "1 accepted, 0 duplicate, 0 rejected|status 0" \
+    "$(grep -E 'accepted,|^status' <<<"$out" | paste -sd '|')"
+check_eq "attributed to its source" "1" "$(stored_from zmq-upstream)"
+out=$(zmq_publish "JIUYE_CURVE_PUBLIC=$DECLARED_PUBLIC" "JIUYE_CURVE_SECRET=$DECLARED_SECRET" \
+    "INTAKE_CURVE_PUBLIC=$(<"$JIUYE_SECRETS_DIR/intake_curve_public")")
+check_eq "the key declared in the upstream_sources secret publishes too" "1 accepted, 0 duplicate, 0 rejected|status 0" \
+    "$(grep -E 'accepted,|^status' <<<"$out" | paste -sd '|')"
+check_eq "attributed to the declared source" "1" "$(stored_from zmq-declared)"
+
+# --- 8. down --------------------------------------------------------------------------------
 step "podman-compose down -v" "${COMPOSE[@]}" down -v
 label=label=io.podman.compose.project=$PROJECT
 check_eq "no container or volume of the project is left" "0 0" \

@@ -11,7 +11,11 @@ db_reset
 export JIUYE_TODAY=2025-06-30
 svc_start intake || lib_finish
 CTL=$JIUYE_BIN/jiuyectl
-TOKEN=$("$CTL" source add e2e-all)
+# intake's ZeroMQ front door is a CURVE server under the harness's keys: each source signs
+# in with a key pair of its own (jiuyectl publish reads e2e-all's from these two variables).
+eval "$("$CTL" keygen upstream other)"
+export JIUYE_CURVE_PUBLIC=$UPSTREAM_CURVE_PUBLIC JIUYE_CURVE_SECRET=$UPSTREAM_CURVE_SECRET
+TOKEN=$("$CTL" source add e2e-all --curve-public "$JIUYE_CURVE_PUBLIC")
 T=$JIUYE_TEST_TMP
 METRICS_URL="http://127.0.0.1:$INTAKE_HTTP_PORT/metrics"
 
@@ -183,7 +187,7 @@ check_eq "metrics: accepted over all types" "$(sql "SELECT count(*) FROM intake.
 check "metrics: declared as counters" grep -q '^# TYPE jiuye_events_total counter$' <(api -s "$METRICS_URL")
 
 # --- revocation ---------------------------------------------------------------
-OTHER=$("$CTL" source add e2e-other)
+OTHER=$("$CTL" source add e2e-other --curve-public "$OTHER_CURVE_PUBLIC")
 check_eq "source revoke" "source 'e2e-all' revoked" "$("$CTL" source revoke e2e-all)"
 out=$("$CTL" source revoke e2e-all); rc=$?
 check_eq "source revoke again: already revoked, still fine" "source 'e2e-all' was already revoked|0" "$out|$rc"
@@ -200,10 +204,14 @@ check_eq "revoked token: HTTP 401" "401" \
       "http://127.0.0.1:$INTAKE_HTTP_PORT/v1/events")"
 check "the 401 says why" grep -q 'unknown or revoked token' "$T/401.json"
 rc=0
-out=$("$CTL" publish --zmq "$INTAKE_ZMQ" --token "$TOKEN" "$T/valid-z.ndjson" 2>&1) || rc=$?
+# (Over a connection e2e-other's key signed in: e2e-all's own key no longer gets in at all,
+# tests/e2e/intake_zmq_curve.sh.)
+out=$(JIUYE_CURVE_PUBLIC=$OTHER_CURVE_PUBLIC JIUYE_CURVE_SECRET=$OTHER_CURVE_SECRET \
+      "$CTL" publish --zmq "$INTAKE_ZMQ" --token "$TOKEN" "$T/valid-z.ndjson" 2>&1) || rc=$?
 check_eq "revoked token: ZeroMQ unauthorized" \
   "jiuyectl: $T/valid-z.ndjson: zmq $INTAKE_ZMQ: unauthorized: unknown or revoked token|2" "$(head -1 <<<"$out")|$rc"
-out=$("$CTL" publish --zmq "$INTAKE_ZMQ" --token "$OTHER" "$T/valid-z.ndjson")
+out=$(JIUYE_CURVE_PUBLIC=$OTHER_CURVE_PUBLIC JIUYE_CURVE_SECRET=$OTHER_CURVE_SECRET \
+      "$CTL" publish --zmq "$INTAKE_ZMQ" --token "$OTHER" "$T/valid-z.ndjson")
 check_eq "another source still publishes (its own event_ids)" "14 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 check_eq "metrics: the second source counted apart" "14" \
   "$(metric 'jiuye_events_received_total{source="e2e-other"}')"

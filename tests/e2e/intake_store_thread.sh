@@ -23,7 +23,11 @@ export JIUYE_TODAY=2025-06-30
 svc_start intake || lib_finish
 CTL=$JIUYE_BIN/jiuyectl
 T=$JIUYE_TEST_TMP
-TOKEN=$("$CTL" source add e2e-store-thread)
+# intake's ZeroMQ front door is a CURVE server under the harness's keys: the source signs
+# in with a key pair of its own (jiuyectl publish reads it from these two variables).
+eval "$("$CTL" keygen upstream)"
+export JIUYE_CURVE_PUBLIC=$UPSTREAM_CURVE_PUBLIC JIUYE_CURVE_SECRET=$UPSTREAM_CURVE_SECRET
+TOKEN=$("$CTL" source add e2e-store-thread --curve-public "$JIUYE_CURVE_PUBLIC")
 TOKEN2=$("$CTL" source add e2e-store-thread-2)
 BASE_URL="http://127.0.0.1:$INTAKE_HTTP_PORT"
 

@@ -37,6 +37,11 @@ reg reg-w 2023-01-01 320722 "$W"
 ev pw employment.started 2024-03-01 320722 "{\"cert_no\":\"$W\",\"employer_code\":\"$EMP\",\"channel\":\"public_welfare_post\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
 ev job employment.started 2024-03-01 320706 "{\"cert_no\":\"$P1\",\"employer_code\":\"$EMP\",\"channel\":\"regular\",\"contract_months\":12,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
 ev job-end employment.ended 2024-12-31 320706 "{\"cert_no\":\"$P1\",\"employer_code\":\"$EMP\",\"reason\":\"合同到期\"}"
+# X in 东海县: a job from 2023 that ends in 2025, so 2025's net employment there is negative.
+X=$(make_cert_no 32072219800101467 4 3)
+reg reg-x 2023-01-01 320722 "$X"
+ev x-job employment.started 2023-06-01 320722 "{\"cert_no\":\"$X\",\"employer_code\":\"$EMP\",\"channel\":\"regular\",\"contract_months\":36,\"monthly_wage_fen\":300000,\"social_insurance\":true}"
+ev x-end employment.ended 2025-03-01 320722 "{\"cert_no\":\"$X\",\"employer_code\":\"$EMP\",\"reason\":\"辞职\"}"
 
 # Graduates of 2024 in 海州区: two want a job, one of them gets guidance in time.
 SCHOOL='"school":"连云港职业技术学院"'
@@ -60,12 +65,12 @@ report rep-priv 320706 "$(make_credit_code 91320706MA7777770)" private 500 "$(st
 report rep-city 320700 "$(make_credit_code 11320700MB0000000)" organ 300 ""
 report rep-dh 320722 "$(make_credit_code 12320722MC0000000)" institution 100 "$(staff "$s2" 24 300000)"
 out=$("$JIUYE_BIN/jiuyectl" publish --token "$TOKEN" "$F")
-check_eq "all events accepted" "27 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
+check_eq "all events accepted" "30 accepted, 0 duplicate, 0 rejected" "$(tail -1 <<<"$out")"
 # Settled: every training decided, R16's overdue timer for G2 fired (due 2024-07-02), reports decided.
 wait_until 60 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R16'" 1
 wait_until 30 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R09'" 5
 wait_until 30 sql_is "SELECT count(*) FROM subsidy.decisions WHERE rule = 'R01'" 7
-wait_until 30 sql_is "SELECT count(*) FROM subsidy.employment_facts" 4
+wait_until 30 sql_is "SELECT count(*) FROM subsidy.employment_facts" 6
 wait_until 30 sql_is "SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM rules.outbox) + (SELECT count(*) FROM subsidy.outbox)" 0
 
 # JSON through PostgreSQL (no jq or python on the test machines): field of target ID.
@@ -95,6 +100,8 @@ check_eq "the city lists each district's ratio" "320706 1.33 f,320722 2.00 t" \
   "$(jsql "$city" "SELECT string_agg(d->>'district' || ' ' || (d->>'actual') || ' ' || left(d->>'met', 1), ',' ORDER BY d->>'district') FROM jsonb_array_elements((:'j')::jsonb->'targets'->9->'by_district') d;")"
 check_eq "net employed increase, city 2024: W, P1, G1 started, P1 ended" "2" "$(target "$city" net_employed_increase actual)"
 check_eq "net employed increase, 海州区 2024: P1 and G1 started, P1 ended" "1" "$(target "$hz" net_employed_increase actual)"
+dh25=$(api -sS "$URL?year=2025&district=320722")
+check_eq "a negative count is a figure, not an error: 东海县 2025, X ended, nobody started" "-1" "$(target "$dh25" net_employed_increase actual)"
 check_eq "graduates employed: G1 of G1 and G2 (G3 wants no job)" "50.00 2 1" \
   "$(target "$city" graduates_employed actual) $(target "$city" graduates_employed actual_wanting_job) $(target "$city" graduates_employed actual_employed)"
 for t in vacancies_published positions_filled_after_match; do

@@ -5,7 +5,9 @@
  * events, an empty batch, the database failing mid-batch) or drops unread (a message over
  * ZMQ_MAXMSGSIZE), that unknown protobuf fields
  * and a client's own `source` never reach storage, and that a burst of batches larger than
- * what one wake-up handles is answered in full (the ZMQ_FD edge is never lost).
+ * what one wake-up handles is answered in full (the ZMQ_FD edge is never lost); and, with
+ * intake's CURVE keys, that a batch is the signed-in key's source's, and that a source
+ * revoked after its handshake is refused on the connection it already has.
  * The end-to-end view (jiuyectl publish --zmq, every type) is tests/e2e/intake_all_types.sh.
  *
  * Needs JIUYE_DB and a superuser (PGUSER), as tests/run.sh provides; binds INTAKE_ZMQ.
@@ -21,6 +23,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "envelope.pb-c.h"
 #include "event_codec.h"
 #include "ingest.pb-c.h"
@@ -76,11 +79,25 @@ static void cleanup_rows(fixture_t *f) {
     assert_int_equal(pg_cmd(f->admin, "DELETE FROM intake.sources WHERE name = $1", 1, p), 0);
 }
 
-static int setup(void **state) {
+/* The fixture; with curve, intake's front door is a CURVE server (keys made here) and the
+ * source's key pair is registered with it and used by the DEALER. */
+static int setup_with(void **state, int curve) {
     fixture_t *f = calloc(1, sizeof *f);
     if (!f) return -1;
     *state = f;
     setenv("JIUYE_TODAY", "2025-06-30", 1);
+    /* The shapes of message are tested in the clear: under intake's keys (which
+     * tests/run.sh exports) the front door is a CURVE server, set up here only with curve. */
+    unsetenv("INTAKE_CURVE_PUBLIC");
+    unsetenv("INTAKE_CURVE_SECRET");
+    char server_public[41], server_secret[41], client_public[41] = "", client_secret[41];
+    if (curve) {
+        if (zmq_curve_keypair(server_public, server_secret) != 0 || zmq_curve_keypair(client_public, client_secret) != 0)
+            return -1;
+        setenv("INTAKE_CURVE_PUBLIC", server_public, 1);
+        setenv("INTAKE_CURVE_SECRET", server_secret, 1);
+        setenv("RULES_CURVE_PUBLIC", server_public, 0); /* the intake->rules producer's: any key */
+    }
     f->endpoint = getenv("INTAKE_ZMQ") ? getenv("INTAKE_ZMQ") : "tcp://127.0.0.1:15550";
     const char *rules = getenv("RULES_ZMQ") ? getenv("RULES_ZMQ") : "tcp://127.0.0.1:15551";
     const char *user = getenv("PGUSER") ? getenv("PGUSER") : "postgres";
@@ -90,7 +107,7 @@ static int setup(void **state) {
     if (!f->base || !f->pg || !f->admin) return -1;
     snprintf(f->source, sizeof f->source, "it-zmq-%ld", (long)getpid());
     char err[256];
-    if (sources_add(f->admin, f->source, f->token, err, sizeof err) != 0) return -1;
+    if (sources_add(f->admin, f->source, curve ? client_public : NULL, f->token, err, sizeof err) != 0) return -1;
     f->metrics = calloc(1, sizeof *f->metrics);
     f->to_rules = link_producer_new(f->base, f->pg, "intake->rules", "intake", rules);
     if (!f->metrics || !f->to_rules) return -1;
@@ -102,9 +119,22 @@ static int setup(void **state) {
     if (!f->store) return -1;
     f->zi = zmq_ingest_new(f->base, f->pg, f->store, f->endpoint, f->to_rules, f->metrics);
     if (!f->zi) return -1;
-    f->dealer = client(f, ZMQ_DEALER);
+    if (!curve) {
+        f->dealer = client(f, ZMQ_DEALER);
+        return 0;
+    }
+    f->dealer = zmq_socket(link_zmq_context(), ZMQ_DEALER);
+    int zero = 0;
+    if (!f->dealer || zmq_setsockopt(f->dealer, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(f->dealer, ZMQ_CURVE_SERVERKEY, server_public, 40) != 0 ||
+        zmq_setsockopt(f->dealer, ZMQ_CURVE_PUBLICKEY, client_public, 40) != 0 ||
+        zmq_setsockopt(f->dealer, ZMQ_CURVE_SECRETKEY, client_secret, 40) != 0 || zmq_connect(f->dealer, f->endpoint) != 0)
+        return -1;
     return 0;
 }
+
+static int setup(void **state) { return setup_with(state, 0); }
+static int setup_curve(void **state) { return setup_with(state, 1); }
 
 static int teardown(void **state) {
     fixture_t *f = *state;
@@ -113,6 +143,7 @@ static int teardown(void **state) {
     zmq_ingest_destroy(&f->zi);
     link_producer_destroy(&f->to_rules);
     if (f->admin) cleanup_rows(f);
+    curve_shutdown(); /* its ZAP socket, before the context ends */
     link_term();
     PQfinish(f->pg);
     PQfinish(f->admin);
@@ -459,6 +490,30 @@ static void test_oversized_message_is_never_read(void **state) {
     assert_int_equal(stored(f), 1);
 }
 
+static void test_curve_batch_is_the_keys_source_until_revoked(void **state) {
+    fixture_t *f = *state;
+    uint8_t *buf;
+    size_t len = batch_of("", (Jiuye__Event *[]){event("c-1", CERT)}, 1, &buf); /* no token */
+    Jiuye__IngestReply *r = ask_batch(f, f->dealer, buf, len);
+    free(buf);
+    assert_string_equal(r->error, "");
+    assert_int_equal(r->n_results, 1);
+    assert_string_equal(r->results[0]->status, "accepted");
+    jiuye__ingest_reply__free_unpacked(r, NULL);
+    assert_int_equal(stored(f), 1); /* under the source whose key signed in */
+    /* Revoked now: the connection made before is refused from its next batch on. */
+    char err[256];
+    assert_int_equal(sources_revoke(f->admin, f->source, err, sizeof err), 1);
+    len = batch_of("", (Jiuye__Event *[]){event("c-2", CERT)}, 1, &buf);
+    assert_refused(ask_batch(f, f->dealer, buf, len), "unauthorized: the source of this CURVE key is revoked");
+    free(buf);
+    /* Its own token does not help either. */
+    len = batch_of(f->token, (Jiuye__Event *[]){event("c-3", CERT)}, 1, &buf);
+    assert_refused(ask_batch(f, f->dealer, buf, len), "unauthorized: unknown or revoked token");
+    free(buf);
+    assert_int_equal(stored(f), 1);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dealer_batch_is_stored_and_answered_in_order, setup, teardown),
@@ -468,6 +523,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(test_database_failure_stores_nothing_and_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_burst_is_answered_in_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_message_is_never_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_curve_batch_is_the_keys_source_until_revoked, setup_curve, teardown),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,12 @@
 /* cmd_source_sync.c: `jiuyectl source sync FILE`, upstream sources provisioned from a file
  * (the compose secret upstream_sources, mounted at /run/secrets/upstream_sources).
  *
- * FILE has one source per line, "NAME TOKEN" (blank lines and lines starting with # are
- * skipped); the token is one the operator made and gave the upstream system
- * ("jy_" + 64 lower-case hex: `printf 'jy_%s\n' "$(openssl rand -hex 32)"`). Sources
- * already there with the same token are left as they are, so the compose migrate step
+ * FILE has one source per line, "NAME TOKEN [CURVE_PUBLIC_KEY]" (blank lines and lines
+ * starting with # are skipped); the token is one the operator made and gave the upstream
+ * system ("jy_" + 64 lower-case hex: `printf 'jy_%s\n' "$(openssl rand -hex 32)"`), the key
+ * (Z85, 40 characters) the public one of the pair the system signs in with to intake's
+ * ZeroMQ front door. Sources already there with the same token and key are left as they
+ * are, so the compose migrate step
  * runs this at every start. The whole file is checked first and applied in one
  * transaction: a bad line, or a name already used with another token (or revoked),
  * changes nothing and is named with its line number. Tokens are never printed. */
@@ -22,6 +24,7 @@
 typedef struct {
     char name[72];
     char token[80];
+    char curve_public[48]; /* "" when the line has none */
     int line;
 } sync_entry_t;
 
@@ -41,11 +44,17 @@ static int parse_file(const char *path, sync_entry_t *e, int cap) {
             bad = 1;
             break;
         }
-        char name[512], token[512], extra[2];
-        int k = sscanf(buf, "%511s %511s %1s", name, token, extra);
+        char name[512], token[512], key[512] = "", extra[2];
+        int k = sscanf(buf, "%511s %511s %511s %1s", name, token, key, extra);
         if (k <= 0 || name[0] == '#') continue;
-        if (k != 2) {
-            fprintf(stderr, "jiuyectl source sync: %s:%d: expected \"NAME TOKEN\"\n", path, line);
+        if (k != 2 && k != 3) {
+            fprintf(stderr, "jiuyectl source sync: %s:%d: expected \"NAME TOKEN [CURVE_PUBLIC_KEY]\"\n", path, line);
+            bad = 1;
+            continue;
+        }
+        if (k == 3 && !sources_curve_key_valid(key)) {
+            fprintf(stderr, "jiuyectl source sync: %s:%d: CURVE public key of '%.64s' must be 40 characters of Z85\n",
+                    path, line, name);
             bad = 1;
             continue;
         }
@@ -73,6 +82,7 @@ static int parse_file(const char *path, sync_entry_t *e, int cap) {
         }
         memcpy(e[n].name, name, strlen(name) + 1);    /* length checked above */
         memcpy(e[n].token, token, strlen(token) + 1); /* TOKEN_LEN, checked above */
+        memcpy(e[n].curve_public, key, strlen(key) + 1); /* "" or CURVE_KEY_LEN, checked above */
         e[n].line = line;
         n++;
     }
@@ -93,7 +103,8 @@ int cmd_source_sync(PGconn *pg, const char *path) {
     int added = 0, kept = 0, rc = 0;
     char err[256];
     for (int i = 0; i < n && rc == 0; i++) {
-        int a = sources_add_token(pg, entries[i].name, entries[i].token, err, sizeof err);
+        int a = sources_add_token(pg, entries[i].name, entries[i].token,
+                                  entries[i].curve_public[0] ? entries[i].curve_public : NULL, err, sizeof err);
         if (a < 0) {
             fprintf(stderr, "jiuyectl source sync: %s:%d: %s\n", path, entries[i].line, err);
             rc = 1;

@@ -1,14 +1,20 @@
 /* jiuyectl: the operator's command-line tool.
  *
- *   jiuyectl source add NAME                 create an upstream source, print its token
+ *   jiuyectl source add NAME [--curve-public KEY]
+ *                                            create an upstream source, print its token; with
+ *                                            KEY, the CURVE public key it signs in with to
+ *                                            intake's ZeroMQ front door
  *   jiuyectl source revoke NAME              its token stops working at once
  *   jiuyectl source list                     name, created_at, active or revoked (when)
- *   jiuyectl source sync FILE                add the sources of FILE ("NAME TOKEN" lines, a
- *                                            compose secret) not there yet (cmd_source_sync.c)
- *   jiuyectl publish [--url U | --zmq ENDPOINT] [--token T] [--batch N] FILE...
+ *   jiuyectl source sync FILE                add the sources of FILE ("NAME TOKEN [KEY]"
+ *                                            lines, a compose secret) not there yet
+ *                                            (cmd_source_sync.c)
+ *   jiuyectl publish [--url U | --zmq ENDPOINT [CURVE]] [--token T] [--batch N] FILE...
  *                                            send JSON / NDJSON events to intake, N (1000) per
  *                                            request, over HTTP or as EventBatch messages
- *                                            over ZeroMQ; print each result
+ *                                            over ZeroMQ; print each result. CURVE:
+ *                                            --curve-public K --curve-secret K [--server-key K]
+ *                                            (the source's pair, intake's public key)
  *   jiuyectl notifications [--url U] [--district D] [--audience A]
  *                          [--wait-count N] [--timeout S]
  *                                            print what staff received
@@ -22,6 +28,9 @@
  * JIUYE_TOKEN (or jiuyectl --token T) for every call to a service: a source's token
  * for publish, an operator's for trace, replay, report and notifications, an
  * auditor's for audit; operator, auditor and metrics add make them (cmd_token.c).
+ * JIUYE_CURVE_PUBLIC / JIUYE_CURVE_SECRET (or their _FILE) and INTAKE_CURVE_PUBLIC stand
+ * for the three CURVE options of publish --zmq (a secret key is better in a file than on a
+ * command line, which any local user can list).
  *
  * publish --zmq sends the events as they are in the file, converted to protobuf without
  * any check (event_from_json_lenient): intake's validation judges them, as it does over
@@ -29,6 +38,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +48,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "curve.h"
 #include "event_codec.h"
 #include "http_client.h"
 #include "ident.h"
@@ -56,11 +67,12 @@
 
 static const char usage_text[] =
     "usage:\n"
-    "  jiuyectl source add NAME\n"
+    "  jiuyectl source add NAME [--curve-public KEY]\n"
     "  jiuyectl source revoke NAME\n"
     "  jiuyectl source list\n"
-    "  jiuyectl source sync FILE     (lines \"NAME TOKEN\"; tokens jy_ + 64 hex, made by you)\n"
+    "  jiuyectl source sync FILE     (lines \"NAME TOKEN [CURVE_PUBLIC_KEY]\"; tokens jy_ + 64 hex, made by you)\n"
     "  jiuyectl publish [--url URL | --zmq ENDPOINT] [--token TOKEN] [--batch N] FILE...\n"
+    "                   [--curve-public KEY --curve-secret KEY [--server-key KEY]]   (--zmq under CURVE)\n"
     "  jiuyectl notifications [--url URL] [--district CODE] [--audience CODE] [--wait-count N] [--timeout S]\n"
     "  jiuyectl policy check FILE...\n"
     "  jiuyectl subscribe add NAME --channel inbox|webhook|email [--target URL|ADDRESS] [--format json|wecom|dingtalk]\n"
@@ -98,8 +110,12 @@ static int command_usage(const char *name) {
 
 static int cmd_source(int argc, char **argv) {
     if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
-    const char *sub = argc >= 2 ? argv[1] : "";
+    const char *sub = argc >= 2 ? argv[1] : "", *curve_public = NULL;
     int takes_name = strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0 || strcmp(sub, "sync") == 0;
+    if (strcmp(sub, "add") == 0 && argc == 5 && strcmp(argv[3], "--curve-public") == 0) {
+        curve_public = argv[4];
+        argc = 3;
+    }
     if (!(takes_name && argc == 3) && !(strcmp(sub, "list") == 0 && argc == 2)) {
         usage(stderr);
         return 2;
@@ -111,7 +127,7 @@ static int cmd_source(int argc, char **argv) {
     if (strcmp(sub, "sync") == 0) {
         rc = cmd_source_sync(pg, argv[2]);
     } else if (strcmp(sub, "add") == 0) {
-        if (sources_add(pg, argv[2], token, err, sizeof err) != 0) {
+        if (sources_add(pg, argv[2], curve_public, token, err, sizeof err) != 0) {
             fprintf(stderr, "jiuyectl: cannot add source: %s\n", err);
             rc = 1;
         } else {
@@ -226,15 +242,140 @@ static int publish_http(const char *url, const char *token, const char *file, js
     return rc;
 }
 
-/* Send events [from, to) of file as one EventBatch over the DEALER sock and print the
- * IngestReply. Returns 0, or 2 after a message on stderr (whole-batch error, no reply). */
-static int publish_zmq(void *sock, const char *endpoint, const char *token, const char *file,
-                       json_t *events, size_t from, size_t to, tally_t *t) {
+/* The CURVE keys of publish --zmq: all three, or none (in the clear). */
+typedef struct publish_curve {
+    const char *public_key, *secret_key, *server_key;
+} publish_curve_t;
+
+/* 0 when the keys are none or a whole valid set, else 2 after naming what is wrong. */
+static int curve_options_check(const publish_curve_t *c) {
+    static const struct {
+        size_t offset;
+        const char *option;
+    } keys[] = {
+        {offsetof(publish_curve_t, public_key), "--curve-public (or JIUYE_CURVE_PUBLIC)"},
+        {offsetof(publish_curve_t, secret_key), "--curve-secret (or JIUYE_CURVE_SECRET)"},
+        {offsetof(publish_curve_t, server_key), "--server-key (or INTAKE_CURVE_PUBLIC)"},
+    };
+    int given = 0;
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *key = *(const char *const *)((const char *)c + keys[k].offset);
+        uint8_t bin[32];
+        if (!key) continue;
+        given++;
+        if (strlen(key) != CURVE_KEY_LEN || !zmq_z85_decode(bin, key)) {
+            fprintf(stderr, "jiuyectl publish: %s must be a 40-character Z85 key (jiuyectl keygen)\n", keys[k].option);
+            return 2;
+        }
+    }
+    if (given == 0 || given == 3 || (given == 1 && c->server_key)) return 0;
+    fprintf(stderr, "jiuyectl publish: CURVE needs %s, %s and %s\n", keys[0].option, keys[1].option, keys[2].option);
+    return 2;
+}
+
+/* publish --zmq's side of the connection: a DEALER that sends only over a connection whose
+ * handshake is done (ZMQ_IMMEDIATE), and a PAIR on its monitor, which tells a handshake
+ * intake refused apart from an intake that is not there at all. */
+typedef struct zmq_publisher {
+    void *sock, *monitor;
+    const char *endpoint;
+    int secure; /* CURVE keys given */
+} zmq_publisher_t;
+
+#define PUBLISH_MONITOR "inproc://jiuyectl-publish-monitor"
+
+/* Connect p to endpoint, a CURVE client when curve has the keys. Returns 0, or -1 after a
+ * message (p's sockets closed). */
+static int zmq_publisher_open(zmq_publisher_t *p, void *ctx, const char *endpoint, const publish_curve_t *curve) {
+    int zero = 0, one = 1;
+    int64_t maxmsg = ZMQ_INGEST_MAX_MSG;
+    *p = (zmq_publisher_t){.endpoint = endpoint, .secure = curve->secret_key != NULL};
+    p->sock = zmq_socket(ctx, ZMQ_DEALER);
+    if (!p->sock || zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(p->sock, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
+        zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
+        goto err;
+    if (p->secure && (zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, curve->server_key, CURVE_KEY_LEN) != 0 ||
+                      zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, curve->public_key, CURVE_KEY_LEN) != 0 ||
+                      zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, curve->secret_key, CURVE_KEY_LEN) != 0))
+        goto err;
+    if (zmq_socket_monitor(p->sock, PUBLISH_MONITOR,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+        goto err;
+    p->monitor = zmq_socket(ctx, ZMQ_PAIR);
+    if (!p->monitor || zmq_setsockopt(p->monitor, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_connect(p->monitor, PUBLISH_MONITOR) != 0 || zmq_connect(p->sock, endpoint) != 0)
+        goto err;
+    return 0;
+err:
+    fprintf(stderr, "jiuyectl: zmq %s: %s\n", endpoint, zmq_strerror(errno));
+    if (p->monitor) zmq_close(p->monitor);
+    if (p->sock) zmq_close(p->sock);
+    p->sock = p->monitor = NULL;
+    return -1;
+}
+
+static void zmq_publisher_close(zmq_publisher_t *p) {
+    if (p->monitor) zmq_close(p->monitor);
+    if (p->sock) zmq_close(p->sock);
+    p->sock = p->monitor = NULL;
+}
+
+/* Why the handshake failed, from the monitor's event (its value: the ZAP status code for
+ * AUTH, the ZMTP error for PROTOCOL), for the operator. */
+static const char *handshake_failure(const zmq_publisher_t *p, uint16_t event, uint32_t value) {
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return value == 500 ? "intake could not look the CURVE key up (its database?): nothing sent, try again"
+                            : "intake refused this CURVE key: it is not registered for an active source "
+                              "(jiuyectl source add NAME --curve-public KEY; a revoked source's key stays refused)";
+    /* In the clear, either side may see the mismatch first (then this side sees only the
+     * connection end): any failure means intake wants CURVE. */
+    if (!p->secure)
+        return "the handshake with intake failed: it requires CURVE there (give --curve-public, --curve-secret "
+               "and --server-key)";
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        return "intake does not speak CURVE there: send without the CURVE options";
+    return "the CURVE handshake with intake failed: is --server-key intake's public key?";
+}
+
+/* Wait until p can send (its handshake done), at most PUBLISH_SEND_TIMEOUT_S. Returns 0, or
+ * 2 after a message naming why not. */
+static int zmq_publisher_ready(const zmq_publisher_t *p, const char *file) {
+    zmq_pollitem_t items[] = {{.socket = p->sock, .events = ZMQ_POLLOUT}, {.socket = p->monitor, .events = ZMQ_POLLIN}};
+    int n = zmq_poll(items, 2, PUBLISH_SEND_TIMEOUT_S * 1000L);
+    if (n > 0 && (items[0].revents & ZMQ_POLLOUT)) return 0;
+    if (n > 0 && (items[1].revents & ZMQ_POLLIN)) {
+        uint8_t head[6] = {0};
+        uint16_t event;
+        uint32_t value;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, p->monitor, 0) >= 0 && zmq_msg_size(&m) >= sizeof head)
+            memcpy(head, zmq_msg_data(&m), sizeof head);
+        while (zmq_msg_more(&m) && zmq_msg_recv(&m, p->monitor, 0) >= 0) {} /* the endpoint frame */
+        zmq_msg_close(&m);
+        memcpy(&event, head, sizeof event);
+        memcpy(&value, head + 2, sizeof value);
+        fprintf(stderr, "jiuyectl: %s: zmq %s: %s\n", file, p->endpoint, handshake_failure(p, event, value));
+        return 2;
+    }
+    fprintf(stderr, "jiuyectl: %s: zmq %s: not sent within %ds: is intake listening there?\n", file, p->endpoint,
+            PUBLISH_SEND_TIMEOUT_S);
+    return 2;
+}
+
+/* Send events [from, to) of file as one EventBatch through p and print the IngestReply.
+ * Returns 0, or 2 after a message on stderr (whole-batch error, no reply). */
+static int publish_zmq(const zmq_publisher_t *p, const char *token, const char *file, json_t *events, size_t from,
+                       size_t to, tally_t *t) {
+    void *sock = p->sock;
+    const char *endpoint = p->endpoint;
     size_t n = to - from, len = 0;
     int rc = 2;
     uint8_t *buf = NULL;
     Jiuye__EventBatch batch = JIUYE__EVENT_BATCH__INIT;
-    batch.token = (char *)token;
+    batch.token = (char *)(token ? token : "");
     batch.events = calloc(n, sizeof *batch.events);
     if (!batch.events) goto oom;
     for (batch.n_events = 0; batch.n_events < n; batch.n_events++) {
@@ -250,9 +391,9 @@ static int publish_zmq(void *sock, const char *endpoint, const char *token, cons
     buf = malloc(len ? len : 1);
     if (!buf) goto oom;
     jiuye__event_batch__pack(&batch, buf);
-    if (zmq_send(sock, buf, len, 0) < 0) {
-        fprintf(stderr, "jiuyectl: %s: zmq %s: not sent within %ds (is intake listening there?): %s\n", file,
-                endpoint, PUBLISH_SEND_TIMEOUT_S, zmq_strerror(errno));
+    if (zmq_publisher_ready(p, file) != 0) goto out;
+    if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0) {
+        fprintf(stderr, "jiuyectl: %s: zmq %s: not sent: %s\n", file, endpoint, zmq_strerror(errno));
         goto out;
     }
     zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
@@ -288,25 +429,11 @@ out:
     return rc;
 }
 
-/* A DEALER connected to endpoint that waits at most PUBLISH_SEND_TIMEOUT_S to send, or NULL. */
-static void *zmq_client(void *ctx, const char *endpoint) {
-    void *sock = zmq_socket(ctx, ZMQ_DEALER);
-    int zero = 0, one = 1, timeout_ms = PUBLISH_SEND_TIMEOUT_S * 1000;
-    int64_t maxmsg = ZMQ_INGEST_MAX_MSG;
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
-        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) != 0 ||
-        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 || zmq_connect(sock, endpoint) != 0) {
-        fprintf(stderr, "jiuyectl: zmq %s: %s\n", endpoint, zmq_strerror(errno));
-        if (sock) zmq_close(sock);
-        return NULL;
-    }
-    return sock;
-}
-
 static int cmd_publish(int argc, char **argv) {
     if (cmd_help_requested(argc, argv)) return command_usage(argv[0]);
     const char *token = config_str("JIUYE_TOKEN", NULL), *endpoint = NULL;
+    publish_curve_t curve = {config_str("JIUYE_CURVE_PUBLIC", NULL), config_str("JIUYE_CURVE_SECRET", NULL),
+                             config_str("INTAKE_CURVE_PUBLIC", NULL)};
     char *url = http_client_default_url("INTAKE_HTTP_PORT", 8080, "/v1/events");
     int i = 1, rc = 0;
     long batch = PUBLISH_CHUNK;
@@ -320,6 +447,12 @@ static int cmd_publish(int argc, char **argv) {
             endpoint = argv[i + 1];
         } else if (strcmp(argv[i], "--token") == 0) {
             token = argv[i + 1];
+        } else if (strcmp(argv[i], "--curve-public") == 0) {
+            curve.public_key = argv[i + 1];
+        } else if (strcmp(argv[i], "--curve-secret") == 0) {
+            curve.secret_key = argv[i + 1];
+        } else if (strcmp(argv[i], "--server-key") == 0) {
+            curve.server_key = argv[i + 1];
         } else if (strcmp(argv[i], "--batch") == 0) {
             char *end;
             batch = strtol(argv[i + 1], &end, 10);
@@ -334,16 +467,22 @@ static int cmd_publish(int argc, char **argv) {
             return 2;
         }
     }
-    if (i >= argc || !token) {
-        fprintf(stderr, "jiuyectl publish: need a token (--token or JIUYE_TOKEN) and at least one FILE\n");
+    /* Under CURVE the key says which source sends; otherwise only a token can. */
+    if (i >= argc || (!token && !(endpoint && curve.secret_key))) {
+        fprintf(stderr, "jiuyectl publish: need a token (--token or JIUYE_TOKEN), or --zmq with CURVE keys, "
+                        "and at least one FILE\n");
         free(url);
         return 2;
     }
-    void *ctx = NULL, *sock = NULL;
+    if (endpoint && curve_options_check(&curve) != 0) {
+        free(url);
+        return 2;
+    }
+    void *ctx = NULL;
+    zmq_publisher_t zp = {0};
     if (endpoint) {
         ctx = zmq_ctx_new();
-        sock = ctx ? zmq_client(ctx, endpoint) : NULL;
-        if (!sock) rc = 2;
+        if (!ctx || zmq_publisher_open(&zp, ctx, endpoint, &curve) != 0) rc = 2;
     }
     for (; i < argc && rc < 2; i++) {
         json_t *events = read_events(argv[i]);
@@ -354,12 +493,12 @@ static int cmd_publish(int argc, char **argv) {
         size_t total = json_array_size(events);
         for (size_t from = 0; from < total && rc < 2; from += (size_t)batch) {
             size_t to = from + (size_t)batch < total ? from + (size_t)batch : total;
-            rc = sock ? publish_zmq(sock, endpoint, token, argv[i], events, from, to, &t)
+            rc = zp.sock ? publish_zmq(&zp, token, argv[i], events, from, to, &t)
                       : publish_http(url, token, argv[i], events, from, to, &t);
         }
         json_decref(events);
     }
-    if (sock) zmq_close(sock);
+    zmq_publisher_close(&zp);
     if (ctx) zmq_ctx_term(ctx);
     printf("%ld accepted, %ld duplicate, %ld rejected\n", t.accepted, t.duplicate, t.rejected);
     free(url);
