@@ -34,12 +34,34 @@ void http_reply_json(struct evhttp_request *req, int code, json_t *body) {
     free(text);
 }
 
+/* Replace with '?' every byte of s that does not start a well-formed UTF-8 sequence
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), as jansson
+ * refuses to encode such a string. An error that quotes a caller's value cut at a byte
+ * count ("'%.8s'") can end mid-character, and the caller may have sent any bytes. */
+static void utf8_scrub(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+        unsigned long cp = n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+        size_t i = 1;
+        for (; i < n && (p[i] & 0xc0) == 0x80; i++) cp = cp << 6 | (p[i] & 0x3fu);
+        int ok = n == 1 || (n > 1 && i == n && cp >= (n == 2 ? 0x80ul : n == 3 ? 0x800ul : 0x10000ul) &&
+                            cp <= 0x10fffful && (cp < 0xd800ul || cp > 0xdffful));
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_scrub(msg);
     http_reply_json(req, code, json_pack("{s:s}", "error", msg));
 }
 

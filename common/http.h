@@ -9,7 +9,8 @@
 /* Send body (stolen: freed here) as application/json with status code. */
 void http_reply_json(struct evhttp_request *req, int code, json_t *body);
 
-/* Send {"error": "<message>"} with status code. */
+/* Send {"error": "<message>"} with status code. Bytes of the message that are not
+ * UTF-8 (a quoted value cut mid-character, or sent so) go out as '?'. */
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
