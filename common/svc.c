@@ -114,6 +114,37 @@ static void refuse(struct evhttp_request *req, int code, const char *why) {
     http_reply_error(req, code, "%s", why);
 }
 
+/* Does the comma-separated list have item (exactly), or is it "*"? */
+static int listed(const char *list, const char *item) {
+    if (strcmp(list, "*") == 0) return 1;
+    size_t len = strlen(item);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, item, len) == 0) return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/* The address the throttle counts a request against: the TCP peer, or, when the peer is a
+ * trusted reverse proxy (JIUYE_TRUSTED_PROXY), the client it names in X-Real-IP. Behind a
+ * proxy every request comes from the proxy's address: without this one client guessing
+ * tokens would lock out every other. The header of anyone else is ignored, so a client
+ * cannot choose the address it is counted against. Borrowed from req. */
+static const char *client_address(const svc_t *s, struct evhttp_request *req) {
+    char *peer = NULL; /* owned by the connection */
+    ev_uint16_t port = 0;
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    if (conn) evhttp_connection_get_peer(conn, &peer, &port);
+    if (!peer) return "?";
+    if (!s->trusted_proxy || !listed(s->trusted_proxy, peer)) return peer;
+    const char *real = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Real-IP");
+    size_t len = real ? strlen(real) : 0;
+    /* an address, as nginx's $remote_addr writes it; anything else counts as the proxy */
+    if (len == 0 || len > 45 || strspn(real, "0123456789abcdefABCDEF.:") != len) return peer;
+    return real;
+}
+
 static void dispatch(struct evhttp_request *req, void *arg) {
     svc_t *s = arg;
     char *path = http_path(req);
@@ -137,11 +168,7 @@ static void dispatch(struct evhttp_request *req, void *arg) {
         r->fn(req, &who, ctx);
         return;
     }
-    char *peer = NULL; /* owned by the connection */
-    ev_uint16_t port = 0;
-    struct evhttp_connection *conn = evhttp_request_get_connection(req);
-    if (conn) evhttp_connection_get_peer(conn, &peer, &port);
-    const char *addr = peer ? peer : "?";
+    const char *addr = client_address(s, req);
     time_t now = time(NULL);
     long wait = access_throttle_wait(s->throttle, addr, now);
     if (wait > 0) {
@@ -232,6 +259,7 @@ int svc_init(svc_t *s, const char *name, const char *db_user, const char *passwo
     s->throttle = calloc(1, sizeof *s->throttle);
     if (!s->throttle) return -1;
     s->throttle->max_failures = (int)config_int("JIUYE_AUTH_MAX_FAILURES", ACCESS_MAX_FAILURES, 1, 1000000);
+    s->trusted_proxy = config_str("JIUYE_TRUSTED_PROXY", NULL);
     s->base = event_base_new();
     if (!s->base) return -1;
     s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);

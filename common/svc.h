@@ -57,6 +57,7 @@ struct svc {
     svc_route_table_t tables[SVC_MAX_TABLES]; /* tried in order; the first match wins */
     size_t n_tables;
     struct access_throttle *throttle; /* failed tokens per address (access.h) */
+    const char *trusted_proxy;        /* JIUYE_TRUSTED_PROXY: whose X-Real-IP names the client */
 };
 
 /* Add a table of n routes whose handlers get ctx. Call before svc_init (ctx may

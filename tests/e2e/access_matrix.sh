@@ -257,11 +257,12 @@ check_eq "jiuyectl audit with an operator's token: refused" 1 "$rc"
 svc_stop subsidy
 svc_start subsidy || lib_finish
 URL=http://127.0.0.1:$SUBSIDY_HTTP_PORT/v1/kpi?year=2024
+# each guess names another client in X-Real-IP: without a trusted proxy the header is ignored
 for i in $(seq 10); do
-    curl -s -o /dev/null -H "Authorization: Bearer jy_$(printf '%064d' "$i")" "$URL"
+    curl -s -o /dev/null -H "X-Real-IP: 203.0.113.$i" -H "Authorization: Bearer jy_$(printf '%064d' "$i")" "$URL"
 done
-code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H "Authorization: Bearer ${TOK[operator]}" "$URL")
-check_eq "after 10 failed tokens the address waits, even with a good token: 429" 429 "$code"
+code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H "X-Real-IP: 203.0.113.99" -H "Authorization: Bearer ${TOK[operator]}" "$URL")
+check_eq "after 10 failed tokens the address waits, even with a good token (X-Real-IP ignored): 429" 429 "$code"
 retry=$(tr -d '\r' <"$HDRS" | sed -n 's/^Retry-After: //ip')
 check "with Retry-After in seconds (1-60)" bash -c "[[ '$retry' =~ ^[0-9]+$ ]] && ((retry = $retry, retry >= 1 && retry <= 60))"
 svc_stop subsidy
@@ -271,6 +272,17 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[me
 check_eq "below the limit a good token still works" 200 "$code"
 curl -s -o /dev/null -H "Authorization: Bearer jy_$(printf '%064d' 3)" "$URL"
 check_eq "at the limit: 429" 429 "$(curl -s -o /dev/null -w '%{http_code}' "$URL")"
+# Behind a trusted reverse proxy (compose's nginx) every request comes from the proxy: the
+# client it names in X-Real-IP is the one counted, so one guesser does not lock out the rest.
+svc_stop subsidy
+JIUYE_TRUSTED_PROXY=127.0.0.1 svc_start subsidy || lib_finish
+for i in $(seq 10); do
+    curl -s -o /dev/null -H "X-Real-IP: 203.0.113.7" -H "Authorization: Bearer jy_$(printf '%064d' "$i")" "$URL"
+done
+check_eq "behind a trusted proxy: the guessing client waits" 429 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Real-IP: 203.0.113.7" -H "Authorization: Bearer ${TOK[operator]}" "$URL")"
+check_eq "behind a trusted proxy: another client of the same proxy is served" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Real-IP: 203.0.113.8" -H "Authorization: Bearer ${TOK[operator]}" "$URL")"
 svc_stop subsidy
 svc_start subsidy || lib_finish
 for i in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer jy_$(printf '%064d' "$i")" "$URL"; done
