@@ -49,17 +49,13 @@ const char *access_bearer(const char *header) {
     const char *t = header + 7;
     t += strspn(t, " ");
     size_t len = strcspn(t, " \t\r\n");
-    if (t[len] != '\0' || len != TOKEN_LEN || strncmp(t, "jy_", 3) != 0 || strspn(t + 3, "0123456789abcdef") != 64)
-        return NULL;
+    if (t[len] != '\0' || !token_valid(t, len)) return NULL;
     return t;
 }
 
 int access_authenticate(PGconn *pg, const char *token, access_who_t *who) {
-    uint8_t digest[32];
-    char hex[65], param[70];
-    sha256(token, strlen(token), digest);
-    hex_encode(digest, 32, hex);
-    snprintf(param, sizeof param, "\\x%s", hex);
+    char param[TOKEN_DIGEST_PARAM_LEN];
+    token_digest_param(token, param);
     const char *p[] = {param};
     PGresult *r = pg_exec(pg,
                           "SELECT role, id, name, district, department FROM access.principals "

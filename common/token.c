@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <string.h>
 
 void hex_encode(const uint8_t *in, size_t len, char *out) {
@@ -25,4 +26,16 @@ int token_new(char out[TOKEN_LEN + 1]) {
 void sha256(const void *data, size_t len, uint8_t out[32]) {
     unsigned int n = 32;
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+}
+
+int token_valid(const char *t, size_t len) {
+    return len == TOKEN_LEN && strncmp(t, "jy_", 3) == 0 && strspn(t + 3, "0123456789abcdef") >= TOKEN_LEN - 3;
+}
+
+void token_digest_param(const char *token, char out[TOKEN_DIGEST_PARAM_LEN]) {
+    uint8_t digest[32];
+    char hex[65];
+    sha256(token, strlen(token), digest);
+    hex_encode(digest, 32, hex);
+    snprintf(out, TOKEN_DIGEST_PARAM_LEN, "\\x%s", hex);
 }

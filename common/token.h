@@ -14,6 +14,15 @@
 /* Write a new token (TOKEN_LEN chars + NUL) into out. Returns 0 or -1 if no randomness. */
 int token_new(char out[TOKEN_LEN + 1]) __attribute__((warn_unused_result));
 
+/* 1 when the len bytes at t have a token's form ("jy_" and 64 lower-case hex digits, as
+ * token_new makes them), else 0. */
+int token_valid(const char *t, size_t len);
+
+/* How a token is stored: "\\x" and the hex of its SHA-256, a bytea parameter in text form,
+ * into out (TOKEN_DIGEST_PARAM_LEN bytes with the NUL). */
+#define TOKEN_DIGEST_PARAM_LEN 67
+void token_digest_param(const char *token, char out[TOKEN_DIGEST_PARAM_LEN]);
+
 /* SHA-256 of len bytes of data into out. */
 void sha256(const void *data, size_t len, uint8_t out[32]);
 

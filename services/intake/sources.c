@@ -24,11 +24,8 @@ static int find_active(PGconn *pg, const char *sql, const char *param, char *nam
 }
 
 int sources_authenticate(PGconn *pg, const char *token, char *name, size_t namelen) {
-    uint8_t digest[32];
-    char hex[65], param[70];
-    sha256(token, strlen(token), digest);
-    hex_encode(digest, 32, hex);
-    snprintf(param, sizeof param, "\\x%s", hex);
+    char param[TOKEN_DIGEST_PARAM_LEN];
+    token_digest_param(token, param);
     /* The lookup is by hash, so response time reveals nothing about the token. */
     return find_active(pg, "SELECT name FROM intake.sources WHERE token_sha256 = $1::bytea AND revoked_at IS NULL",
                        param, name, namelen);
@@ -59,10 +56,7 @@ static int valid_name(const char *name, char *err, size_t errlen) {
     return ok;
 }
 
-int sources_token_valid(const char *token) {
-    if (strlen(token) != TOKEN_LEN || strncmp(token, "jy_", 3) != 0) return 0;
-    return strspn(token + 3, "0123456789abcdef") == TOKEN_LEN - 3;
-}
+int sources_token_valid(const char *token) { return token_valid(token, strlen(token)); }
 
 /* 0 when curve_public (NULL: none) is a Z85 key no source other than name has, else -1
  * with err set. Said plainly here; the column's UNIQUE constraint still holds against a race. */
@@ -90,11 +84,8 @@ static int check_curve_key(PGconn *pg, const char *name, const char *curve_publi
  * set (database error, the name exists otherwise). */
 static int insert_source(PGconn *pg, const char *name, const char *token, const char *curve_public, char *err,
                          size_t errlen) {
-    uint8_t digest[32];
-    char hex[65], param[70];
-    sha256(token, strlen(token), digest);
-    hex_encode(digest, 32, hex);
-    snprintf(param, sizeof param, "\\x%s", hex);
+    char param[TOKEN_DIGEST_PARAM_LEN];
+    token_digest_param(token, param);
     const char *p[] = {name, param, curve_public};
     PGresult *r = pg_exec(pg,
                           "INSERT INTO intake.sources (name, token_sha256, curve_public) VALUES ($1, $2::bytea, $3) "

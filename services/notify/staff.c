@@ -11,20 +11,6 @@
 
 #define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* "\\x<hex of SHA-256(token)>" as a bytea text parameter. */
-static void digest_param(const char *token, char param[70]) {
-    uint8_t digest[32];
-    char hex[65];
-    sha256(token, strlen(token), digest);
-    hex_encode(digest, 32, hex);
-    snprintf(param, 70, "\\x%s", hex);
-}
-
-/* A token's shape: "jy_" and 64 lower-case hex digits. */
-static int token_shaped(const char *t, size_t len) {
-    return len == TOKEN_LEN && strncmp(t, "jy_", 3) == 0 && strspn(t + 3, "0123456789abcdef") >= 64;
-}
-
 int staff_name_valid(const char *name) {
     size_t n = strlen(name);
     if (n < 1 || n > STAFF_MAX_NAME) return 0;
@@ -57,8 +43,8 @@ int staff_add(PGconn *pg, const char *name, const char *district, const char *de
         snprintf(err, errlen, "no randomness available for a token");
         return -1;
     }
-    char param[70];
-    digest_param(token, param);
+    char param[TOKEN_DIGEST_PARAM_LEN];
+    token_digest_param(token, param);
     const char *p[] = {name, district, department, param};
     PGresult *r = pg_exec(pg,
                           "INSERT INTO notify.staff (name, district, department, token_sha256) "
@@ -136,9 +122,9 @@ long staff_list(PGconn *pg, staff_info_t **out, char *err, size_t errlen) {
  * selects: 1 found, 0 not (also for a string not shaped like a token), -1 DB error.
  * The lookup is by hash, so response time reveals nothing about the secret. */
 static int staff_by_secret(PGconn *pg, const char *sql, const char *secret, staff_t *who) {
-    if (!token_shaped(secret, strlen(secret))) return 0;
-    char param[70];
-    digest_param(secret, param);
+    if (!token_valid(secret, strlen(secret))) return 0;
+    char param[TOKEN_DIGEST_PARAM_LEN];
+    token_digest_param(secret, param);
     const char *p[] = {param};
     PGresult *r = pg_exec(pg, sql, 1, p);
     if (!r) return -1;
@@ -150,8 +136,8 @@ static int staff_by_secret(PGconn *pg, const char *sql, const char *secret, staf
 
 int staff_ticket_new(PGconn *pg, long long staff_id, long ttl_s, char *ticket) {
     if (token_new(ticket) != 0) return -1;
-    char param[70], id[24], ttl[24];
-    digest_param(ticket, param);
+    char param[TOKEN_DIGEST_PARAM_LEN], id[24], ttl[24];
+    token_digest_param(ticket, param);
     snprintf(id, sizeof id, "%lld", staff_id);
     snprintf(ttl, sizeof ttl, "%ld", ttl_s);
     const char *p[] = {param, id, ttl};

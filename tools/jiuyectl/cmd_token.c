@@ -58,15 +58,12 @@ static int token_add(PGconn *pg, const char *role, int argc, char **argv) {
                 role);
         return 2;
     }
-    char token[TOKEN_LEN + 1], hex[65], param[70];
-    uint8_t digest[32];
+    char token[TOKEN_LEN + 1], param[TOKEN_DIGEST_PARAM_LEN];
     if (token_new(token) != 0) {
         fprintf(stderr, "jiuyectl: no randomness for a token\n");
         return 1;
     }
-    sha256(token, strlen(token), digest);
-    hex_encode(digest, 32, hex);
-    snprintf(param, sizeof param, "\\x%s", hex);
+    token_digest_param(token, param);
     const char *p[] = {role, argv[2], param, expires};
     PGresult *r = pg_exec(pg,
                           "INSERT INTO access.tokens (role, name, token_sha256, expires_at) "
